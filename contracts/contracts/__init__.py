@@ -1,0 +1,1 @@
+"""Message contracts: envelope and payload models, JSON Schema and AsyncAPI export."""

@@ -1,0 +1,1 @@
+"""Messaging runtime: topology, transactional outbox relay, idempotent consumer, retries, dead letters."""

@@ -1,0 +1,1 @@
+"""Service runtime: settings, JSON logging with correlation ids, ops HTTP server, lifecycle."""

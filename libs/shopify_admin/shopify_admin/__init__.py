@@ -1,0 +1,1 @@
+"""Shopify Admin GraphQL client with cost-aware throttling, webhook verification, cost model."""

@@ -1,0 +1,1 @@
+"""Storage runtime: asyncpg pools, per-service schema, role and migrations."""

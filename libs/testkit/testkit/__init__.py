@@ -1,0 +1,1 @@
+"""Test fixtures: isolated Postgres databases and RabbitMQ vhosts, TCP fault proxy."""

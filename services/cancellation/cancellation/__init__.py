@@ -1,0 +1,1 @@
+"""Cancellations between Shopify and the WMS, and restock."""

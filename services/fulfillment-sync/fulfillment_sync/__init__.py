@@ -1,0 +1,1 @@
+"""Turns WMS shipments into Shopify fulfillments."""

@@ -1,0 +1,1 @@
+"""Turns WMS stock into Shopify inventory levels."""

@@ -1,0 +1,1 @@
+"""One status page and JSON document over all services."""

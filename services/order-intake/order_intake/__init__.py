@@ -1,0 +1,1 @@
+"""Turns Shopify orders into WMS orders."""

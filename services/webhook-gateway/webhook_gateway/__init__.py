@@ -1,0 +1,1 @@
+"""Receives Shopify webhooks, verifies, deduplicates, makes them durable."""
