@@ -1,1 +1,68 @@
-"""Message contracts: envelope and payload models, JSON Schema and AsyncAPI export."""
+"""Message contracts: envelope and payload models, JSON Schema and AsyncAPI export.
+
+The single source of truth for every message on the bus (SPEC section 3).
+"""
+
+from contracts.envelope import Envelope, new_envelope, parse_envelope
+from contracts.errors import ContractError
+from contracts.internal import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
+from contracts.registry import (
+    INTERNAL_EVENTS,
+    MESSAGES,
+    WMS_COMMANDS,
+    WMS_EVENTS,
+    MessageSpec,
+    spec_for,
+)
+from contracts.wms import (
+    Address,
+    OrderLine,
+    ShipmentLine,
+    ShippingMethod,
+    SnapshotItem,
+    WmsInventoryAdjusted,
+    WmsInventorySnapshot,
+    WmsOrderAccepted,
+    WmsOrderCancel,
+    WmsOrderCancelled,
+    WmsOrderCancelResult,
+    WmsOrderCreate,
+    WmsOrderHold,
+    WmsOrderRejected,
+    WmsOrderRelease,
+    WmsOrderUpdate,
+    WmsShipmentConfirmed,
+)
+
+__all__ = [
+    "INTERNAL_EVENTS",
+    "MESSAGES",
+    "SUBSCRIBED_TOPICS",
+    "WMS_COMMANDS",
+    "WMS_EVENTS",
+    "Address",
+    "ContractError",
+    "Envelope",
+    "MessageSpec",
+    "OrderLine",
+    "ShipmentLine",
+    "ShippingMethod",
+    "ShopifyWebhook",
+    "SnapshotItem",
+    "WmsInventoryAdjusted",
+    "WmsInventorySnapshot",
+    "WmsOrderAccepted",
+    "WmsOrderCancel",
+    "WmsOrderCancelResult",
+    "WmsOrderCancelled",
+    "WmsOrderCreate",
+    "WmsOrderHold",
+    "WmsOrderRejected",
+    "WmsOrderRelease",
+    "WmsOrderUpdate",
+    "WmsShipmentConfirmed",
+    "new_envelope",
+    "parse_envelope",
+    "spec_for",
+    "webhook_message_type",
+]

@@ -1,0 +1,88 @@
+"""Every message on the bus: its type (= routing key), version, payload model and exchange.
+
+Adding a message is one payload model and one line in `_SPECS`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from pydantic import BaseModel
+
+from contracts import wms
+from contracts.errors import ContractError
+from contracts.internal import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
+
+WMS_COMMANDS = "wms.commands"
+WMS_EVENTS = "wms.events"
+INTERNAL_EVENTS = "internal.events"
+
+Direction = Literal["command", "event", "internal"]
+# Spelled out here because inside MessageSpec the field `type` shadows the builtin.
+PayloadModel = type[BaseModel]
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    """What the bus knows about one message type."""
+
+    type: str
+    """Also the routing key."""
+    version: int
+    payload: PayloadModel
+    exchange: str
+    direction: Direction
+    """`command`: we send it to the WMS; `event`: the WMS sends it; `internal`: ours to ours."""
+    summary: str
+
+
+def _command(type: str, payload: PayloadModel, summary: str) -> MessageSpec:
+    return MessageSpec(type, 1, payload, WMS_COMMANDS, "command", summary)
+
+
+def _event(type: str, payload: PayloadModel, summary: str) -> MessageSpec:
+    return MessageSpec(type, 1, payload, WMS_EVENTS, "event", summary)
+
+
+def _internal(type: str, payload: PayloadModel, summary: str) -> MessageSpec:
+    return MessageSpec(type, 1, payload, INTERNAL_EVENTS, "internal", summary)
+
+
+_SPECS: tuple[MessageSpec, ...] = (
+    _command("wms.order.create", wms.WmsOrderCreate, "Create a WMS order for a fulfillment order"),
+    _command("wms.order.cancel", wms.WmsOrderCancel, "Ask the WMS to cancel an order"),
+    _command("wms.order.hold", wms.WmsOrderHold, "Ask the WMS to hold an order"),
+    _command("wms.order.release", wms.WmsOrderRelease, "Release a held order"),
+    _command("wms.order.update", wms.WmsOrderUpdate, "Change an order's ship-by date"),
+    _event("wms.order.accepted", wms.WmsOrderAccepted, "The WMS accepted an order"),
+    _event("wms.order.rejected", wms.WmsOrderRejected, "The WMS rejected an order"),
+    _event("wms.shipment.confirmed", wms.WmsShipmentConfirmed, "A shipment left the warehouse"),
+    _event("wms.order.cancel_result", wms.WmsOrderCancelResult, "Answer to a cancel request"),
+    _event("wms.order.cancelled", wms.WmsOrderCancelled, "The warehouse cancelled an order"),
+    _event("wms.inventory.snapshot", wms.WmsInventorySnapshot, "Full stock of a facility (part)"),
+    _event("wms.inventory.adjusted", wms.WmsInventoryAdjusted, "Stock of one SKU changed"),
+    *(
+        _internal(webhook_message_type(topic), ShopifyWebhook, f"Shopify webhook {topic}")
+        for topic in SUBSCRIBED_TOPICS
+    ),
+)
+
+
+def _index(specs: tuple[MessageSpec, ...]) -> Mapping[str, MessageSpec]:
+    index: dict[str, MessageSpec] = {}
+    for spec in specs:
+        if spec.type in index:
+            raise ValueError(f"message type {spec.type!r} registered twice")
+        index[spec.type] = spec
+    return MappingProxyType(index)
+
+
+MESSAGES: Mapping[str, MessageSpec] = _index(_SPECS)
+
+
+def spec_for(type: str) -> MessageSpec:
+    try:
+        return MESSAGES[type]
+    except KeyError:
+        raise ContractError(f"unknown message type {type!r}") from None

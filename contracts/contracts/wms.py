@@ -1,0 +1,230 @@
+"""Payloads of the WMS boundary (SPEC section 3): commands we send, events the WMS sends."""
+
+from typing import Literal, Self
+
+from pydantic import Field, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
+
+from contracts.fields import (
+    CountryCode,
+    FulfillmentOrderGid,
+    FulfillmentOrderLineItemGid,
+    OrderGid,
+    Payload,
+    PositiveQuantity,
+    Quantity,
+    RequiredText,
+    SignedQuantity,
+    UtcDatetime,
+)
+
+WmsOrderRef = RequiredText
+"""Our reference of a WMS order: unique per shop and stable."""
+
+# --- commands (wms.commands) ---------------------------------------------------------------
+
+
+class ShippingMethod(Payload):
+    """How the customer chose to have the order shipped."""
+
+    code: str
+    title: str
+
+
+class Address(Payload):
+    """A postal address with only the personal data the warehouse needs to ship.
+
+    `province_code` and `postal_code` may be null: Shopify leaves them empty for countries
+    that have no provinces or no postal codes.
+    """
+
+    name: RequiredText
+    company: str | None = None
+    address1: RequiredText
+    address2: str | None = None
+    city: str
+    province_code: str | None = None
+    postal_code: str | None = None
+    country_code: CountryCode
+    phone: str | None = None
+    email: str | None = None
+
+
+class OrderLine(Payload):
+    """One fulfillment-order line to pick."""
+
+    line_ref: FulfillmentOrderLineItemGid
+    """The Shopify fulfillment order line item; echoed back in shipment lines."""
+    sku: RequiredText
+    quantity: PositiveQuantity
+    title: str
+
+
+class WmsOrderCreate(Payload):
+    """Create one WMS order for one Shopify fulfillment order assigned to a mapped location.
+
+    No prices are sent.
+    """
+
+    wms_order_ref: WmsOrderRef
+    """The Shopify order name, suffixed (`#1001-2`) only when the order has more than one
+    fulfillment order sent to the WMS."""
+    shopify_order_id: OrderGid
+    shopify_order_name: RequiredText
+    fulfillment_order_id: FulfillmentOrderGid
+    facility: RequiredText
+    """The WMS facility code the fulfillment order's location maps to."""
+    placed_at: UtcDatetime
+    on_hold: StrictBool
+    hold_reason: str | None = None
+    ship_by: UtcDatetime | None = None
+    cash_on_delivery: StrictBool
+    shipping_method: ShippingMethod
+    ship_to: Address
+    bill_to: Address | None = None
+    note: str | None = None
+    tags: list[str] = []
+    lines: list[OrderLine] = Field(min_length=1)
+
+
+class WmsOrderCancel(Payload):
+    """Ask the WMS to cancel an order; it answers with `wms.order.cancel_result`."""
+
+    wms_order_ref: WmsOrderRef
+    reason: str
+    requested_at: UtcDatetime
+
+
+class WmsOrderHold(Payload):
+    """Ask the WMS not to ship an order until it is released."""
+
+    wms_order_ref: WmsOrderRef
+    reason: str
+
+
+class WmsOrderRelease(Payload):
+    """Lift a hold placed with `wms.order.hold`."""
+
+    wms_order_ref: WmsOrderRef
+
+
+class WmsOrderUpdate(Payload):
+    """The only change to an order already sent that the WMS is told about."""
+
+    wms_order_ref: WmsOrderRef
+    ship_by: UtcDatetime | None
+    """The new ship-by date; null removes it."""
+
+
+# --- events (wms.events) -------------------------------------------------------------------
+
+
+class WmsOrderAccepted(Payload):
+    """The WMS took the order."""
+
+    wms_order_ref: WmsOrderRef
+
+
+class WmsOrderRejected(Payload):
+    """The WMS refused the order."""
+
+    wms_order_ref: WmsOrderRef
+    reason: str
+
+
+class ShipmentLine(Payload):
+    """Units of one line that left the warehouse in this shipment."""
+
+    line_ref: FulfillmentOrderLineItemGid | None = None
+    """Absent when the WMS does not keep it; the line is then matched by `sku`."""
+    sku: RequiredText
+    quantity: PositiveQuantity
+
+
+class WmsShipmentConfirmed(Payload):
+    """A shipment left the warehouse; it may cover only part of the order."""
+
+    shipment_id: RequiredText
+    """The WMS's own key: the same shipment never makes two fulfillments."""
+    wms_order_ref: WmsOrderRef
+    shipped_at: UtcDatetime
+    carrier: str
+    tracking_numbers: list[str] = []
+    tracking_urls: list[str] = []
+    lines: list[ShipmentLine] = Field(min_length=1)
+
+
+class WmsOrderCancelResult(Payload):
+    """The WMS's answer to `wms.order.cancel`."""
+
+    wms_order_ref: WmsOrderRef
+    outcome: Literal["cancelled", "refused"]
+    reason: str | None = None
+    """Why the cancellation was refused (typically: already shipped); may be null."""
+
+
+class WmsOrderCancelled(Payload):
+    """The warehouse cancelled an order on its own (seller cancellation)."""
+
+    wms_order_ref: WmsOrderRef
+    reason: Literal["out_of_stock", "damaged", "address", "other"]
+    restock: StrictBool
+    note: str | None = None
+
+
+class SnapshotItem(Payload):
+    """Stock of one SKU at the facility.
+
+    `available` may be negative: some WMSs report oversold stock that way. The contract accepts
+    it so the message is not dead-lettered; inventory-sync decides what to do with it.
+    """
+
+    sku: RequiredText
+    available: SignedQuantity
+    on_hand: Quantity
+
+
+class WmsInventorySnapshot(Payload):
+    """One part of the full stock feed of one facility; all parts share `snapshot_id`."""
+
+    snapshot_id: RequiredText
+    facility: RequiredText
+    as_of: UtcDatetime
+    part: PositiveQuantity
+    parts: PositiveQuantity
+    items: list[SnapshotItem] = []
+
+    @model_validator(mode="after")
+    def _part_within_parts(self) -> Self:
+        if self.part > self.parts:
+            raise PydanticCustomError(
+                "part_out_of_range",
+                "part {part} is beyond parts {parts}",
+                {"part": self.part, "parts": self.parts},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _each_sku_once(self) -> Self:
+        # Two levels for one SKU in one part would leave the receiver guessing which is true.
+        seen: set[str] = set()
+        for item in self.items:
+            if item.sku in seen:
+                raise PydanticCustomError(
+                    "duplicate_sku", "SKU '{sku}' appears twice in one part", {"sku": item.sku}
+                )
+            seen.add(item.sku)
+        return self
+
+
+class WmsInventoryAdjusted(Payload):
+    """One SKU changed (realtime feed). Absolute values, not deltas, so a repeat is harmless.
+
+    `available` may be negative, as in snapshots; inventory-sync decides what to do with it.
+    """
+
+    facility: RequiredText
+    sku: RequiredText
+    available: SignedQuantity
+    on_hand: Quantity
+    as_of: UtcDatetime

@@ -1,0 +1,46 @@
+"""Connecting to RabbitMQ and shaping AMQP messages the way SPEC section 3 requires."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+
+async def connect(url: str, *, name: str) -> AbstractRobustConnection:
+    """A connection that restores itself, its channels and consumers after a broker restart."""
+    return await aio_pika.connect_robust(
+        url, client_properties={"connection_name": name}, reconnect_interval=1, fail_fast=True
+    )
+
+
+def build_message(
+    body: bytes,
+    *,
+    message_id: str,
+    message_type: str | None,
+    correlation_id: str | None,
+    headers: Mapping[str, Any] | None = None,
+) -> aio_pika.Message:
+    return aio_pika.Message(
+        body,
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message_id,
+        type=message_type,
+        correlation_id=correlation_id,
+        headers=dict(headers or {}),
+    )
+
+
+def copy_message(incoming: AbstractIncomingMessage, **extra_headers: Any) -> aio_pika.Message:
+    """The same message again (for a retry tier), with the same id so the inbox still dedupes it."""
+    headers = dict(incoming.headers or {})
+    headers.update(extra_headers)
+    return build_message(
+        incoming.body,
+        message_id=incoming.message_id or "",
+        message_type=incoming.type,
+        correlation_id=incoming.correlation_id,
+        headers=headers,
+    )

@@ -1,0 +1,237 @@
+"""The idempotent consumer: one service's work queue, handled at most once per message id.
+
+For each delivery: parse and validate the envelope; in one transaction record the message id in
+the inbox and run the handler (which writes its state and its outgoing messages through the same
+connection); commit; only then ack. A duplicate finds its id already in the inbox and is acked
+without effect. A failure rolls everything back and the message goes to the next retry tier;
+after the last tier it becomes a dead letter. Malformed messages go straight to dead letters: no
+retry can fix them.
+"""
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from pydantic import BaseModel
+
+from contracts import ContractError, Envelope, parse_envelope
+from messaging.amqp import copy_message
+from messaging.dead_letters import record_dead_letter
+from messaging.metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_HANDLED
+from messaging.outbox import add_to_outbox
+from messaging.topology import ServiceTopology
+from storage import Connection
+
+log = structlog.get_logger(__name__)
+
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclass
+class MessageContext:
+    """What a handler gets: the message, and the transaction its effects must go through."""
+
+    envelope: Envelope
+    conn: Connection
+    attempt: int
+
+    async def emit(
+        self, message_type: str, data: BaseModel | Mapping[str, Any], *, shop: str | None = None
+    ) -> Envelope:
+        """Send a message caused by this one, committed (or not) with the handler's effect."""
+        out = self.envelope.caused(
+            message_type, dict(data) if isinstance(data, Mapping) else data, shop=shop
+        )
+        await add_to_outbox(self.conn, out)
+        return out
+
+
+Handler = Callable[[MessageContext], Awaitable[None]]
+
+
+class Consumer:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        connection: AbstractRobustConnection,
+        topology: ServiceTopology,
+        handlers: Mapping[str, Handler],
+        *,
+        prefetch: int = 100,
+        handler_timeout_s: float = 60.0,
+    ) -> None:
+        self._pool = pool
+        self._connection = connection
+        self._topology = topology
+        self._handlers = dict(handlers)
+        self._prefetch = prefetch
+        self._handler_timeout_s = handler_timeout_s
+        self._channel: AbstractChannel | None = None
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._service = topology.service
+
+    async def start(self) -> None:
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        await self._channel.set_qos(prefetch_count=self._prefetch)
+        # Passive declarations (the topology declared them), not get_queue(): only queues declared
+        # through a robust channel are re-attached, with their consumers, after a reconnect.
+        work = await self._channel.declare_queue(self._topology.work_queue, passive=True)
+        parked = await self._channel.declare_queue(self._topology.parking_queue, passive=True)
+        self._consumers = [
+            (work, await work.consume(self._track(self._on_message))),
+            (parked, await parked.consume(self._track(self._on_parked))),
+        ]
+
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop taking messages, let the ones in hand finish, then close the channel.
+
+        Messages delivered but not yet acked when the channel closes go back to the queue.
+        """
+        for queue, tag in self._consumers:
+            try:
+                await queue.cancel(tag)
+            except Exception as exc:  # the channel may already be gone (broker down)
+                log.warning("consumer.cancel_failed", error=str(exc))
+        self._consumers = []
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout_s)
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def _track(
+        self, callback: Callable[[AbstractIncomingMessage], Awaitable[None]]
+    ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+        async def tracked(message: AbstractIncomingMessage) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._in_flight.add(task)
+            try:
+                await callback(message)
+            finally:
+                self._in_flight.discard(task)
+
+        return tracked
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        attempt = _int_header(message, ATTEMPT_HEADER)
+        try:
+            envelope = parse_envelope(message.body)
+        except ContractError as exc:
+            await self._dead(message, f"invalid message: {exc.reason}", attempt)
+            return
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            await self._dead(
+                message, f"no handler for type {envelope.type!r} in {self._service}", attempt
+            )
+            return
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=str(envelope.correlation_id),
+            message_id=str(envelope.id),
+            message_type=envelope.type,
+            shop=envelope.shop,
+        ):
+            started = time.perf_counter()
+            try:
+                duplicate = await asyncio.wait_for(
+                    self._handle(envelope, handler, attempt), self._handler_timeout_s
+                )
+            except Exception as exc:
+                await self._failed(message, envelope, attempt, exc)
+                return
+            HANDLER_SECONDS.labels(self._service, envelope.type).observe(
+                time.perf_counter() - started
+            )
+            await message.ack()
+            outcome = "duplicate" if duplicate else "ok"
+            MESSAGES_HANDLED.labels(self._service, envelope.type, outcome).inc()
+            if duplicate:
+                log.info("message.duplicate_skipped")
+
+    async def _handle(self, envelope: Envelope, handler: Handler, attempt: int) -> bool:
+        """Returns True when the message was a duplicate (already handled)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            first_time = await conn.fetchval(
+                "INSERT INTO inbox (message_id, message_type) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING RETURNING true",
+                envelope.id,
+                envelope.type,
+            )
+            if not first_time:
+                return True
+            await handler(MessageContext(envelope=envelope, conn=conn, attempt=attempt))
+        return False
+
+    async def _failed(
+        self,
+        message: AbstractIncomingMessage,
+        envelope: Envelope,
+        attempt: int,
+        exc: BaseException,
+    ) -> None:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if attempt >= self._topology.max_retries:
+            log.error("message.failed_finally", attempt=attempt, error=reason)
+            await self._dead(message, reason, attempt)
+            return
+        log.warning("message.failed_will_retry", attempt=attempt, error=reason)
+        assert self._channel is not None
+        # Publish the retry copy (confirmed) before acking the original: a crash in between
+        # leaves two copies, and the inbox makes the second one harmless.
+        await self._channel.default_exchange.publish(
+            copy_message(message, **{ATTEMPT_HEADER: attempt + 1, "x-last-error": reason[:500]}),
+            routing_key=self._topology.retry_queue(attempt),
+        )
+        await message.ack()
+        MESSAGES_HANDLED.labels(self._service, envelope.type, "retried").inc()
+
+    async def _on_parked(self, message: AbstractIncomingMessage) -> None:
+        # Only the broker puts messages here: redelivered past the delivery limit, which means
+        # the process died (or lost its connection) while handling it, again and again.
+        deliveries = _int_header(message, "x-delivery-count")
+        await self._dead(
+            message,
+            f"delivery limit reached: delivered {deliveries} times without being acknowledged "
+            "(the service crashed or timed out while handling it)",
+            _int_header(message, ATTEMPT_HEADER),
+        )
+
+    async def _dead(self, message: AbstractIncomingMessage, reason: str, attempt: int) -> None:
+        # No id (not one of ours): key it by content, so the same bad message repeated is one row.
+        message_id = message.message_id or "sha256:" + hashlib.sha256(message.body).hexdigest()
+        await record_dead_letter(
+            self._pool,
+            message_id=message_id,
+            message_type=message.type,
+            correlation_id=message.correlation_id,
+            queue=self._topology.work_queue,
+            reason=reason,
+            attempts=attempt + 1,
+            body=message.body,
+            headers={k: v for k, v in (message.headers or {}).items() if isinstance(k, str)},
+        )
+        await message.ack()
+        DEAD_LETTERS.labels(self._service).inc()
+        MESSAGES_HANDLED.labels(self._service, message.type or "", "dead").inc()
+        log.error("message.dead_lettered", reason=reason, amqp_message_id=message_id)
+
+
+def _int_header(message: AbstractIncomingMessage, name: str) -> int:
+    value = (message.headers or {}).get(name)
+    return value if isinstance(value, int) else 0

@@ -1,0 +1,142 @@
+"""Outbox -> relay -> RabbitMQ -> consumer -> inbox: nothing lost, nothing applied twice."""
+
+import asyncio
+
+import aio_pika
+import asyncpg
+
+from messaging import OutboxRelay
+from testkit.plugin import IsolatedDatabase
+from testkit.probe import (
+    ProbeBehaviour,
+    accepted,
+    effect_counts,
+    eventually,
+    probe_definition,
+    send,
+)
+from testkit.services import running_service
+
+
+async def test_every_outbox_message_is_handled_exactly_once(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    async with running_service(
+        probe_definition(ProbeBehaviour()), isolated_database, isolated_vhost
+    ) as svc:
+        refs = [f"#{i}" for i in range(600)]
+        for chunk in range(0, len(refs), 100):  # several transactions, several relay wake-ups
+            await send(svc, [accepted(r) for r in refs[chunk : chunk + 100]])
+
+        async def all_done() -> bool:
+            return len(await effect_counts(svc.pool)) == len(refs)
+
+        await eventually(all_done)
+        counts = await effect_counts(svc.pool)
+        assert set(counts) == set(refs)
+        assert set(counts.values()) == {1}
+        assert await svc.pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+async def test_same_message_delivered_twice_and_ten_times_has_one_effect(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    behaviour = ProbeBehaviour()
+    async with running_service(
+        probe_definition(behaviour), isolated_database, isolated_vhost
+    ) as svc:
+        twice, ten_times = accepted("#twice"), accepted("#ten")
+        await send(svc, [twice, twice] + [ten_times] * 10)
+        await send(svc, [accepted("#marker")])  # published after the duplicates
+
+        async def marker_seen() -> bool:
+            return "#marker" in await effect_counts(svc.pool)
+
+        await eventually(marker_seen)
+        await eventually(lambda: _inbox_has(svc.pool, 3))
+        assert await effect_counts(svc.pool) == {"#twice": 1, "#ten": 1, "#marker": 1}
+        assert behaviour.calls == 3  # duplicates are skipped before the handler runs
+
+
+async def _inbox_has(pool: asyncpg.Pool, n: int) -> bool:
+    return bool(await pool.fetchval("SELECT count(*) FROM inbox") == n)
+
+
+class KilledBeforeMarkingSent(OutboxRelay):
+    """A relay that dies after the broker confirmed its batch but before it recorded that."""
+
+    kills_left = 1
+
+    async def _mark_sent(self, conn: asyncpg.Connection, ids: list[int]) -> None:
+        if self.kills_left:
+            self.kills_left -= 1
+            conn.terminate()  # the process dies: its session, and the open transaction, go too
+            raise ConnectionError("relay killed between publish and mark-sent")
+        await super()._mark_sent(conn, ids)
+
+
+async def test_relay_killed_between_publish_and_mark_sent_duplicates_on_the_wire_only(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    async with running_service(
+        probe_definition(ProbeBehaviour()), isolated_database, isolated_vhost
+    ) as svc:
+        # A tap on the exchange counts what actually went over the wire.
+        tap_conn = await aio_pika.connect(isolated_vhost)
+        tap_channel = await tap_conn.channel()
+        tap = await tap_channel.declare_queue(exclusive=True)
+        await tap.bind("wms.events", routing_key="wms.order.accepted")
+
+        await svc.relay.stop()
+        svc.relay = KilledBeforeMarkingSent(
+            svc.pool, svc.amqp, schema=svc.schema, service=svc.name, poll_interval_s=0.1
+        )
+        refs = [f"#{i}" for i in range(50)]
+        await send(svc, [accepted(r) for r in refs])
+        await svc.relay.start()
+
+        async def all_done() -> bool:
+            return len(await effect_counts(svc.pool)) == len(refs)
+
+        async def outbox_drained() -> bool:
+            return bool(await svc.pool.fetchval("SELECT count(*) FROM outbox") == 0)
+
+        await eventually(all_done)
+        await eventually(outbox_drained)  # the killed batch went out again after the restart
+        await asyncio.sleep(0.2)  # let the second copies reach the tap and the consumer
+        assert set((await effect_counts(svc.pool)).values()) == {1}
+
+        wire: list[str] = []
+        while (msg := await tap.get(fail=False, no_ack=True)) is not None:
+            wire.append(msg.message_id or "")
+        assert len(wire) == 2 * len(refs), "the killed batch is published again"
+        assert len(set(wire)) == len(refs)
+        await tap_conn.close()
+
+
+async def test_graceful_shutdown_loses_nothing_in_flight(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    behaviour = ProbeBehaviour(delay_s=0.2)
+    refs = [f"#{i}" for i in range(40)]
+    async with running_service(
+        probe_definition(behaviour), isolated_database, isolated_vhost, prefetch=5
+    ) as svc:
+        await send(svc, [accepted(r) for r in refs])
+        await eventually(lambda: svc.consumer.in_flight > 0)
+        # leaving the block stops the service while handlers are mid-way
+    started_before_stop = behaviour.calls
+    assert 0 < started_before_stop < len(refs), "the stop must have happened mid-stream"
+
+    behaviour.delay_s = 0
+    async with running_service(
+        probe_definition(behaviour), isolated_database, isolated_vhost
+    ) as svc:
+
+        async def all_done() -> bool:
+            return len(await effect_counts(svc.pool)) == len(refs)
+
+        await eventually(all_done)
+        assert set((await effect_counts(svc.pool)).values()) == {1}
+        # what was in hand at the stop was finished then, not handled again after the restart
+        assert behaviour.calls == len(refs)

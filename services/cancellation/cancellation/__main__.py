@@ -1,0 +1,4 @@
+from cancellation.app import DEFINITION
+from service_runtime import run
+
+run(DEFINITION)

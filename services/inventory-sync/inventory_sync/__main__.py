@@ -1,0 +1,4 @@
+from inventory_sync.app import DEFINITION
+from service_runtime import run
+
+run(DEFINITION)

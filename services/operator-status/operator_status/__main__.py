@@ -1,0 +1,3 @@
+from operator_status.app import main
+
+main()

@@ -1,0 +1,4 @@
+from order_intake.app import DEFINITION
+from service_runtime import run
+
+run(DEFINITION)

@@ -1,0 +1,4 @@
+from service_runtime import run
+from webhook_gateway.app import DEFINITION
+
+run(DEFINITION)

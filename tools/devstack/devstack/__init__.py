@@ -1,0 +1,1 @@
+"""Starts the whole system locally (services and simulators) for `make run`."""

@@ -1,0 +1,133 @@
+"""`make run`: migrate, then start every service and simulator as child processes.
+
+Logs go to .run/logs/<process>.log (JSON lines); the terminal shows where everything is and a
+one-line summary of the status page every few seconds. Ctrl-C stops the children we started, by
+PID, gracefully (SIGTERM), and waits for them.
+"""
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.preflight import missing
+from service_runtime import RuntimeSettings, ServiceRuntime
+from service_runtime.logging import configure_logging
+
+ROOT = Path(__file__).resolve().parents[3]
+LOGS = ROOT / ".run" / "logs"
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    module: str
+    port: int
+    args: tuple[str, ...] = ()
+
+
+SERVICES = [
+    Process("webhook-gateway", "webhook_gateway", 8080),
+    Process("order-intake", "order_intake", 8081),
+    Process("fulfillment-sync", "fulfillment_sync", 8082),
+    Process("inventory-sync", "inventory_sync", 8083),
+    Process("cancellation", "cancellation", 8084),
+    Process("operator-status", "operator_status", 8090),
+]
+
+
+def definitions() -> list:  # type: ignore[type-arg]
+    from cancellation.app import DEFINITION as cancellation
+    from fulfillment_sync.app import DEFINITION as fulfillment_sync
+    from inventory_sync.app import DEFINITION as inventory_sync
+    from order_intake.app import DEFINITION as order_intake
+    from webhook_gateway.app import DEFINITION as webhook_gateway
+
+    return [webhook_gateway, order_intake, fulfillment_sync, inventory_sync, cancellation]
+
+
+async def migrate_all(settings: RuntimeSettings) -> None:
+    for definition in definitions():
+        await ServiceRuntime(definition, settings).migrate()
+
+
+async def start(proc: Process) -> asyncio.subprocess.Process:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"{proc.name}.log").open("ab")
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        proc.module,
+        *proc.args,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "AUTO_MIGRATE": "false"},
+    )
+
+
+async def summary(port: int) -> str:
+    import aiohttp
+
+    headers = {}
+    if token := os.environ.get("OPS_TOKEN"):
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+            session.get(f"http://127.0.0.1:{port}/status", headers=headers) as resp,
+        ):
+            doc = await resp.json()
+    except Exception as exc:
+        return f"status page not answering yet ({type(exc).__name__})"
+    parts = []
+    for name, s in doc["services"].items():
+        if not s.get("up"):
+            parts.append(f"{name}=DOWN")
+            continue
+        backlog = s.get("backlog", {})
+        parts.append(
+            f"{name}=ok q{backlog.get('queue_depth')} dl{s.get('dead_letters', {}).get('open')}"
+        )
+    return ("HEALTHY " if doc["healthy"] else "ATTENTION ") + " ".join(parts)
+
+
+async def main() -> int:
+    settings = RuntimeSettings()
+    configure_logging("devstack", "WARNING")
+    problems = missing(settings.database_url, settings.amqp_url)
+    if problems:
+        print("Cannot start: a dependency is missing.\n\n" + "\n\n".join(problems), file=sys.stderr)
+        return 1
+    print("applying migrations ...", flush=True)
+    await migrate_all(settings)
+    children = {p.name: await start(p) for p in SERVICES}
+    print(f"started {len(children)} processes; logs in {LOGS}")
+    for p in SERVICES:
+        print(f"  {p.name:<17} http://127.0.0.1:{p.port}/status   (pid {children[p.name].pid})")
+    print("status page: http://127.0.0.1:8090/   Ctrl-C stops everything.\n", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    while not stop.is_set():
+        for name, child in children.items():
+            if child.returncode is not None:
+                print(f"{name} exited with {child.returncode}; see {LOGS / (name + '.log')}")
+                stop.set()
+        try:
+            await asyncio.wait_for(stop.wait(), 5)
+        except TimeoutError:
+            print(await summary(8090), flush=True)
+    print("stopping ...", flush=True)
+    for child in children.values():
+        if child.returncode is None:
+            child.send_signal(signal.SIGTERM)
+    await asyncio.gather(*(c.wait() for c in children.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
