@@ -122,3 +122,33 @@ async def test_malformed_messages_become_dead_letters_with_clear_reasons(
 
 async def _has_effect(svc: object, ref: str) -> bool:
     return ref in await effect_counts(svc.pool)  # type: ignore[attr-defined]
+
+
+async def test_a_failure_inside_a_batch_does_not_fail_or_double_its_neighbours(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    behaviour = ProbeBehaviour(failing_refs={"#poison"})
+    async with running_service(
+        probe_definition(behaviour), isolated_database, isolated_vhost, prefetch=300
+    ) as svc:
+        # Published together, so they are handled in shared transactions with the poison.
+        refs = [f"#n{i}" for i in range(150)]
+        await send(
+            svc,
+            [accepted(r) for r in refs[:75]]
+            + [accepted("#poison")]
+            + [accepted(r) for r in refs[75:]],
+        )
+
+        async def settled() -> bool:
+            done = len(await effect_counts(svc.pool)) == len(refs)
+            return done and len(await list_dead_letters(svc.pool)) == 1
+
+        await eventually(settled)
+        counts = await effect_counts(svc.pool)
+        assert set(counts) == set(refs)
+        assert set(counts.values()) == {1}
+        [dead] = await list_dead_letters(svc.pool)
+        assert dead.reason == "RuntimeError: cannot handle #poison"
+        # rolled back and handled again alone: the neighbours ran more than once, committed once
+        assert behaviour.calls > len(refs) + 1

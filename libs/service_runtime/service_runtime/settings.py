@@ -18,7 +18,7 @@ class RuntimeSettings(BaseSettings):
     ops_token: SecretStr | None = None
     db_role_prefix: str = "shipbridge_"
     auto_migrate: bool = True
-    prefetch: int = 100
+    prefetch: int = 300
     retry_delays: str = "1,5,30,120"  # seconds per retry tier, then dead letter
     shopify_api_version: str = "2026-07"
     shopify_admin_url: str | None = None

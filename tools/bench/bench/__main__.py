@@ -1,0 +1,25 @@
+"""`make bench`: run every benchmark in turn (or the ones named: `python -m bench messaging`)."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+from bench import messaging_pipeline
+from service_runtime.logging import configure_logging
+
+BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
+    "messaging": messaging_pipeline.run,
+}
+
+
+async def main(names: list[str]) -> None:
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have: {', '.join(BENCHMARKS)}")
+    for name in names or list(BENCHMARKS):
+        await BENCHMARKS[name]()
+        print()
+
+
+configure_logging("bench", "WARNING")
+asyncio.run(main(sys.argv[1:]))
