@@ -164,14 +164,21 @@ class OutboxRelay:
 
     async def _ensure_listener(self) -> None:
         """LISTEN for commits that added outbox rows; polling covers the gaps while it is down."""
-        if self._listener is not None and not self._listener.is_closed():
+        if self._listener_alive():
             return
+        self._listener = None
         try:
             conn = await self._pool.acquire()
             await conn.add_listener(notify_channel(self._schema), self._on_notify)
             self._listener = conn
         except Exception as exc:
             log.warning("relay.listen_failed", schema=self._schema, error=str(exc))
+
+    def _listener_alive(self) -> bool:
+        try:
+            return self._listener is not None and not self._listener.is_closed()
+        except asyncpg.InterfaceError:  # the pool detached it when its connection died
+            return False
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

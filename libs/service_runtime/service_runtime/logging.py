@@ -44,7 +44,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(),  # sys.stdout as it is when a logger is made
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)

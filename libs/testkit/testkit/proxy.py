@@ -7,6 +7,7 @@ server other tests use.
 
 import asyncio
 import contextlib
+from urllib.parse import urlsplit, urlunsplit
 
 
 class TcpProxy:
@@ -62,3 +63,16 @@ class TcpProxy:
             with contextlib.suppress(Exception):
                 dst.transport.abort()
             self._writers.discard(dst)
+
+
+def redirect(url: str, proxy: TcpProxy) -> str:
+    """The same URL (scheme, credentials, database or vhost) pointed at the proxy."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+async def proxy_for(url: str, default_port: int) -> TcpProxy:
+    parts = urlsplit(url)
+    return await TcpProxy(parts.hostname or "127.0.0.1", parts.port or default_port).start()
