@@ -1,1 +1,4 @@
-"""A stand-in for the Shopify Admin API: executes the real schema, costs, throttling, webhooks out, faults."""
+"""A stand-in for the Shopify Admin API.
+
+Executes the real schema, with costs, throttling, webhooks out and faults.
+"""

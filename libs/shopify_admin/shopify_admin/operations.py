@@ -1,0 +1,502 @@
+"""Every GraphQL document shipbridge sends to the Shopify Admin API.
+
+Each is an `Operation` whose declared `cost` is Shopify's requestedQueryCost at
+its `default_variables` (checked against the 2026-07 schema and cost model by
+the conformance tests). Page-size variables have defaults so that a request
+stays under Shopify's 1000-point limit per query; callers pass the rest.
+
+Paginated queries take `$after` (cursor) and expose `pageInfo { hasNextPage
+endCursor }` so `pagination.paginate` can follow them.
+
+Retry safety (`retry_safe`): queries are always safe to repeat. A mutation is
+retried after an ambiguous failure (timeout, 5xx, connection lost after
+sending) only when a repeat cannot double its effect: it carries an
+idempotency key, or repeating it is refused by Shopify instead of applied
+twice. `fulfillmentCreate` is neither: a repeat creates a second fulfillment,
+so the client does not retry it after an ambiguous failure and callers that
+need exactly-once read the fulfillment order back (FULFILLMENT_ORDER) before
+trying again. Failures that prove the request did not run (THROTTLED, 429,
+refused connection) are retried for every operation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+__all__ = [
+    "FULFILLMENT_CREATE",
+    "FULFILLMENT_ORDER",
+    "FULFILLMENT_ORDER_HOLD",
+    "FULFILLMENT_ORDER_RELEASE_HOLD",
+    "INVENTORY_ITEMS_BY_SKU",
+    "INVENTORY_LEVELS",
+    "INVENTORY_SET_QUANTITIES",
+    "LOCATIONS",
+    "MAX_PAGE_SIZE",
+    "MAX_QUERY_COST",
+    "ORDERS_BY_ID",
+    "ORDERS_UPDATED_SINCE",
+    "ORDER_CANCEL",
+    "PRODUCT_VARIANTS",
+    "WEBHOOK_SUBSCRIPTIONS",
+    "WEBHOOK_SUBSCRIPTION_CREATE",
+    "Operation",
+    "all_operations",
+]
+
+MAX_QUERY_COST = 1000  # Shopify refuses a single query requesting more (MAX_COST_EXCEEDED)
+MAX_PAGE_SIZE = 250  # largest `first` and largest input array Shopify accepts
+
+OperationKind = Literal["query", "mutation"]
+
+_HEADER = re.compile(r"^\s*(query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One named GraphQL document.
+
+    `cost`: Shopify's requestedQueryCost at `default_variables`, used to reserve
+    throttle budget before the first real figure is known.
+    `retry_safe`: may be sent again after an ambiguous failure (see module doc).
+    `default_variables`: merged under the caller's variables on every request.
+    """
+
+    name: str
+    document: str
+    cost: int
+    kind: OperationKind = "query"
+    retry_safe: bool = True
+    default_variables: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
+
+    def __post_init__(self) -> None:
+        header = _HEADER.search(self.document)
+        if header is None or (header.group(1), header.group(2)) != (self.kind, self.name):
+            raise ValueError(f"document of {self.kind} {self.name} does not declare it")
+        if not 0 < self.cost <= MAX_QUERY_COST:
+            raise ValueError(f"{self.name}: cost {self.cost} outside 1..{MAX_QUERY_COST}")
+        object.__setattr__(
+            self, "default_variables", MappingProxyType(dict(self.default_variables))
+        )
+
+    def variables(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The variables actually sent: defaults overridden by what the caller gave."""
+        return {**self.default_variables, **(given or {})}
+
+
+_PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+
+# One order as order-intake needs it, whether it was found by polling or by id.
+# fulfillmentOrders/lineItems report hasNextPage so a caller can tell a
+# truncated order and read the rest through FULFILLMENT_ORDER.
+_ORDER_FRAGMENT = """
+fragment ShipbridgeOrder on Order {
+  id
+  name
+  createdAt
+  updatedAt
+  processedAt
+  cancelledAt
+  cancelReason
+  closed
+  test
+  displayFinancialStatus
+  displayFulfillmentStatus
+  paymentGatewayNames
+  tags
+  note
+  sourceName
+  email
+  phone
+  risk {
+    recommendation
+    assessments { riskLevel }
+  }
+  shippingAddress {
+    name
+    company
+    address1
+    address2
+    city
+    provinceCode
+    zip
+    countryCodeV2
+    phone
+  }
+  shippingLine { code title }
+  fulfillmentOrders(first: $fulfillmentOrdersFirst) {
+    nodes {
+      id
+      status
+      requestStatus
+      fulfillBy
+      updatedAt
+      assignedLocation { location { id } }
+      fulfillmentHolds { id handle reason reasonNotes }
+      lineItems(first: $lineItemsFirst) {
+        nodes {
+          id
+          totalQuantity
+          remainingQuantity
+          lineItem { id sku name requiresShipping }
+        }
+        pageInfo { hasNextPage }
+      }
+    }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+_ORDER_PAGE_SIZES = {"fulfillmentOrdersFirst": 5, "lineItemsFirst": 50}
+
+ORDERS_UPDATED_SINCE = Operation(
+    name="OrdersUpdatedSince",
+    document=f"""
+query OrdersUpdatedSince(
+  $query: String!
+  $first: Int!
+  $after: String
+  $fulfillmentOrdersFirst: Int!
+  $lineItemsFirst: Int!
+) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    nodes {{ ...ShipbridgeOrder }}
+    {_PAGE_INFO}
+  }}
+}}
+{_ORDER_FRAGMENT}""",
+    cost=471,
+    default_variables={"first": 50, **_ORDER_PAGE_SIZES},
+)
+
+ORDERS_BY_ID = Operation(
+    name="OrdersById",
+    document=f"""
+query OrdersById($ids: [ID!]!, $fulfillmentOrdersFirst: Int!, $lineItemsFirst: Int!) {{
+  nodes(ids: $ids) {{
+    ... on Order {{ ...ShipbridgeOrder }}
+  }}
+}}
+{_ORDER_FRAGMENT}""",
+    cost=67,
+    default_variables=_ORDER_PAGE_SIZES,
+)
+
+FULFILLMENT_ORDER = Operation(
+    name="FulfillmentOrder",
+    document=f"""
+query FulfillmentOrder(
+  $id: ID!
+  $lineItemsFirst: Int!
+  $lineItemsAfter: String
+  $fulfillmentsFirst: Int!
+) {{
+  fulfillmentOrder(id: $id) {{
+    id
+    orderId
+    orderName
+    status
+    requestStatus
+    fulfillBy
+    updatedAt
+    assignedLocation {{ location {{ id }} }}
+    fulfillmentHolds {{ id handle reason reasonNotes }}
+    lineItems(first: $lineItemsFirst, after: $lineItemsAfter) {{
+      nodes {{
+        id
+        totalQuantity
+        remainingQuantity
+        lineItem {{ id sku name requiresShipping }}
+      }}
+      {_PAGE_INFO}
+    }}
+    fulfillments(first: $fulfillmentsFirst) {{
+      nodes {{
+        id
+        status
+        createdAt
+        trackingInfo(first: 10) {{ company number url }}
+      }}
+      pageInfo {{ hasNextPage }}
+    }}
+  }}
+}}""",
+    cost=38,
+    default_variables={"lineItemsFirst": MAX_PAGE_SIZE, "fulfillmentsFirst": 10},
+)
+
+FULFILLMENT_CREATE = Operation(
+    name="FulfillmentCreate",
+    kind="mutation",
+    # A repeat would create a second fulfillment: see the module docstring.
+    retry_safe=False,
+    document="""
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
+  fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+    fulfillment {
+      id
+      status
+      createdAt
+      trackingInfo(first: 10) { company number url }
+    }
+    userErrors { field message }
+  }
+}""",
+    cost=11,
+)
+
+FULFILLMENT_ORDER_HOLD = Operation(
+    name="FulfillmentOrderHold",
+    kind="mutation",
+    # The handle is required here: a repeat with the same handle is refused
+    # (DUPLICATE_FULFILLMENT_HOLD_HANDLE) instead of stacking a second hold.
+    retry_safe=True,
+    document="""
+mutation FulfillmentOrderHold(
+  $id: ID!
+  $handle: String!
+  $reason: FulfillmentHoldReason!
+  $reasonNotes: String
+  $notifyMerchant: Boolean
+) {
+  fulfillmentOrderHold(
+    id: $id
+    fulfillmentHold: {
+      handle: $handle
+      reason: $reason
+      reasonNotes: $reasonNotes
+      notifyMerchant: $notifyMerchant
+    }
+  ) {
+    fulfillmentHold { id handle reason reasonNotes }
+    fulfillmentOrder { id status }
+    userErrors { field message code }
+  }
+}""",
+    cost=10,
+    default_variables={"notifyMerchant": False},
+)
+
+FULFILLMENT_ORDER_RELEASE_HOLD = Operation(
+    name="FulfillmentOrderReleaseHold",
+    kind="mutation",
+    # Releasing a released hold changes nothing. holdIds is required here:
+    # without it Shopify releases every hold on the order, other apps' too.
+    retry_safe=True,
+    document="""
+mutation FulfillmentOrderReleaseHold($id: ID!, $holdIds: [ID!]!, $externalId: String) {
+  fulfillmentOrderReleaseHold(id: $id, holdIds: $holdIds, externalId: $externalId) {
+    fulfillmentOrder { id status }
+    userErrors { field message code }
+  }
+}""",
+    cost=10,
+)
+
+ORDER_CANCEL = Operation(
+    name="OrderCancel",
+    kind="mutation",
+    # Cancelling is irreversible and a repeat is refused (already cancelled),
+    # so a retry cannot cancel, refund or restock twice.
+    retry_safe=True,
+    document="""
+mutation OrderCancel(
+  $orderId: ID!
+  $reason: OrderCancelReason!
+  $restock: Boolean!
+  $notifyCustomer: Boolean
+  $staffNote: String
+  $refundMethod: OrderCancelRefundMethodInput
+) {
+  orderCancel(
+    orderId: $orderId
+    reason: $reason
+    restock: $restock
+    notifyCustomer: $notifyCustomer
+    staffNote: $staffNote
+    refundMethod: $refundMethod
+  ) {
+    job { id done }
+    orderCancelUserErrors { field message code }
+  }
+}""",
+    cost=10,
+    default_variables={"notifyCustomer": False},
+)
+
+INVENTORY_SET_QUANTITIES = Operation(
+    name="InventorySetQuantities",
+    kind="mutation",
+    # The @idempotent key (required since 2026-04) makes a repeat a no-op.
+    retry_safe=True,
+    document="""
+mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup {
+      id
+      reason
+      referenceDocumentUri
+      changes { name delta item { id } location { id } }
+    }
+    userErrors { field message code }
+  }
+}""",
+    cost=13,
+)
+
+# Quantities the WMS feed is compared with; `names` is required by Shopify.
+_QUANTITY_NAMES = ["available", "on_hand"]
+
+_INVENTORY_ITEM_FRAGMENT = """
+fragment ShipbridgeInventoryItem on InventoryItem {
+  id
+  sku
+  tracked
+  inventoryLevel(locationId: $locationId) {
+    id
+    quantities(names: $quantityNames) { name quantity }
+  }
+}
+"""
+
+INVENTORY_ITEMS_BY_SKU = Operation(
+    name="InventoryItemsBySku",
+    document=f"""
+query InventoryItemsBySku(
+  $query: String!
+  $locationId: ID!
+  $quantityNames: [String!]!
+  $first: Int!
+  $after: String
+) {{
+  inventoryItems(first: $first, after: $after, query: $query) {{
+    nodes {{ ...ShipbridgeInventoryItem }}
+    {_PAGE_INFO}
+  }}
+}}
+{_INVENTORY_ITEM_FRAGMENT}""",
+    cost=35,
+    default_variables={"first": MAX_PAGE_SIZE, "quantityNames": _QUANTITY_NAMES},
+)
+
+PRODUCT_VARIANTS = Operation(
+    name="ProductVariants",
+    document=f"""
+query ProductVariants(
+  $locationId: ID!
+  $quantityNames: [String!]!
+  $first: Int!
+  $after: String
+  $query: String
+) {{
+  productVariants(first: $first, after: $after, query: $query) {{
+    nodes {{
+      id
+      sku
+      inventoryItem {{ ...ShipbridgeInventoryItem }}
+    }}
+    {_PAGE_INFO}
+  }}
+}}
+{_INVENTORY_ITEM_FRAGMENT}""",
+    cost=46,
+    default_variables={"first": MAX_PAGE_SIZE, "quantityNames": _QUANTITY_NAMES},
+)
+
+INVENTORY_LEVELS = Operation(
+    name="InventoryLevels",
+    document=f"""
+query InventoryLevels(
+  $locationId: ID!
+  $quantityNames: [String!]!
+  $first: Int!
+  $after: String
+) {{
+  location(id: $locationId) {{
+    id
+    inventoryLevels(first: $first, after: $after) {{
+      nodes {{
+        id
+        updatedAt
+        item {{ id sku tracked }}
+        quantities(names: $quantityNames) {{ name quantity }}
+      }}
+      {_PAGE_INFO}
+    }}
+  }}
+}}""",
+    cost=36,
+    default_variables={"first": MAX_PAGE_SIZE, "quantityNames": _QUANTITY_NAMES},
+)
+
+LOCATIONS = Operation(
+    name="Locations",
+    document=f"""
+query Locations($first: Int!, $after: String, $includeInactive: Boolean) {{
+  locations(first: $first, after: $after, includeInactive: $includeInactive) {{
+    nodes {{
+      id
+      name
+      isActive
+      fulfillsOnlineOrders
+      isFulfillmentService
+      shipsInventory
+    }}
+    {_PAGE_INFO}
+  }}
+}}""",
+    cost=13,
+    default_variables={"first": MAX_PAGE_SIZE, "includeInactive": False},
+)
+
+WEBHOOK_SUBSCRIPTIONS = Operation(
+    name="WebhookSubscriptions",
+    document=f"""
+query WebhookSubscriptions($first: Int!, $after: String) {{
+  webhookSubscriptions(first: $first, after: $after) {{
+    nodes {{
+      id
+      topic
+      uri
+      format
+      filter
+      includeFields
+      createdAt
+      updatedAt
+    }}
+    {_PAGE_INFO}
+  }}
+}}""",
+    cost=11,
+    default_variables={"first": 100},
+)
+
+WEBHOOK_SUBSCRIPTION_CREATE = Operation(
+    name="WebhookSubscriptionCreate",
+    kind="mutation",
+    # Shopify refuses a second subscription for the same topic and address.
+    retry_safe=True,
+    document="""
+mutation WebhookSubscriptionCreate(
+  $topic: WebhookSubscriptionTopic!
+  $webhookSubscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri format }
+    userErrors { field message }
+  }
+}""",
+    cost=10,
+)
+
+
+def all_operations() -> list[Operation]:
+    """Every operation defined above (for conformance tests and tooling)."""
+    return [value for value in globals().values() if isinstance(value, Operation)]

@@ -1,0 +1,3 @@
+from shopify_sim.cli import main
+
+main()

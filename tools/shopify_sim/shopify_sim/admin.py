@@ -1,0 +1,265 @@
+"""The control plane under /_sim/: shops, seeding, orders, faults, delivery control, state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiohttp import web
+
+from shopify_sim import inspection
+from shopify_sim.events import ShopEvent
+from shopify_sim.ids import gid_number
+from shopify_sim.order_stream import OrderStream
+from shopify_sim.resolvers.context import RequestContext
+from shopify_sim.seed import SeedPlan, seed_shop
+from shopify_sim.simulator import Simulator
+from shopify_sim.state.repository import ShopState, UnknownShop
+from shopify_sim.webhook_payloads import compliance_body, shop_body
+
+SIMULATOR_KEY = web.AppKey("simulator", Simulator)
+COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+RISK_LEVELS = ("HIGH", "MEDIUM", "LOW", "NONE", "PENDING")
+
+routes = web.RouteTableDef()
+
+
+def _sim(request: web.Request) -> Simulator:
+    return request.app[SIMULATOR_KEY]
+
+
+def _shop(request: web.Request) -> ShopState:
+    try:
+        return _sim(request).store.shop(request.match_info["domain"])
+    except UnknownShop:
+        raise web.HTTPNotFound(text=f"unknown shop {request.match_info['domain']}") from None
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return body
+
+
+@routes.post("/_sim/shops")
+async def create_shop(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    sim = _sim(request)
+    try:
+        shop = sim.store.create_shop(
+            body["domain"],
+            body["access_token"],
+            body["client_secret"],
+            body.get("plan", "standard"),
+            location_names=tuple(body.get("locations", ("Shop location",))),
+        )
+        sim.gateway.set_plan(shop, shop.plan)
+    except KeyError as exc:
+        raise web.HTTPBadRequest(text=f"missing {exc}") from None
+    except ValueError as exc:
+        raise web.HTTPConflict(text=str(exc)) from None
+    return web.json_response(inspection.shop_json(shop), status=201)
+
+
+@routes.get("/_sim/shops/{domain}")
+async def get_shop(request: web.Request) -> web.Response:
+    return web.json_response(inspection.shop_json(_shop(request)))
+
+
+@routes.post("/_sim/shops/{domain}/plan")
+async def set_plan(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    shop = _shop(request)
+    try:
+        _sim(request).gateway.set_plan(shop, body["plan"])
+    except (KeyError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+    return web.json_response(_sim(request).gateway.shop_runtime(shop).bucket.status())
+
+
+@routes.post("/_sim/shops/{domain}/seed")
+async def seed(request: web.Request) -> web.Response:
+    counts = seed_shop(_shop(request), SeedPlan.from_json(await _json_body(request)))
+    return web.json_response(counts)
+
+
+@routes.post("/_sim/shops/{domain}/graphql")
+async def unmetered_graphql(request: web.Request) -> web.Response:
+    """GraphQL as another app: no bucket, no faults (order generators, test setup)."""
+    body = await _json_body(request)
+    result = _sim(request).gateway.run_unmetered(
+        _shop(request), body["query"], body.get("variables")
+    )
+    return web.json_response(result)
+
+
+def _order_or_404(shop: ShopState, order_id: str) -> Any:
+    number = gid_number(order_id, "Order")
+    if number is None and order_id.isdigit():
+        number = int(order_id)
+    order = shop.orders.get(number) if number is not None else None
+    if order is None:
+        order = next((o for o in shop.orders.values() if o.name == order_id), None)
+    if order is None:
+        raise web.HTTPNotFound(text=f"unknown order {order_id}")
+    return order
+
+
+@routes.post("/_sim/shops/{domain}/orders/{order_id}/risk")
+async def set_risk(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    level = str(body.get("level", "HIGH")).upper()
+    if level not in RISK_LEVELS:
+        raise web.HTTPBadRequest(text=f"risk level must be one of {RISK_LEVELS}")
+    shop = _shop(request)
+    order = _order_or_404(shop, request.match_info["order_id"])
+    order.risk_level = level
+    shop.touch(order)
+    _emit(request, shop, order, "orders/updated")
+    return web.json_response({"id": order.id, "risk_level": level})
+
+
+@routes.post("/_sim/shops/{domain}/orders/{order_id}/paid")
+async def mark_paid(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    order = _order_or_404(shop, request.match_info["order_id"])
+    order.financial_status = "PAID"
+    shop.touch(order)
+    _emit(request, shop, order, "orders/paid", "orders/updated")
+    return web.json_response({"id": order.id, "financial_status": "PAID"})
+
+
+def _emit(request: web.Request, shop: ShopState, order: Any, *topics: str) -> None:
+    context = RequestContext(shop)
+    context.emit_order(order, *topics)
+    _sim(request).dispatcher.publish(context.events)
+
+
+@routes.post("/_sim/shops/{domain}/trigger/{topic:.+}")
+async def trigger(request: web.Request) -> web.Response:
+    """app/uninstalled and the compliance topics, as an admin action would raise them."""
+    body = await _json_body(request)
+    shop = _shop(request)
+    topic = request.match_info["topic"]
+    sim = _sim(request)
+    if topic == "app/uninstalled":
+        sim.dispatcher.publish([ShopEvent(shop.domain, topic, shop_body(shop), shop.now())])
+    elif topic in COMPLIANCE_TOPICS:
+        event = ShopEvent(
+            shop.domain,
+            topic,
+            compliance_body(shop, topic, body.get("customer"), body.get("order_ids")),
+            shop.now(),
+        )
+        uris = [body["uri"]] if body.get("uri") else [s.uri for s in shop.subscriptions.values()]
+        sim.dispatcher.publish_to(event, uris)
+    else:
+        raise web.HTTPBadRequest(text=f"cannot trigger {topic}")
+    return web.json_response({"topic": topic})
+
+
+@routes.post("/_sim/shops/{domain}/order_stream")
+async def start_order_stream(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    shop = _shop(request)
+    sim = _sim(request)
+    stream = OrderStream(
+        shop=shop,
+        rate_per_second=float(body.get("rate", 5)),
+        duration_seconds=float(body.get("duration", 60)),
+        run_graphql=sim.gateway.run_unmetered,
+        seed=body.get("seed"),
+        high_risk_fraction=float(body.get("high_risk_fraction", 0.0)),
+    )
+    sim.streams[shop.domain] = stream
+    task = asyncio.get_running_loop().create_task(stream.run())
+    sim.stream_tasks.add(task)
+    task.add_done_callback(sim.stream_tasks.discard)
+    return web.json_response(stream.status(), status=202)
+
+
+@routes.get("/_sim/shops/{domain}/order_stream")
+async def order_stream_status(request: web.Request) -> web.Response:
+    stream = _sim(request).streams.get(_shop(request).domain)
+    if stream is None:
+        raise web.HTTPNotFound(text="no order stream started")
+    return web.json_response(stream.status())
+
+
+# --- state inspection -------------------------------------------------------------------------
+@routes.get("/_sim/shops/{domain}/state/orders")
+async def state_orders(request: web.Request) -> web.Response:
+    return web.json_response(inspection.orders_json(_shop(request)))
+
+
+@routes.get("/_sim/shops/{domain}/state/fulfillment_orders")
+async def state_fulfillment_orders(request: web.Request) -> web.Response:
+    return web.json_response(inspection.fulfillment_orders_json(_shop(request)))
+
+
+@routes.get("/_sim/shops/{domain}/state/fulfillments")
+async def state_fulfillments(request: web.Request) -> web.Response:
+    return web.json_response(inspection.fulfillments_json(_shop(request)))
+
+
+@routes.get("/_sim/shops/{domain}/state/inventory")
+async def state_inventory(request: web.Request) -> web.Response:
+    location = request.query.get("location_id")
+    location_number = gid_number(location, "Location") if location else None
+    rows = inspection.inventory_json(_shop(request), request.query.get("sku"), location_number)
+    return web.json_response(rows)
+
+
+@routes.get("/_sim/shops/{domain}/state/webhooks")
+async def state_webhooks(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).dispatcher.log_json(_shop(request).domain))
+
+
+@routes.get("/_sim/shops/{domain}/stats")
+async def shop_stats(request: web.Request) -> web.Response:
+    shop = _shop(request)
+    runtime = _sim(request).gateway.shop_runtime(shop)
+    return web.json_response({**runtime.stats.as_json(), "bucket": runtime.bucket.status()})
+
+
+# --- faults and delivery control --------------------------------------------------------------
+@routes.get("/_sim/faults")
+async def get_faults(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).gateway.fault_settings.as_json(time.monotonic()))
+
+
+@routes.post("/_sim/faults")
+async def set_faults(request: web.Request) -> web.Response:
+    settings = _sim(request).gateway.fault_settings
+    settings.update(await _json_body(request), time.monotonic())
+    return web.json_response(settings.as_json(time.monotonic()))
+
+
+@routes.delete("/_sim/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    gateway = _sim(request).gateway
+    gateway.fault_settings = type(gateway.fault_settings)()
+    return web.json_response(gateway.fault_settings.as_json(time.monotonic()))
+
+
+@routes.post("/_sim/webhooks/controls")
+async def set_delivery_controls(request: web.Request) -> web.Response:
+    dispatcher = _sim(request).dispatcher
+    dispatcher.controls.update(await _json_body(request))
+    return web.json_response(vars(dispatcher.controls))
+
+
+@routes.post("/_sim/webhooks/release")
+async def release_held(request: web.Request) -> web.Response:
+    dispatcher = _sim(request).dispatcher
+    dispatcher.controls.reorder = False
+    return web.json_response({"released": dispatcher.release_held()})
+
+
+@routes.get("/_sim/webhooks/log")
+async def delivery_log(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).dispatcher.log_json())

@@ -1,0 +1,126 @@
+"""`python -m shopify_sim <cmd>`: serve, or drive a running simulator's control plane."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from shopify_sim.app import create_app
+from shopify_sim.config import DEFAULT_PORT, SimConfig
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopify_sim")
+    parser.add_argument(
+        "--url", default=f"http://127.0.0.1:{DEFAULT_PORT}", help="simulator base URL"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the simulator")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--webhook-retry-scale", type=float, default=1.0)
+    shop = commands.add_parser("create-shop")
+    shop.add_argument("--shop", required=True)
+    shop.add_argument("--token", required=True)
+    shop.add_argument("--secret", required=True)
+    shop.add_argument("--plan", default="standard")
+    seed = commands.add_parser("seed")
+    seed.add_argument("--shop", required=True)
+    seed.add_argument("--products", type=int, default=2000)
+    seed.add_argument("--locations", nargs="+", default=["Warehouse East", "Warehouse West"])
+    orders = commands.add_parser("orders", help="generate an order stream")
+    orders.add_argument("--shop", required=True)
+    orders.add_argument("--rate", type=float, default=5.0)
+    orders.add_argument("--duration", type=float, default=60.0)
+    orders.add_argument("--high-risk-fraction", type=float, default=0.0)
+    faults = commands.add_parser("faults", help="set fault injection (JSON object of settings)")
+    faults.add_argument("settings", help="e.g. '{\"server_error_fraction\": 0.1}'")
+    controls = commands.add_parser("webhooks", help="set delivery controls (JSON object)")
+    controls.add_argument("settings")
+    state = commands.add_parser(
+        "state", help="print state: orders|fulfillment_orders|fulfillments|inventory|webhooks"
+    )
+    state.add_argument("--shop", required=True)
+    state.add_argument("what")
+    return parser
+
+
+async def _call(url: str, method: str, path: str, body: Any = None) -> Any:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url + path, json=body) as response,
+    ):
+        if response.status >= 400:
+            raise SystemExit(f"{method} {path}: {response.status} {await response.text()}")
+        return await response.json()
+
+
+async def _orders(args: argparse.Namespace) -> None:
+    path = f"/_sim/shops/{args.shop}/order_stream"
+    await _call(
+        args.url,
+        "POST",
+        path,
+        {
+            "rate": args.rate,
+            "duration": args.duration,
+            "high_risk_fraction": args.high_risk_fraction,
+        },
+    )
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(1.0)
+        status = await _call(args.url, "GET", path)
+        print(
+            f"\r{time.monotonic() - started:6.0f}s "
+            f"created={status['created']} failed={status['failed']}",
+            end="",
+            flush=True,
+        )
+        if status["done"]:
+            print()
+            return
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        config = SimConfig(
+            host=args.host, port=args.port, webhook_retry_scale=args.webhook_retry_scale
+        )
+        web.run_app(create_app(config), host=config.host, port=config.port)
+        return
+    calls: dict[str, Any] = {
+        "create-shop": lambda: _call(
+            args.url,
+            "POST",
+            "/_sim/shops",
+            {
+                "domain": args.shop,
+                "access_token": args.token,
+                "client_secret": args.secret,
+                "plan": args.plan,
+            },
+        ),
+        "seed": lambda: _call(
+            args.url,
+            "POST",
+            f"/_sim/shops/{args.shop}/seed",
+            {"products": args.products, "locations": args.locations},
+        ),
+        "orders": lambda: _orders(args),
+        "faults": lambda: _call(args.url, "POST", "/_sim/faults", json.loads(args.settings)),
+        "webhooks": lambda: _call(
+            args.url, "POST", "/_sim/webhooks/controls", json.loads(args.settings)
+        ),
+        "state": lambda: _call(args.url, "GET", f"/_sim/shops/{args.shop}/state/{args.what}"),
+    }
+    result = asyncio.run(calls[args.command]())
+    if result is not None:
+        print(json.dumps(result, indent=2))

@@ -1,0 +1,54 @@
+"""Runtime fault injection: 5xx, 429 with Retry-After, THROTTLED storms, latency.
+
+`decide` is pure (randomness injected) so the mix of faults is testable.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FaultKind = Literal["none", "server_error", "too_many_requests", "throttled"]
+
+
+@dataclass
+class FaultSettings:
+    server_error_fraction: float = 0.0
+    too_many_requests_fraction: float = 0.0
+    retry_after_seconds: float = 1.0
+    latency_seconds: float = 0.0
+    # monotonic time until which every GraphQL call is answered THROTTLED
+    throttled_until: float = 0.0
+
+    def update(self, changes: dict[str, Any], now: float) -> None:
+        for name in (
+            "server_error_fraction",
+            "too_many_requests_fraction",
+            "retry_after_seconds",
+            "latency_seconds",
+        ):
+            if name in changes:
+                setattr(self, name, float(changes[name]))
+        if "throttle_seconds" in changes:
+            self.throttled_until = now + float(changes["throttle_seconds"])
+
+    def as_json(self, now: float) -> dict[str, Any]:
+        return {
+            "server_error_fraction": self.server_error_fraction,
+            "too_many_requests_fraction": self.too_many_requests_fraction,
+            "retry_after_seconds": self.retry_after_seconds,
+            "latency_seconds": self.latency_seconds,
+            "throttle_seconds_left": max(0.0, self.throttled_until - now),
+        }
+
+
+def decide(settings: FaultSettings, now: float, rng: random.Random) -> FaultKind:
+    if now < settings.throttled_until:
+        return "throttled"
+    roll = rng.random()
+    if roll < settings.server_error_fraction:
+        return "server_error"
+    if roll < settings.server_error_fraction + settings.too_many_requests_fraction:
+        return "too_many_requests"
+    return "none"

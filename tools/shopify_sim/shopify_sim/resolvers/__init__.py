@@ -1,0 +1,38 @@
+"""Root-field resolvers, attached once to the schema's QueryRoot and Mutation types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
+
+from shopify_sim.resolvers import fulfillment, inventory, orders, queries, webhooks
+
+MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
+    **orders.MUTATION_FIELDS,
+    **fulfillment.MUTATION_FIELDS,
+    **inventory.MUTATION_FIELDS,
+    **webhooks.MUTATION_FIELDS,
+}
+
+
+def _not_simulated(_root: Any, info: GraphQLResolveInfo, **_args: Any) -> None:
+    # Fail loudly: a silent null would let a test pass against the simulator
+    # that fails against Shopify.
+    raise GraphQLError(
+        f"shopify_sim does not simulate {info.parent_type.name}.{info.field_name}",
+        extensions={"code": "NOT_SIMULATED"},
+    )
+
+
+def attach_resolvers(schema: GraphQLSchema) -> None:
+    query_type, mutation_type = schema.query_type, schema.mutation_type
+    assert query_type is not None and mutation_type is not None
+    for root_type in (query_type, mutation_type):
+        for field in root_type.fields.values():
+            field.resolve = _not_simulated
+    for name, resolver in queries.QUERY_FIELDS.items():
+        query_type.fields[name].resolve = resolver
+    for name, resolver in MUTATION_FIELDS.items():
+        mutation_type.fields[name].resolve = resolver

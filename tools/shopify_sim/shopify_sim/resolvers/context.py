@@ -1,0 +1,35 @@
+"""What every resolver gets as `info.context`: the shop and an outbox of events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import GraphQLResolveInfo
+
+from shopify_sim.events import ShopEvent
+from shopify_sim.state.models import Order
+from shopify_sim.state.repository import ShopState
+from shopify_sim.webhook_payloads import order_body
+
+
+@dataclass
+class RequestContext:
+    shop: ShopState
+    events: list[ShopEvent] = field(default_factory=list)
+
+    def emit_order(self, order: Order, *topics: str) -> None:
+        """Queue webhooks for an order change; one event id for the whole action."""
+        body = order_body(self.shop, order)
+        now = self.shop.now()
+        first = ShopEvent(self.shop.domain, topics[0], body, now)
+        self.events.append(first)
+        for topic in topics[1:]:
+            self.events.append(
+                ShopEvent(self.shop.domain, topic, body, now, event_id=first.event_id)
+            )
+
+
+def context_of(info: GraphQLResolveInfo) -> RequestContext:
+    context = info.context
+    assert isinstance(context, RequestContext)
+    return context

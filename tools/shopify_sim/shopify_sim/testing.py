@@ -1,0 +1,131 @@
+"""Run the simulator inside a test: `async with running_simulator() as sim: ...`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from shopify_sim.admin import SIMULATOR_KEY
+from shopify_sim.app import create_app
+from shopify_sim.config import SimConfig
+from shopify_sim.schema_runtime import SchemaRuntime
+from shopify_sim.simulator import Simulator
+
+Json = dict[str, Any]
+
+
+@dataclass
+class SimulatorHandle:
+    base_url: str
+    simulator: Simulator
+    session: aiohttp.ClientSession
+
+    def graphql_url(self, version: str = "2026-07") -> str:
+        return f"{self.base_url}/admin/api/{version}/graphql.json"
+
+    async def graphql(self, access_token: str, query: str, variables: Json | None = None) -> Json:
+        """The app's view: metered, faults applied, exactly what a client sees."""
+        async with self.session.post(
+            self.graphql_url(),
+            json={"query": query, "variables": variables},
+            headers={"X-Shopify-Access-Token": access_token},
+        ) as response:
+            body: Json = await response.json()
+            return body
+
+    async def admin(self, method: str, path: str, body: Json | None = None) -> Any:
+        async with self.session.request(
+            method, f"{self.base_url}/_sim{path}", json=body
+        ) as response:
+            if response.status >= 400:
+                raise AssertionError(f"{method} {path}: {response.status} {await response.text()}")
+            return await response.json()
+
+    async def create_shop(
+        self,
+        domain: str,
+        access_token: str,
+        client_secret: str = "secret",
+        plan: str = "standard",
+        locations: tuple[str, ...] = ("Shop location",),
+    ) -> Json:
+        created: Json = await self.admin(
+            "POST",
+            "/shops",
+            {
+                "domain": domain,
+                "access_token": access_token,
+                "client_secret": client_secret,
+                "plan": plan,
+                "locations": list(locations),
+            },
+        )
+        return created
+
+    async def seed(self, domain: str, **plan: Any) -> Json:
+        counts: Json = await self.admin("POST", f"/shops/{domain}/seed", plan)
+        return counts
+
+    async def run_as_storefront(
+        self, domain: str, query: str, variables: Json | None = None
+    ) -> Json:
+        """Unmetered GraphQL (setup work that must not drain the app's bucket)."""
+        result: Json = await self.admin(
+            "POST", f"/shops/{domain}/graphql", {"query": query, "variables": variables}
+        )
+        return result
+
+    async def create_order(self, domain: str, lines: list[tuple[str, int]], **order: Any) -> Json:
+        """Create an order through orderCreate from (sku, quantity) pairs; returns {id, name}."""
+        shop = self.simulator.store.shop(domain)
+        line_inputs = [
+            {
+                "variantId": f"gid://shopify/ProductVariant/{shop.variants_by_sku[sku].id}",
+                "quantity": quantity,
+            }
+            for sku, quantity in lines
+        ]
+        options = order.pop("options", {"inventoryBehaviour": "DECREMENT_IGNORING_POLICY"})
+        payload = {"financialStatus": "PAID", "lineItems": line_inputs, **order}
+        from shopify_sim.order_stream import ORDER_CREATE
+
+        result = await self.run_as_storefront(
+            domain, ORDER_CREATE, {"order": payload, "options": options}
+        )
+        created = result["data"]["orderCreate"]
+        assert not created["userErrors"], created["userErrors"]
+        order_json: Json = created["order"]
+        return order_json
+
+    async def state(self, domain: str, what: str, **query: str) -> Any:
+        path = f"/shops/{domain}/state/{what}"
+        if query:
+            path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return await self.admin("GET", path)
+
+    async def stats(self, domain: str) -> Json:
+        result: Json = await self.admin("GET", f"/shops/{domain}/stats")
+        return result
+
+
+@asynccontextmanager
+async def running_simulator(
+    config: SimConfig | None = None, runtime: SchemaRuntime | None = None
+) -> AsyncIterator[SimulatorHandle]:
+    """Start the simulator on 127.0.0.1 with a free port; stop it on exit."""
+    app = create_app(replace(config or SimConfig(), port=0), runtime)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session:
+            yield SimulatorHandle(f"http://127.0.0.1:{port}", app[SIMULATOR_KEY], session)
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,207 @@
+"""Locations, variants, inventory items and inventory levels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shopify_sim import search_query
+from shopify_sim.clock import graphql_time
+from shopify_sim.connections import by_id, connection
+from shopify_sim.ids import gid, gid_number
+from shopify_sim.state.models import InventoryLevel, Location, Variant
+from shopify_sim.state.repository import ShopState
+
+Node = dict[str, Any]
+
+
+def location_node(shop: ShopState, location: Location) -> Node:
+    def levels(_info: Any, query: str | None = None, reverse: bool = False, **page: Any) -> Node:
+        matches = _level_matcher(shop, query)
+        found = [level for level in shop.levels_at(location.id) if matches(level)]
+        return connection(
+            found, to_node=lambda lv: level_node(shop, lv), sort_key=by_id, reverse=reverse, **page
+        )
+
+    def level_for(_info: Any, inventoryItemId: str, **_: Any) -> Node | None:
+        item = gid_number(inventoryItemId, "InventoryItem")
+        level = shop.level(item, location.id) if item is not None else None
+        return level_node(shop, level) if level else None
+
+    return {
+        "__typename": "Location",
+        "id": gid("Location", location.id),
+        "legacyResourceId": location.id,
+        "name": location.name,
+        "isActive": location.is_active,
+        "activatable": False,
+        "deactivatable": True,
+        "deletable": False,
+        "deactivatedAt": None,
+        "addressVerified": False,
+        "fulfillsOnlineOrders": location.fulfills_online_orders,
+        "isFulfillmentService": False,
+        "fulfillmentService": None,
+        "shipsInventory": True,
+        "hasActiveInventory": True,
+        "hasUnfulfilledOrders": False,
+        "createdAt": graphql_time(location.created_at),
+        "updatedAt": graphql_time(location.updated_at),
+        "address": {
+            "address1": location.address1,
+            "address2": None,
+            "city": location.city,
+            "province": location.province,
+            "provinceCode": None,
+            "country": None,
+            "countryCode": location.country_code,
+            "zip": location.zip,
+            "phone": None,
+            "formatted": [],
+            "latitude": None,
+            "longitude": None,
+        },
+        "inventoryLevels": levels,
+        "inventoryLevel": level_for,
+    }
+
+
+def variant_node(shop: ShopState, variant: Variant) -> Node:
+    def inventory_quantity(_info: Any) -> int:
+        return sum(
+            lv.quantities["available"]
+            for lv in shop.levels_by_item.get(variant.inventory_item_id, [])
+        )
+
+    return {
+        "__typename": "ProductVariant",
+        "id": gid("ProductVariant", variant.id),
+        "legacyResourceId": variant.id,
+        "sku": variant.sku,
+        "title": variant.title,
+        "displayName": f"{variant.product_title} - {variant.title}",
+        "price": variant.price,
+        "barcode": None,
+        "compareAtPrice": None,
+        "position": 1,
+        "taxable": True,
+        "availableForSale": True,
+        "inventoryPolicy": "DENY",
+        "inventoryQuantity": inventory_quantity,
+        "selectedOptions": [{"name": "Title", "value": variant.title}],
+        "createdAt": graphql_time(variant.created_at),
+        "updatedAt": graphql_time(variant.updated_at),
+        "inventoryItem": lambda _info: inventory_item_node(shop, variant),
+        "product": lambda _info: product_node(shop, variant),
+    }
+
+
+def product_node(shop: ShopState, variant: Variant) -> Node:
+    siblings = [v for v in shop.variants.values() if v.product_id == variant.product_id]
+    return {
+        "__typename": "Product",
+        "id": gid("Product", variant.product_id),
+        "legacyResourceId": variant.product_id,
+        "title": variant.product_title,
+        "handle": variant.product_title.lower().replace(" ", "-"),
+        "status": "ACTIVE",
+        "tracksInventory": True,
+        "totalInventory": lambda _info: sum(
+            lv.quantities["available"]
+            for v in siblings
+            for lv in shop.levels_by_item.get(v.inventory_item_id, [])
+        ),
+        "variants": lambda _info, reverse=False, **page: connection(
+            siblings,
+            to_node=lambda v: variant_node(shop, v),
+            sort_key=by_id,
+            reverse=reverse,
+            **page,
+        ),
+    }
+
+
+def inventory_item_node(shop: ShopState, variant: Variant) -> Node:
+    item_id = variant.inventory_item_id
+
+    def levels(
+        _info: Any,
+        query: str | None = None,
+        reverse: bool = False,
+        includeInactive: bool = False,
+        **page: Any,
+    ) -> Node:
+        matches = _level_matcher(shop, query)
+        found = [lv for lv in shop.levels_by_item.get(item_id, []) if matches(lv)]
+        return connection(
+            found, to_node=lambda lv: level_node(shop, lv), sort_key=by_id, reverse=reverse, **page
+        )
+
+    def level_at(_info: Any, locationId: str, **_: Any) -> Node | None:
+        location = gid_number(locationId, "Location")
+        level = shop.level(item_id, location) if location is not None else None
+        return level_node(shop, level) if level else None
+
+    return {
+        "__typename": "InventoryItem",
+        "id": gid("InventoryItem", item_id),
+        "legacyResourceId": item_id,
+        "sku": variant.sku,
+        "tracked": variant.tracked,
+        "requiresShipping": variant.requires_shipping,
+        "duplicateSkuCount": 0,
+        "harmonizedSystemCode": None,
+        "countryCodeOfOrigin": None,
+        "provinceCodeOfOrigin": None,
+        "inventoryHistoryUrl": None,
+        "unitCost": None,
+        "createdAt": graphql_time(variant.created_at),
+        "updatedAt": graphql_time(variant.updated_at),
+        "measurement": {"weight": {"unit": "KILOGRAMS", "value": variant.grams / 1000}},
+        "variant": lambda _info: variant_node(shop, variant),
+        "inventoryLevels": levels,
+        "inventoryLevel": level_at,
+        "locationsCount": lambda _info, **_: {
+            "count": len(shop.levels_by_item.get(item_id, [])),
+            "precision": "EXACT",
+        },
+    }
+
+
+def level_node(shop: ShopState, level: InventoryLevel) -> Node:
+    def quantities(_info: Any, names: list[str]) -> list[Node]:
+        return [
+            {
+                "id": f"gid://shopify/InventoryQuantity/{level.id}?inventory_item_id="
+                f"{level.inventory_item_id}&name={name}",
+                "name": name,
+                "quantity": level.quantities.get(name, 0),
+                "updatedAt": graphql_time(level.quantity_updated_at.get(name)),
+            }
+            for name in names
+        ]
+
+    variant = shop.variants_by_item[level.inventory_item_id]
+    return {
+        "__typename": "InventoryLevel",
+        "id": gid("InventoryLevel", level.id) + f"?inventory_item_id={level.inventory_item_id}",
+        "isActive": True,
+        "canDeactivate": True,
+        "deactivationAlert": None,
+        "createdAt": graphql_time(level.created_at),
+        "updatedAt": graphql_time(level.updated_at),
+        "quantities": quantities,
+        "item": lambda _info: inventory_item_node(shop, variant),
+        "location": lambda _info: location_node(shop, shop.locations[level.location_id]),
+    }
+
+
+def _level_matcher(shop: ShopState, query: str | None) -> search_query.Predicate:
+    def updated_at(level: InventoryLevel, term: search_query.Term) -> bool:
+        from shopify_sim.clock import parse_time
+
+        return search_query.compare(level.updated_at, term.op, parse_time(term.value))
+
+    def sku(level: InventoryLevel, term: search_query.Term) -> bool:
+        return shop.variants_by_item[level.inventory_item_id].sku == term.value
+
+    return search_query.matcher(search_query.parse(query), {"updated_at": updated_at, "sku": sku})

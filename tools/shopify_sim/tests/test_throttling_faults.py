@@ -1,0 +1,41 @@
+"""THROTTLED when the bucket is drained, and injected faults."""
+
+from __future__ import annotations
+
+QUERY = "query Probe { shop { name } }"
+
+
+async def test_drained_bucket_answers_throttled_and_counts_it(world):
+    bucket = world.sim.simulator.gateway.shop_runtime(world.shop).bucket
+    while bucket.try_consume(500):
+        pass
+    body = await world.gql(QUERY)
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "THROTTLED"
+    stats = await world.sim.stats(world.domain)
+    assert stats["throttled"] == 1
+    assert stats["requests_by_operation"] == {"Probe": 1}
+
+
+async def test_throttled_storm_then_recovery(world):
+    await world.sim.admin("POST", "/faults", {"throttle_seconds": 30})
+    assert (await world.gql(QUERY))["errors"][0]["extensions"]["code"] == "THROTTLED"
+    await world.sim.admin("DELETE", "/faults")
+    assert (await world.gql(QUERY))["data"]["shop"]["name"]
+
+
+async def test_injected_5xx_and_429(world):
+    url, headers = world.sim.graphql_url(), {"X-Shopify-Access-Token": world.token}
+    await world.sim.admin("POST", "/faults", {"server_error_fraction": 1.0})
+    async with world.sim.session.post(url, json={"query": QUERY}, headers=headers) as response:
+        assert response.status == 503
+    await world.sim.admin(
+        "POST",
+        "/faults",
+        {"server_error_fraction": 0.0, "too_many_requests_fraction": 1.0, "retry_after_seconds": 2},
+    )
+    async with world.sim.session.post(url, json={"query": QUERY}, headers=headers) as response:
+        assert response.status == 429
+        assert response.headers["Retry-After"] == "2"
+    stats = await world.sim.stats(world.domain)
+    assert stats["injected_faults"] == {"server_error": 1, "too_many_requests": 1}
