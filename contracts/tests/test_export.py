@@ -2,6 +2,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from contracts import MESSAGES
 from contracts.export import (
     ASYNCAPI_PATH,
     DEFAULT_ROOT,
@@ -10,8 +12,6 @@ from contracts.export import (
     stale_documents,
 )
 from contracts.json_schema import DIALECT, schema_path
-
-from contracts import MESSAGES
 
 
 def test_committed_documents_are_up_to_date() -> None:

@@ -4,18 +4,20 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import messaging_pipeline
+from bench import messaging_pipeline, shopify_client
 from service_runtime.logging import configure_logging
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "messaging": messaging_pipeline.run,
+    "shopify-client": shopify_client.run,
 }
 
 
 async def main(names: list[str]) -> None:
     unknown = set(names) - set(BENCHMARKS)
     if unknown:
-        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have: {', '.join(BENCHMARKS)}")
+        have = ", ".join(BENCHMARKS)
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; have: {have}")
     for name in names or list(BENCHMARKS):
         await BENCHMARKS[name]()
         print()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import aio_pika
 
 from bench.infra import Scratch, scratch
-from testkit.probe import ProbeBehaviour, accepted, probe_definition, send
+from testkit.probe import ProbeBehaviour, accepted, eventually, probe_definition, send
 from testkit.services import running_service
 
 MESSAGES = 20_000
@@ -37,8 +37,9 @@ async def raw_aio_pika(amqp_url: str, n: int) -> Result:
     pub = await conn.channel(publisher_confirms=True)
     sub = await conn.channel()
     await sub.set_qos(prefetch_count=100)
-    queue = await sub.declare_queue("raw-baseline", durable=True,
-                                    arguments={"x-queue-type": "quorum"})
+    queue = await sub.declare_queue(
+        "raw-baseline", durable=True, arguments={"x-queue-type": "quorum"}
+    )
     body = accepted("#raw").to_json()
     done = asyncio.Event()
     received = 0
@@ -53,13 +54,15 @@ async def raw_aio_pika(amqp_url: str, n: int) -> Result:
     await queue.consume(on_message)
     started = time.perf_counter()
     for offset in range(0, n, WINDOW):
-        await asyncio.gather(*(
-            pub.default_exchange.publish(
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key="raw-baseline",
+        await asyncio.gather(
+            *(
+                pub.default_exchange.publish(
+                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                    routing_key="raw-baseline",
+                )
+                for _ in range(min(WINDOW, n - offset))
             )
-            for _ in range(min(WINDOW, n - offset))
-        ))
+        )
     await done.wait()
     elapsed = time.perf_counter() - started
     await conn.close()
@@ -67,14 +70,18 @@ async def raw_aio_pika(amqp_url: str, n: int) -> Result:
 
 
 async def through_outbox_and_inbox(where: Scratch, n: int) -> Result:
-    async with running_service(probe_definition(ProbeBehaviour()), where.database,
-                               where.amqp_url, log_level="WARNING") as svc:
+    async with running_service(
+        probe_definition(ProbeBehaviour()), where.database, where.amqp_url, log_level="WARNING"
+    ) as svc:
         envelopes = [accepted(f"#{i}") for i in range(n)]
         started = time.perf_counter()
         for offset in range(0, n, PRODUCER_BATCH):
             await send(svc, envelopes[offset : offset + PRODUCER_BATCH])
-        while await svc.pool.fetchval("SELECT count(*) FROM inbox") < n:
-            await asyncio.sleep(0.02)
+
+        async def all_handled() -> bool:
+            return bool(await svc.pool.fetchval("SELECT count(*) FROM inbox") >= n)
+
+        await eventually(all_handled, timeout_s=600, interval_s=0.02)
         elapsed = time.perf_counter() - started
         effects = await svc.pool.fetchval("SELECT count(*) FROM effects")
         assert effects == n, f"{effects} effects for {n} messages"
@@ -87,9 +94,13 @@ async def run(messages: int = MESSAGES) -> dict[str, float]:
         ours = await through_outbox_and_inbox(where, messages)
     ratio = ours.rate / raw.rate
     print("messaging pipeline (outbox -> relay -> RabbitMQ -> consumer -> inbox)")
-    print(f"  baseline raw aio-pika publish+confirm, consume+ack: {raw.rate:8.0f} msg/s "
-          f"({raw.messages} in {raw.seconds:.2f} s)")
-    print(f"  shipbridge outbox + inbox, exactly-once effects:    {ours.rate:8.0f} msg/s "
-          f"({ours.messages} in {ours.seconds:.2f} s)")
+    print(
+        f"  baseline raw aio-pika publish+confirm, consume+ack: {raw.rate:8.0f} msg/s "
+        f"({raw.messages} in {raw.seconds:.2f} s)"
+    )
+    print(
+        f"  shipbridge outbox + inbox, exactly-once effects:    {ours.rate:8.0f} msg/s "
+        f"({ours.messages} in {ours.seconds:.2f} s)"
+    )
     print(f"  ratio: {ratio:.2f}   targets: >= 1500 msg/s and >= 0.50 of baseline")
     return {"raw_rate": raw.rate, "rate": ours.rate, "ratio": ratio}
