@@ -10,42 +10,36 @@ import pytest
 from contracts import Envelope
 from service_runtime import ServiceRuntime
 from testkit.plugin import IsolatedDatabase
-from testkit.probe import (
-    ProbeBehaviour,
-    accepted,
-    effect_counts,
-    eventually,
-    probe_definition,
-    send,
-)
+from testkit.probe import ProbeBehaviour, accepted, probe_definition, send, wait_each_handled_once
 from testkit.proxy import proxy_for, redirect
 from testkit.services import running_service
 
 
+@pytest.mark.parametrize("cut", ["broker", "database"])
 async def test_connections_cut_mid_stream_lose_nothing(
-    isolated_database: IsolatedDatabase, isolated_vhost: str
+    cut: str, isolated_database: IsolatedDatabase, isolated_vhost: str
 ) -> None:
-    proxy = await proxy_for(isolated_vhost, 5672)
+    """Every session to the broker (or to Postgres) dies three times while 1,000 messages flow:
+    relay, consumer and the NOTIFY listener all have to recover."""
+    db, amqp_url = isolated_database, isolated_vhost
+    if cut == "broker":
+        proxy = await proxy_for(isolated_vhost, 5672)
+        amqp_url = redirect(isolated_vhost, proxy)
+    else:
+        proxy = await proxy_for(isolated_database.admin_dsn, 5432)
+        db = IsolatedDatabase(
+            redirect(isolated_database.admin_dsn, proxy), isolated_database.role_prefix
+        )
     refs = [f"#{i}" for i in range(1000)]
     try:
-        async with running_service(
-            probe_definition(ProbeBehaviour()),
-            isolated_database,
-            redirect(isolated_vhost, proxy),
-        ) as svc:
+        async with running_service(probe_definition(ProbeBehaviour()), db, amqp_url) as svc:
             for batch in range(10):
-                await send(svc, [accepted(r) for r in refs[batch * 100 : (batch + 1) * 100]])
+                chunk = [accepted(r) for r in refs[batch * 100 : (batch + 1) * 100]]
+                await _send_until_committed(svc, chunk)
                 if batch % 3 == 1:
                     await asyncio.sleep(0.05)
-                    proxy.disconnect_all()  # relay and consumer both lose the broker
-
-            async def all_done() -> bool:
-                return len(await effect_counts(svc.pool)) == len(refs)
-
-            await eventually(all_done, timeout_s=60)
-            counts = await effect_counts(svc.pool)
-            assert set(counts) == set(refs)
-            assert set(counts.values()) == {1}
+                    proxy.disconnect_all()
+            await wait_each_handled_once(svc.pool, refs, timeout_s=60)
     finally:
         await proxy.stop()
 
@@ -74,42 +68,7 @@ async def test_broker_restart_mid_stream_loses_nothing(
             await asyncio.to_thread(_rabbitmqctl, "start_app")
         await send(svc, [accepted(r) for r in refs[400:]])
 
-        async def all_done() -> bool:
-            return len(await effect_counts(svc.pool)) == len(refs)
-
-        await eventually(all_done, timeout_s=90)
-        counts = await effect_counts(svc.pool)
-        assert set(counts) == set(refs)
-        assert set(counts.values()) == {1}
-
-
-async def test_database_connections_cut_mid_stream_lose_nothing(
-    isolated_database: IsolatedDatabase, isolated_vhost: str
-) -> None:
-    proxy = await proxy_for(isolated_database.admin_dsn, 5432)
-    db = IsolatedDatabase(
-        redirect(isolated_database.admin_dsn, proxy), isolated_database.role_prefix
-    )
-    refs = [f"#{i}" for i in range(1000)]
-    try:
-        async with running_service(probe_definition(ProbeBehaviour()), db, isolated_vhost) as svc:
-            for batch in range(10):
-                chunk = [accepted(r) for r in refs[batch * 100 : (batch + 1) * 100]]
-                await _send_until_committed(svc, chunk)
-                if batch % 3 == 1:
-                    await asyncio.sleep(0.05)
-                    # Every session dies, as in a database restart: relay, consumer, listener.
-                    proxy.disconnect_all()
-
-            async def all_done() -> bool:
-                return len(await effect_counts(svc.pool)) == len(refs)
-
-            await eventually(all_done, timeout_s=60)
-            counts = await effect_counts(svc.pool)
-            assert set(counts) == set(refs)
-            assert set(counts.values()) == {1}
-    finally:
-        await proxy.stop()
+        await wait_each_handled_once(svc.pool, refs, timeout_s=90)
 
 
 async def _send_until_committed(svc: ServiceRuntime, envelopes: list[Envelope]) -> None:

@@ -14,6 +14,7 @@ from testkit.probe import (
     eventually,
     probe_definition,
     send,
+    wait_each_handled_once,
 )
 from testkit.services import running_service
 
@@ -28,13 +29,7 @@ async def test_every_outbox_message_is_handled_exactly_once(
         for chunk in range(0, len(refs), 100):  # several transactions, several relay wake-ups
             await send(svc, [accepted(r) for r in refs[chunk : chunk + 100]])
 
-        async def all_done() -> bool:
-            return len(await effect_counts(svc.pool)) == len(refs)
-
-        await eventually(all_done)
-        counts = await effect_counts(svc.pool)
-        assert set(counts) == set(refs)
-        assert set(counts.values()) == {1}
+        await wait_each_handled_once(svc.pool, refs)
         assert await svc.pool.fetchval("SELECT count(*) FROM outbox") == 0
 
 
@@ -95,16 +90,12 @@ async def test_relay_killed_between_publish_and_mark_sent_duplicates_on_the_wire
         await send(svc, [accepted(r) for r in refs])
         await svc.relay.start()
 
-        async def all_done() -> bool:
-            return len(await effect_counts(svc.pool)) == len(refs)
-
         async def outbox_drained() -> bool:
             return bool(await svc.pool.fetchval("SELECT count(*) FROM outbox") == 0)
 
-        await eventually(all_done)
         await eventually(outbox_drained)  # the killed batch went out again after the restart
         await asyncio.sleep(0.2)  # let the second copies reach the tap and the consumer
-        assert set((await effect_counts(svc.pool)).values()) == {1}
+        await wait_each_handled_once(svc.pool, refs)
 
         wire: list[str] = []
         while (msg := await tap.get(fail=False, no_ack=True)) is not None:
@@ -132,11 +123,6 @@ async def test_graceful_shutdown_loses_nothing_in_flight(
     async with running_service(
         probe_definition(behaviour), isolated_database, isolated_vhost
     ) as svc:
-
-        async def all_done() -> bool:
-            return len(await effect_counts(svc.pool)) == len(refs)
-
-        await eventually(all_done)
-        assert set((await effect_counts(svc.pool)).values()) == {1}
+        await wait_each_handled_once(svc.pool, refs)
         # what was in hand at the stop was finished then, not handled again after the restart
         assert behaviour.calls == len(refs)

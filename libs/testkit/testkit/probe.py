@@ -75,3 +75,21 @@ async def eventually(
 
 async def _truth(value: bool | Awaitable[bool]) -> bool:
     return await value if inspect.isawaitable(value) else value
+
+
+async def wait_each_handled_once(
+    pool: asyncpg.Pool, refs: Iterable[str], timeout_s: float = 20.0
+) -> None:
+    """Wait until every ref has its effect, then check none was applied twice or is missing."""
+    expected = set(refs)
+
+    async def all_there() -> bool:
+        return len(await effect_counts(pool)) >= len(expected)
+
+    await eventually(all_there, timeout_s)
+    counts = await effect_counts(pool)
+    assert set(counts) == expected, (
+        f"missing {expected - set(counts)}, extra {set(counts) - expected}"
+    )
+    doubled = {ref: n for ref, n in counts.items() if n != 1}
+    assert not doubled, f"applied more than once: {doubled}"
