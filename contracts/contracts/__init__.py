@@ -3,6 +3,7 @@
 The single source of truth for every message on the bus (SPEC section 3).
 """
 
+from contracts.correlation import order_correlation_id
 from contracts.envelope import Envelope, new_envelope, parse_envelope
 from contracts.errors import ContractError
 from contracts.internal import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
@@ -62,6 +63,7 @@ __all__ = [
     "WmsOrderUpdate",
     "WmsShipmentConfirmed",
     "new_envelope",
+    "order_correlation_id",
     "parse_envelope",
     "spec_for",
     "webhook_message_type",
