@@ -1,0 +1,18 @@
+"""The two sides of the messaging benchmark: a producing service (outbox and relay only) and a
+consuming service (inbox and handler), as two services are deployed."""
+
+from dataclasses import replace
+
+from service_runtime import ServiceDefinition
+from testkit.probe import ProbeBehaviour, probe_definition
+
+RAW_QUEUE = "raw-baseline"
+
+
+def consumer_definition() -> ServiceDefinition:
+    return probe_definition(ProbeBehaviour(), name="bench-consumer")
+
+
+def producer_definition() -> ServiceDefinition:
+    # The probe without subscriptions: it only publishes, through its outbox.
+    return replace(probe_definition(ProbeBehaviour(), name="bench-producer"), subscriptions=())
