@@ -10,7 +10,8 @@ endif
 # mypy --strict on the libraries and the contracts (named as package folders: the top-level
 # `contracts/` folder would otherwise shadow the `contracts` package).
 STRICT := contracts/contracts libs/messaging/messaging libs/storage/storage \
-          libs/service_runtime/service_runtime libs/shopify_admin/shopify_admin
+          libs/service_runtime/service_runtime libs/shopify_admin/shopify_admin \
+          libs/shop_config/shop_config
 
 .PHONY: install run test lint format contracts bench clean
 

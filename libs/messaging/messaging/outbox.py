@@ -16,10 +16,12 @@ def notify_channel(schema: str) -> str:
     return NOTIFY_CHANNEL_PREFIX + schema
 
 
-_INSERT = """
-INSERT INTO outbox (message_id, message_type, correlation_id, exchange, routing_key, body)
-VALUES ($1, $2, $3, $4, $5, $6)
-"""
+OUTBOX_COLUMNS = "message_id, message_type, correlation_id, exchange, routing_key, body"
+"""The columns `outbox_row` fills, in its order: for callers that insert rows in their own SQL."""
+
+OutboxRow = tuple[str, str, str, str, str, bytes]
+
+_INSERT = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
 # Notifications with the same channel and payload inside one transaction collapse into one,
 # delivered at commit: the relay wakes once per transaction, however many rows it added.
 _NOTIFY = "SELECT pg_notify($1 || current_schema(), '')"
@@ -36,19 +38,27 @@ async def add_to_outbox(
     batch = [envelopes] if isinstance(envelopes, Envelope) else list(envelopes)
     if not batch:
         return
-    rows = [
-        (
-            str(env.id),
-            env.type,
-            str(env.correlation_id),
-            exchange if exchange is not None else spec_for(env.type).exchange,
-            routing_key if routing_key is not None else env.type,
-            env.to_json(),
-        )
-        for env in batch
-    ]
+    rows = [outbox_row(env, exchange=exchange, routing_key=routing_key) for env in batch]
     await conn.executemany(_INSERT, rows)
     await conn.execute(_NOTIFY, NOTIFY_CHANNEL_PREFIX)
+
+
+def outbox_row(
+    envelope: Envelope, *, exchange: str | None = None, routing_key: str | None = None
+) -> OutboxRow:
+    """One outbox row's values in OUTBOX_COLUMNS order; defaults as in `add_to_outbox`.
+
+    For a caller that writes the row inside a statement of its own (e.g. a CTE inserting only if
+    its own insert did). Such a caller sends no NOTIFY: it must wake its relay itself.
+    """
+    return (
+        str(envelope.id),
+        envelope.type,
+        str(envelope.correlation_id),
+        exchange if exchange is not None else spec_for(envelope.type).exchange,
+        routing_key if routing_key is not None else envelope.type,
+        envelope.to_json(),
+    )
 
 
 async def add_raw_to_outbox(

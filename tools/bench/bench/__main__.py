@@ -4,12 +4,13 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import messaging_pipeline, shopify_client
+from bench import messaging_pipeline, shopify_client, webhook_ingest
 from service_runtime.logging import configure_logging
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "messaging": messaging_pipeline.run,
     "shopify-client": shopify_client.run,
+    "webhook-ingest": webhook_ingest.run,
 }
 
 

@@ -1,4 +1,5 @@
-"""`make run`: migrate, then start every service and simulator as child processes.
+"""`make run`: migrate, then start the Shopify simulator and every service as child processes,
+and set up a demo shop whose orders flow in through signed webhooks.
 
 Logs go to .run/logs/<process>.log (JSON lines); the terminal shows where everything is and a
 one-line summary of the status page every few seconds. Ctrl-C stops the children we started, by
@@ -12,8 +13,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
+from devstack.demo import DEMO_SHOP, demo_environment, set_up_demo_shop
 from devstack.preflight import missing
-from service_runtime import RuntimeSettings, ServiceRuntime
+from service_runtime import RuntimeSettings, ServiceDefinition, ServiceRuntime
 from service_runtime.logging import configure_logging
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,9 +40,12 @@ SERVICES = [
     Process("cancellation", "cancellation", 8084),
     Process("operator-status", "operator_status", 8090),
 ]
+SIMULATOR = Process("shopify-sim", "shopify_sim", 8700, ("serve", "--port", "8700"))
+SIMULATOR_URL = f"http://127.0.0.1:{SIMULATOR.port}"
+GATEWAY_WEBHOOKS = "http://127.0.0.1:8080/webhooks/shopify"
 
 
-def definitions() -> list:  # type: ignore[type-arg]
+def definitions() -> list[ServiceDefinition]:
     from cancellation.app import DEFINITION as cancellation
     from fulfillment_sync.app import DEFINITION as fulfillment_sync
     from inventory_sync.app import DEFINITION as inventory_sync
@@ -53,23 +60,32 @@ async def migrate_all(settings: RuntimeSettings) -> None:
         await ServiceRuntime(definition, settings).migrate()
 
 
-async def start(proc: Process) -> asyncio.subprocess.Process:
+async def start(proc: Process, env: dict[str, str]) -> asyncio.subprocess.Process:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"{proc.name}.log").open("ab")
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        proc.module,
-        *proc.args,
-        stdout=log,
-        stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "AUTO_MIGRATE": "false"},
-    )
+        sys.executable, "-m", proc.module, *proc.args,
+        stdout=log, stderr=asyncio.subprocess.STDOUT, env=env,
+    )  # fmt: skip
+
+
+async def wait_until_answering(url: str, timeout_s: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url) as resp:
+                    if resp.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if loop.time() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
+            await asyncio.sleep(0.5)
 
 
 async def summary(port: int) -> str:
-    import aiohttp
-
     headers = {}
     if token := os.environ.get("OPS_TOKEN"):
         headers["Authorization"] = f"Bearer {token}"
@@ -93,6 +109,13 @@ async def summary(port: int) -> str:
     return ("HEALTHY " if doc["healthy"] else "ATTENTION ") + " ".join(parts)
 
 
+async def stop_all(children: dict[str, asyncio.subprocess.Process]) -> None:
+    for child in children.values():
+        if child.returncode is None:
+            child.send_signal(signal.SIGTERM)
+    await asyncio.gather(*(c.wait() for c in children.values()))
+
+
 async def main() -> int:
     settings = RuntimeSettings()
     configure_logging("devstack", "WARNING")
@@ -102,16 +125,35 @@ async def main() -> int:
         return 1
     print("applying migrations ...", flush=True)
     await migrate_all(settings)
-    children = {p.name: await start(p) for p in SERVICES}
-    print(f"started {len(children)} processes; logs in {LOGS}")
-    for p in SERVICES:
-        print(f"  {p.name:<17} http://127.0.0.1:{p.port}/status   (pid {children[p.name].pid})")
-    print("status page: http://127.0.0.1:8090/   Ctrl-C stops everything.\n", flush=True)
-
+    env = {**demo_environment(ROOT, SIMULATOR_URL), **os.environ, "AUTO_MIGRATE": "false"}
+    children: dict[str, asyncio.subprocess.Process] = {}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    try:
+        print("starting the Shopify simulator (it builds the real Admin schema) ...", flush=True)
+        children[SIMULATOR.name] = await start(SIMULATOR, env)
+        await wait_until_answering(f"{SIMULATOR_URL}/_sim/faults")
+        for proc in SERVICES:
+            children[proc.name] = await start(proc, env)
+        await wait_until_answering("http://127.0.0.1:8080/health")
+        rate = float(os.environ.get("DEMO_ORDERS_PER_SECOND", "0.5"))
+        await set_up_demo_shop(SIMULATOR_URL, GATEWAY_WEBHOOKS, rate)
+    except (TimeoutError, RuntimeError, aiohttp.ClientError) as exc:
+        print(f"start-up failed: {exc}; see {LOGS}", file=sys.stderr)
+        await stop_all(children)
+        return 1
+
+    print(f"started {len(children)} processes; logs in {LOGS}")
+    for p in SERVICES:
+        print(f"  {p.name:<17} http://127.0.0.1:{p.port}/status   (pid {children[p.name].pid})")
+    print(
+        f"  {SIMULATOR.name:<17} {SIMULATOR_URL}/_sim/shops/{DEMO_SHOP}   "
+        f"(pid {children[SIMULATOR.name].pid}): {rate} orders/s as signed webhooks"
+    )
+    print("status page: http://127.0.0.1:8090/   Ctrl-C stops everything.\n", flush=True)
+
     while not stop.is_set():
         for name, child in children.items():
             if child.returncode is not None:
@@ -122,10 +164,7 @@ async def main() -> int:
         except TimeoutError:
             print(await summary(8090), flush=True)
     print("stopping ...", flush=True)
-    for child in children.values():
-        if child.returncode is None:
-            child.send_signal(signal.SIGTERM)
-    await asyncio.gather(*(c.wait() for c in children.values()))
+    await stop_all(children)
     return 0
 
 

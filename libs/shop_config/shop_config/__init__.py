@@ -1,0 +1,37 @@
+"""The shops configuration (SPEC section 5): which shops, their settings, and their secrets.
+
+`load_shops()` reads the shops file named by SHOPS_CONFIG and each shop's secrets from
+SHOPIFY_<KEY>_* environment variables or the file named by SHOPS_SECRETS_FILE.
+"""
+
+from shop_config.errors import ShopConfigError
+from shop_config.loader import CONFIG_ENV, ShopsConfig, load_shops
+from shop_config.models import (
+    MAX_ORDER_AGE_DAYS,
+    Cancellation,
+    Fulfillment,
+    InventoryFeed,
+    OrderDownload,
+    OrderFilters,
+    ShopConfig,
+    ShopSecrets,
+)
+from shop_config.secrets import SECRETS_FILE_ENV, env_key, env_name
+
+__all__ = [
+    "CONFIG_ENV",
+    "MAX_ORDER_AGE_DAYS",
+    "SECRETS_FILE_ENV",
+    "Cancellation",
+    "Fulfillment",
+    "InventoryFeed",
+    "OrderDownload",
+    "OrderFilters",
+    "ShopConfig",
+    "ShopConfigError",
+    "ShopSecrets",
+    "ShopsConfig",
+    "env_key",
+    "env_name",
+    "load_shops",
+]

@@ -1,0 +1,164 @@
+"""What a merchant can set per shop (SPEC section 5), as strict, immutable models.
+
+Strict: TOML already gives native types, so a string where a number or flag belongs is a typo
+to report, not a value to coerce. Unknown keys are errors too: a misspelt filter that silently
+did nothing would download (or skip) the wrong orders.
+"""
+
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from contracts.fields import ShopDomain
+
+MAX_ORDER_AGE_DAYS = 60
+"""SPEC section 5: orders older than this are never downloaded (Shopify hides them anyway)."""
+
+FinancialStatus = Literal[
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+    "expired",
+]
+FulfillmentStatus = Literal[
+    "unfulfilled", "partial", "fulfilled", "restocked", "scheduled", "on_hold"
+]
+DownloadMode = Literal["webhooks", "polling", "both"]
+InventoryMode = Literal["realtime", "daily", "both"]
+
+LocationGid = Annotated[str, StringConstraints(pattern=r"^gid://shopify/Location/[0-9]+$")]
+FacilityCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Tag = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+def _time_of_day(value: object) -> object:
+    # "02:00" reads better in a config file than TOML's local-time literal 02:00:00, which
+    # tomllib would give us as a datetime.time: accept both.
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "time_of_day", 'expected a time of day as HH:MM, e.g. "02:00"'
+            ) from None
+    return value
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+class OrderFilters(_Section):
+    # TOML arrays arrive as lists; tuples keep the settings immutable, so lists are let in.
+    ship_to_countries: tuple[CountryCode, ...] = Field(default=(), strict=False)
+    """ISO 3166-1 alpha-2 codes; empty means every country."""
+    financial_statuses: tuple[FinancialStatus, ...] = Field(
+        default=("paid", "partially_paid", "partially_refunded"), strict=False
+    )
+    fulfillment_statuses: tuple[FulfillmentStatus, ...] = Field(
+        default=("unfulfilled", "partial"), strict=False
+    )
+    required_tags: tuple[Tag, ...] = Field(default=(), strict=False)
+    """An order must carry every one of these tags."""
+    excluded_tags: tuple[Tag, ...] = Field(default=(), strict=False)
+    """An order carrying any of these tags is left alone."""
+
+
+class OrderDownload(_Section):
+    mode: DownloadMode = "both"
+    poll_interval_minutes: int = Field(default=30, ge=1)
+    filters: OrderFilters = OrderFilters()
+    starting_order_number: int | None = Field(default=None, ge=1)
+    """Orders numbered below this are never downloaded (the shop's go-live point)."""
+    max_age_days: int = Field(default=MAX_ORDER_AGE_DAYS, ge=1, le=MAX_ORDER_AGE_DAYS)
+    import_unpaid: bool = False
+    """Ignore the financial status filter."""
+    pos_orders: Literal["skip", "download"] = "skip"
+    hold_high_risk: bool = True
+    """Orders Shopify rates high fraud risk go to the WMS on hold, not to be shipped."""
+
+
+class Fulfillment(_Section):
+    notify_customer: bool = True
+
+
+class InventoryFeed(_Section):
+    location: LocationGid
+    """The Shopify location whose stock this facility's feed sets."""
+    mode: InventoryMode = "both"
+    daily_at: TimeOfDay = time(2, 0)
+    """Local time of day of the daily full sync (modes daily and both)."""
+
+
+class Cancellation(_Section):
+    refund_to_original_payment: bool = True
+    notify_customer: bool = True
+
+
+class ShopSecrets(_Section):
+    """Never read from the shops file: from the environment or the secrets file only."""
+
+    access_token: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    previous_client_secret: SecretStr | None = None
+    """The client secret before a rotation: Shopify may sign with it for up to an hour."""
+
+
+class ShopConfig(_Section):
+    domain: ShopDomain
+    order_download: OrderDownload = OrderDownload()
+    locations: dict[LocationGid, FacilityCode] = Field(default_factory=dict)
+    """Shopify location -> WMS facility; orders at unmapped locations are left alone."""
+    fulfillment: Fulfillment = Fulfillment()
+    inventory: dict[FacilityCode, InventoryFeed] = Field(default_factory=dict)
+    """WMS facility -> the Shopify location its stock feeds."""
+    cancellation: Cancellation = Cancellation()
+    secrets: ShopSecrets = Field(default=ShopSecrets(), exclude=True)
+
+    @field_validator("inventory")
+    @classmethod
+    def _one_feed_per_location(cls, feeds: dict[str, InventoryFeed]) -> dict[str, InventoryFeed]:
+        # Two facilities setting the same location would overwrite each other's stock forever.
+        seen: dict[str, str] = {}
+        for facility, feed in feeds.items():
+            if feed.location in seen:
+                raise PydanticCustomError(
+                    "shared_inventory_location",
+                    "facilities {first} and {second} both feed location {location}",
+                    {"first": seen[feed.location], "second": facility, "location": feed.location},
+                )
+            seen[feed.location] = facility
+        return feeds
+
+    @property
+    def webhook_secrets(self) -> list[str]:
+        """Secrets a webhook signature may use: the current one first, then the previous one."""
+        candidates = (self.secrets.client_secret, self.secrets.previous_client_secret)
+        return [s.get_secret_value() for s in candidates if s is not None]
+
+    @property
+    def access_token(self) -> str | None:
+        token = self.secrets.access_token
+        return None if token is None else token.get_secret_value()
+
+    def facility_for(self, location_gid: str) -> str | None:
+        """The WMS facility an order at this location goes to, or None (leave the order alone)."""
+        return self.locations.get(location_gid)

@@ -1,0 +1,89 @@
+"""The gateway's writes: deliveries with their outbox messages in one statement, and the purge.
+
+One statement per batch, so one round trip and one implicit transaction: an outbox row is
+inserted only for a delivery row that was (the CTE sees which ones ON CONFLICT skipped), which
+is what makes a repeated X-Shopify-Webhook-Id publish nothing.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from contracts import Envelope
+from messaging.outbox import OUTBOX_COLUMNS, outbox_row
+from shopify_admin.webhooks import WebhookHeaders
+from storage import Connection
+
+_RECORD = f"""
+WITH incoming AS (
+    SELECT * FROM unnest(
+        $1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+        $7::uuid[], $8::timestamptz[],
+        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bytea[]
+    ) AS t(webhook_id, shop, topic, event_id, triggered_at, api_version, message_id, received_at,
+           o_message_id, o_message_type, o_correlation_id, o_exchange, o_routing_key, o_body)
+),
+delivery AS (
+    INSERT INTO deliveries
+        (webhook_id, shop, topic, event_id, triggered_at, api_version, message_id, received_at)
+    SELECT webhook_id, shop, topic, event_id, triggered_at, api_version, message_id, received_at
+    FROM incoming
+    ON CONFLICT (webhook_id) DO NOTHING
+    RETURNING message_id
+)
+INSERT INTO outbox ({OUTBOX_COLUMNS})
+SELECT o_message_id, o_message_type, o_correlation_id, o_exchange, o_routing_key, o_body
+FROM incoming JOIN delivery USING (message_id)
+RETURNING message_id
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    headers: WebhookHeaders
+    envelope: Envelope
+
+
+async def record_deliveries(
+    db: asyncpg.Pool | Connection, deliveries: Sequence[Delivery]
+) -> list[bool]:
+    """Store deliveries and queue their messages; per delivery, False if its id was known.
+
+    Durable when this returns (autocommit). No NOTIFY is sent: the caller wakes its own relay,
+    which spares Postgres a serialised notification-queue write per batch.
+    """
+    # A webhook id twice in one batch (concurrent retries): only the first goes to the database,
+    # since one INSERT cannot both insert and conflict with the same key.
+    first_of_id: dict[str, Delivery] = {}
+    for delivery in deliveries:
+        first_of_id.setdefault(delivery.headers.webhook_id, delivery)
+    unique = list(first_of_id.values())
+    rows = [_row(d) for d in unique]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    inserted = {str(r["message_id"]) for r in await db.fetch(_RECORD, *columns)}
+    return [str(d.envelope.id) in inserted for d in deliveries]
+
+
+def _row(delivery: Delivery) -> tuple[object, ...]:
+    headers, envelope = delivery.headers, delivery.envelope
+    return (
+        headers.webhook_id,
+        envelope.shop,
+        headers.topic,
+        headers.event_id,
+        headers.triggered_at,
+        headers.api_version,
+        envelope.id,
+        envelope.occurred_at,
+        *outbox_row(envelope),
+    )
+
+
+async def purge_deliveries(pool: asyncpg.Pool, older_than: timedelta) -> int:
+    """Forget deliveries past retention; returns how many rows went."""
+    status = await pool.execute(
+        "DELETE FROM deliveries WHERE received_at < now() - $1::interval", older_than
+    )
+    return int(status.rsplit(" ", 1)[1])

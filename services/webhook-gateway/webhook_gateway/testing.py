@@ -1,0 +1,100 @@
+"""Helpers for driving a gateway: signed requests as Shopify sends them (tests, benchmarks)."""
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
+
+from contracts import INTERNAL_EVENTS
+from service_runtime import ServiceRuntime
+from shopify_admin.webhooks import sign
+from webhook_gateway.app import WEBHOOK_PATH
+
+SAMPLES = Path("/work/shared/shopify/webhooks")
+
+SHOP = "demo.myshopify.com"
+SECRET = "current-secret"
+PREVIOUS_SECRET = "previous-secret"
+SHOP_WITHOUT_SECRET = "nosecret.myshopify.com"
+
+
+def write_shops_file(path: Path) -> dict[str, str]:
+    """A shops file with SHOP (and a shop lacking secrets); returns the secrets' env variables."""
+    path.write_text(f'[[shops]]\ndomain = "{SHOP}"\n[[shops]]\ndomain = "{SHOP_WITHOUT_SECRET}"\n')
+    return {
+        "SHOPIFY_DEMO_CLIENT_SECRET": SECRET,
+        "SHOPIFY_DEMO_PREVIOUS_CLIENT_SECRET": PREVIOUS_SECRET,
+    }
+
+
+def sample(topic: str) -> bytes:
+    """Shopify's sample body for a topic (orders/create -> orders__create.json)."""
+    return (SAMPLES / f"{topic.replace('/', '__')}.json").read_bytes()
+
+
+def signed_headers(
+    body: bytes,
+    *,
+    shop: str = SHOP,
+    secret: str = SECRET,
+    topic: str = "orders/create",
+    webhook_id: str | None = None,
+) -> dict[str, str]:
+    return {
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-22T10:00:00.123Z",
+        "Content-Type": "application/json",
+    }
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+async def post_webhook(runtime: ServiceRuntime, body: Any, headers: Mapping[str, str]) -> Answer:
+    """POST to the gateway; `body` may be bytes or an async generator (sent chunked)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"http://127.0.0.1:{runtime.port}{WEBHOOK_PATH}", data=body, headers=headers
+        ) as resp,
+    ):
+        return Answer(resp.status, await resp.json())
+
+
+@dataclass
+class Tap:
+    """A queue bound to every webhook message on internal.events, collecting what arrives."""
+
+    messages: list[AbstractIncomingMessage] = field(default_factory=list)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(m.body) for m in self.messages]
+
+
+async def open_tap(amqp_url: str) -> tuple[Tap, AbstractConnection]:
+    collected = Tap()
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    queue = await channel.declare_queue("tap", exclusive=True)
+    await queue.bind(INTERNAL_EVENTS, routing_key="shopify.webhook.#")
+
+    async def keep(message: AbstractIncomingMessage) -> None:
+        await message.ack()
+        collected.messages.append(message)
+
+    await queue.consume(keep)
+    return collected, connection

@@ -1,0 +1,81 @@
+"""The demo shop `make run` plays with: created in the Shopify simulator, seeded with a catalog,
+subscribed to the gateway's webhook URL by the app's own client, and sent a steady stream of
+orders so the status page has something to show."""
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import structlog
+
+from contracts import SUBSCRIBED_TOPICS
+from shopify_admin.client import ShopifyClient
+from shopify_admin.mutations import create_webhook_subscription
+
+log = structlog.get_logger(__name__)
+
+DEMO_SHOP = "demo.myshopify.com"
+# Credentials of the simulated shop only: they open nothing real. Real shops' secrets come from
+# the environment or a secrets file (see shops.example.toml).
+DEMO_TOKEN = "shpat_demo_simulator_only"
+DEMO_CLIENT_SECRET = "demo-simulator-webhook-secret"
+API_SUBSCRIBABLE = [t for t in SUBSCRIBED_TOPICS if not t.startswith(("customers/", "shop/"))]
+
+
+def demo_environment(root: Path, simulator_url: str) -> dict[str, str]:
+    """What the services need to talk to the simulated shop (the caller's env wins)."""
+    return {
+        "SHOPS_CONFIG": str(root / "shops.dev.toml"),
+        "SHOPIFY_ADMIN_URL": simulator_url,
+        "SHOPIFY_DEMO_ACCESS_TOKEN": DEMO_TOKEN,
+        "SHOPIFY_DEMO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+    }
+
+
+async def _admin(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
+    async with session.request(method, url, json=body) as resp:
+        if resp.status >= 400:
+            raise RuntimeError(f"simulator {method} {url}: {resp.status} {await resp.text()}")
+        return await resp.json()
+
+
+async def set_up_demo_shop(
+    simulator_url: str, webhook_url: str, orders_per_second: float
+) -> dict[str, Any]:
+    admin = f"{simulator_url}/_sim/shops"
+    async with aiohttp.ClientSession() as session:
+        shop = await _admin(
+            session,
+            "POST",
+            admin,
+            {
+                "domain": DEMO_SHOP,
+                "access_token": DEMO_TOKEN,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "plan": "standard",
+                "locations": ["Warehouse 1"],
+            },
+        )
+        await _admin(
+            session,
+            "POST",
+            f"{admin}/{DEMO_SHOP}/seed",
+            {"products": 2000, "locations": ["Warehouse 1"]},
+        )
+        async with ShopifyClient(DEMO_SHOP, DEMO_TOKEN, admin_url=simulator_url) as client:
+            for topic in API_SUBSCRIBABLE:
+                result = await create_webhook_subscription(client, topic, uri=webhook_url)
+                if not result.ok:
+                    log.warning(
+                        "demo.subscription_failed",
+                        topic=topic,
+                        errors=[e.message for e in result.user_errors],
+                    )
+        if orders_per_second > 0:
+            await _admin(
+                session,
+                "POST",
+                f"{admin}/{DEMO_SHOP}/order_stream",
+                {"rate": orders_per_second, "duration": 7 * 24 * 3600},
+            )
+    return dict(shop)
