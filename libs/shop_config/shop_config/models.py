@@ -93,7 +93,8 @@ class OrderDownload(_Section):
     """Ignore the financial status filter."""
     pos_orders: Literal["skip", "download"] = "skip"
     hold_high_risk: bool = True
-    """Orders Shopify rates high fraud risk go to the WMS on hold, not to be shipped."""
+    """Orders Shopify rates high fraud risk are held back from the WMS (nothing to cancel
+    there if the merchant cancels them) and sent as soon as the risk is cleared."""
 
 
 class Fulfillment(_Section):

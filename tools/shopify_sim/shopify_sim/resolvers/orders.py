@@ -82,7 +82,9 @@ def _build_line(shop: ShopState, line: dict[str, Any]) -> tuple[LineItem, int | 
         variant_id=variant.id if variant else None,
         product_id=variant.product_id if variant else None,
         location_id=location.id,
-        requires_shipping=line.get("requiresShipping", True) is not False,
+        # The schema defaults the input to false, which Shopify applies to custom lines only: a
+        # line for a variant ships if the variant does.
+        requires_shipping=variant.requires_shipping if variant else bool(line["requiresShipping"]),
         taxable=line.get("taxable", True) is not False,
         properties=properties,
         variant_title=line.get("variantTitle") or (variant.title if variant else None),

@@ -1,0 +1,22 @@
+"""order-intake's own tunables, from ORDER_INTAKE_* environment variables."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IntakeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDER_INTAKE_", env_file=None, extra="ignore")
+
+    shopify_max_attempts: int = 5
+    """Attempts of one Shopify request inside the client (THROTTLED, 429, 5xx, network)."""
+    sync_batch_size: int = 100
+    """Order ids per `nodes(ids:)` read; Shopify prices the read the same for 1 or 250 ids."""
+    sync_max_attempts: int = 8
+    """Failed reads of one order before it is marked failed (visible on /status)."""
+    sync_retry_base_s: float = 2.0
+    sync_retry_max_s: float = 300.0
+    sync_idle_poll_s: float = 1.0
+    """Fallback wake-up of the sync worker when no NOTIFY arrives."""
+    sync_lease_s: float = 120.0
+    poll_overlap_s: float = 120.0
+    """Each poll re-reads this much before the watermark: Shopify's updated_at index lags."""
+    poll_check_interval_s: float = 5.0

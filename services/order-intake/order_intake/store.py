@@ -1,0 +1,363 @@
+"""order-intake's SQL: every read and write of its own tables, and nothing else.
+
+Every function takes the caller's connection, so the caller decides the transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contracts.wms import WmsOrderCreate
+from order_intake.domain import Decision, IgnoredEdit, Order, SentFulfillmentOrder
+from storage import Connection
+
+SYNC_CHANNEL = "order_intake_sync"
+"""NOTIFY channel that wakes the sync worker when a trigger adds work."""
+
+
+# --- pending syncs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimedSync:
+    shop: str
+    order_gid: str
+    generation: int
+    attempts: int
+
+
+async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str) -> None:
+    """Ask for the order to be read again; the worker is woken when the transaction commits.
+
+    A new trigger also revives a sync that had failed for good: the order changed, so the
+    reason it failed may be gone.
+    """
+    await conn.execute(
+        """
+        INSERT INTO pending_syncs (shop, order_gid, reason) VALUES ($1, $2, $3)
+        ON CONFLICT (shop, order_gid) DO UPDATE
+        SET reason = EXCLUDED.reason,
+            generation = pending_syncs.generation + 1,
+            attempts = CASE WHEN pending_syncs.failed_at IS NULL
+                            THEN pending_syncs.attempts ELSE 0 END,
+            next_attempt_at = CASE WHEN pending_syncs.failed_at IS NULL
+                                   THEN pending_syncs.next_attempt_at ELSE now() END,
+            failed_at = NULL
+        """,
+        shop,
+        order_gid,
+        reason,
+    )
+    await conn.execute("SELECT pg_notify($1, '')", SYNC_CHANNEL)
+
+
+async def claim_due_syncs(conn: Connection, limit: int, lease_s: float) -> list[ClaimedSync]:
+    """Lease up to `limit` due rows, oldest first; a lease outlives a crashed worker by lease_s."""
+    rows = await conn.fetch(
+        """
+        UPDATE pending_syncs p
+        SET lease_until = now() + make_interval(secs => $2)
+        FROM (
+            SELECT shop, order_gid FROM pending_syncs
+            WHERE failed_at IS NULL AND next_attempt_at <= now()
+              AND (lease_until IS NULL OR lease_until < now())
+            ORDER BY requested_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        ) due
+        WHERE p.shop = due.shop AND p.order_gid = due.order_gid
+        RETURNING p.shop, p.order_gid, p.generation, p.attempts
+        """,
+        limit,
+        lease_s,
+    )
+    return [ClaimedSync(r["shop"], r["order_gid"], r["generation"], r["attempts"]) for r in rows]
+
+
+async def finish_sync(conn: Connection, claimed: ClaimedSync) -> bool:
+    """Done with this read; False if a newer trigger arrived meanwhile (the row stays due)."""
+    deleted = await conn.fetchval(
+        "DELETE FROM pending_syncs WHERE shop = $1 AND order_gid = $2 AND generation = $3 "
+        "RETURNING 1",
+        claimed.shop,
+        claimed.order_gid,
+        claimed.generation,
+    )
+    if deleted is None:
+        await conn.execute(
+            "UPDATE pending_syncs SET lease_until = NULL, attempts = 0 "
+            "WHERE shop = $1 AND order_gid = $2",
+            claimed.shop,
+            claimed.order_gid,
+        )
+    return deleted is not None
+
+
+async def sync_failed(
+    conn: Connection, claimed: ClaimedSync, error: str, retry_in_s: float | None
+) -> None:
+    """Count a failed attempt: retry after `retry_in_s`, or give up (None) with the reason."""
+    await conn.execute(
+        """
+        UPDATE pending_syncs
+        SET attempts = attempts + 1,
+            last_error = $3,
+            lease_until = NULL,
+            next_attempt_at = now() + make_interval(secs => coalesce($4::float8, 0)),
+            failed_at = CASE WHEN $4::float8 IS NULL THEN now() END
+        WHERE shop = $1 AND order_gid = $2
+        """,
+        claimed.shop,
+        claimed.order_gid,
+        error[:1000],
+        retry_in_s,
+    )
+
+
+# --- orders and their WMS orders ---------------------------------------------------------------
+
+
+async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
+    """Serialize work on one order (sync worker, polling and operator) until the commit."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, order_gid)
+
+
+async def last_applied_update(conn: Connection, shop: str, order_gid: str) -> datetime | None:
+    value: datetime | None = await conn.fetchval(
+        "SELECT shopify_updated_at FROM orders WHERE shop = $1 AND order_gid = $2",
+        shop,
+        order_gid,
+    )
+    return value
+
+
+async def sent_fulfillment_orders(
+    conn: Connection, shop: str, order_gid: str
+) -> dict[str, SentFulfillmentOrder]:
+    rows = await conn.fetch(
+        "SELECT wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload "
+        "FROM wms_orders WHERE shop = $1 AND order_gid = $2",
+        shop,
+        order_gid,
+    )
+    return {
+        r["fulfillment_order_id"]: SentFulfillmentOrder(
+            wms_order_ref=r["wms_order_ref"],
+            fulfillment_order_id=r["fulfillment_order_id"],
+            on_hold=r["on_hold"],
+            ship_by=r["ship_by"],
+            sent=WmsOrderCreate.model_validate(r["sent_payload"]),
+        )
+        for r in rows
+    }
+
+
+async def save_decision(conn: Connection, shop: str, order: Order, decision: Decision) -> None:
+    await conn.execute(
+        """
+        INSERT INTO orders (shop, order_gid, order_name, state, reason, shopify_updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (shop, order_gid) DO UPDATE
+        SET order_name = EXCLUDED.order_name, state = EXCLUDED.state, reason = EXCLUDED.reason,
+            shopify_updated_at = EXCLUDED.shopify_updated_at, decided_at = now()
+        """,
+        shop,
+        order.id,
+        order.name,
+        decision.state,
+        decision.reason,
+        order.updated_at,
+    )
+    if decision.creates:
+        await _insert_wms_orders(conn, shop, decision.creates)
+    await _set_hold(conn, shop, [h.wms_order_ref for h in decision.holds], on_hold=True)
+    await _set_hold(conn, shop, [r.wms_order_ref for r in decision.releases], on_hold=False)
+    for update in decision.updates:
+        await conn.execute(
+            "UPDATE wms_orders SET ship_by = $3 WHERE shop = $1 AND wms_order_ref = $2",
+            shop,
+            update.wms_order_ref,
+            update.ship_by,
+        )
+    await _record_ignored_edits(conn, shop, decision.ignored_edits)
+
+
+async def _insert_wms_orders(
+    conn: Connection, shop: str, creates: Sequence[WmsOrderCreate]
+) -> None:
+    # No ON CONFLICT: a second create for the same FO or ref is a bug that must fail loudly,
+    # which rolls the whole decision (and its messages) back.
+    await conn.executemany(
+        """
+        INSERT INTO wms_orders (shop, wms_order_ref, order_gid, fulfillment_order_id, facility,
+                                on_hold, ship_by, sent_payload)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """,
+        [
+            (
+                shop,
+                c.wms_order_ref,
+                c.shopify_order_id,
+                c.fulfillment_order_id,
+                c.facility,
+                c.on_hold,
+                c.ship_by,
+                c.model_dump(mode="json"),
+            )
+            for c in creates
+        ],
+    )
+
+
+async def _set_hold(conn: Connection, shop: str, refs: Sequence[str], *, on_hold: bool) -> None:
+    if refs:
+        await conn.execute(
+            "UPDATE wms_orders SET on_hold = $3 WHERE shop = $1 AND wms_order_ref = ANY($2)",
+            shop,
+            list(refs),
+            on_hold,
+        )
+
+
+async def _record_ignored_edits(conn: Connection, shop: str, edits: Sequence[IgnoredEdit]) -> None:
+    if edits:
+        await conn.executemany(
+            """
+            INSERT INTO ignored_edits (shop, wms_order_ref, description) VALUES ($1, $2, $3)
+            ON CONFLICT (shop, wms_order_ref, description) DO UPDATE SET last_seen_at = now()
+            """,
+            [(shop, e.wms_order_ref, e.description) for e in edits],
+        )
+
+
+async def record_wms_answer(
+    conn: Connection, shop: str, wms_order_ref: str, state: str, reason: str | None
+) -> bool:
+    """The WMS accepted or rejected one of our orders; False if we never sent that ref."""
+    updated = await conn.fetchval(
+        "UPDATE wms_orders SET wms_state = $3, wms_reason = $4, answered_at = now() "
+        "WHERE shop = $1 AND wms_order_ref = $2 RETURNING 1",
+        shop,
+        wms_order_ref,
+        state,
+        reason,
+    )
+    return updated is not None
+
+
+# --- polling -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollState:
+    watermark: datetime | None
+    last_poll_at: datetime | None
+
+
+async def poll_state(conn: Connection, shop: str) -> PollState:
+    row = await conn.fetchrow(
+        "SELECT watermark, last_poll_at FROM poll_state WHERE shop = $1", shop
+    )
+    return PollState(row["watermark"], row["last_poll_at"]) if row else PollState(None, None)
+
+
+async def advance_watermark(conn: Connection, shop: str, watermark: datetime) -> None:
+    await conn.execute(
+        """
+        INSERT INTO poll_state (shop, watermark) VALUES ($1, $2)
+        ON CONFLICT (shop) DO UPDATE
+        SET watermark = GREATEST(poll_state.watermark, EXCLUDED.watermark)
+        """,
+        shop,
+        watermark,
+    )
+
+
+async def record_poll(
+    conn: Connection, shop: str, result: str, orders_seen: int, error: str | None
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO poll_state (shop, last_poll_at, last_result, orders_seen, last_error)
+        VALUES ($1, now(), $2, $3, $4)
+        ON CONFLICT (shop) DO UPDATE
+        SET last_poll_at = now(), last_result = $2, orders_seen = $3, last_error = $4
+        """,
+        shop,
+        result,
+        orders_seen,
+        error,
+    )
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
+    """Counts by state, recent rejections, failed syncs, last poll per shop, the sync backlog."""
+    order_states = await conn.fetch("SELECT state, count(*) AS n FROM orders GROUP BY state")
+    wms_states = await conn.fetch(
+        "SELECT wms_state, count(*) AS n FROM wms_orders GROUP BY wms_state"
+    )
+    backlog = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE failed_at IS NULL) AS pending,
+               count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed,
+               extract(epoch FROM now() - min(requested_at) FILTER (WHERE failed_at IS NULL))
+                   AS oldest_s
+        FROM pending_syncs
+        """
+    )
+    assert backlog is not None  # an aggregate always returns one row
+    check_rejections = await conn.fetch(
+        "SELECT shop, order_name, reason, decided_at FROM orders "
+        "WHERE state = 'rejected_by_checks' ORDER BY decided_at DESC LIMIT $1",
+        recent,
+    )
+    wms_rejections = await conn.fetch(
+        "SELECT shop, wms_order_ref, wms_reason, answered_at FROM wms_orders "
+        "WHERE wms_state = 'rejected' ORDER BY answered_at DESC LIMIT $1",
+        recent,
+    )
+    failed_syncs = await conn.fetch(
+        "SELECT shop, order_gid, attempts, last_error, failed_at FROM pending_syncs "
+        "WHERE failed_at IS NOT NULL ORDER BY failed_at DESC LIMIT $1",
+        recent,
+    )
+    edits = await conn.fetch(
+        "SELECT shop, wms_order_ref, description, last_seen_at FROM ignored_edits "
+        "ORDER BY last_seen_at DESC LIMIT $1",
+        recent,
+    )
+    polls = await conn.fetch(
+        "SELECT shop, watermark, last_poll_at, last_result, orders_seen, last_error "
+        "FROM poll_state ORDER BY shop"
+    )
+    counts: dict[str, int] = {r["state"]: r["n"] for r in order_states}
+    wms = {r["wms_state"]: r["n"] for r in wms_states}
+    return {
+        "counts": {
+            "pending_sync": backlog["pending"],
+            "sent": wms.get("sent", 0),
+            "accepted": wms.get("accepted", 0),
+            "rejected_by_wms": wms.get("rejected", 0),
+            "rejected_by_checks": counts.get("rejected_by_checks", 0),
+            "filtered": counts.get("filtered", 0),
+            "held_risk": counts.get("held_risk", 0),
+            "cancelled": counts.get("cancelled", 0),
+            "no_wms_work": counts.get("no_wms_work", 0),
+            "failed_syncs": backlog["failed"],
+        },
+        "backlog": {
+            "pending_syncs": backlog["pending"],
+            "oldest_age_s": round(backlog["oldest_s"], 1) if backlog["oldest_s"] else None,
+        },
+        "recent_rejections": {
+            "by_checks": [dict(r) for r in check_rejections],
+            "by_wms": [dict(r) for r in wms_rejections],
+        },
+        "failed_syncs": [dict(r) for r in failed_syncs],
+        "ignored_edits": [dict(r) for r in edits],
+        "polling": {r["shop"]: {k: v for k, v in dict(r).items() if k != "shop"} for r in polls},
+    }

@@ -1,0 +1,171 @@
+"""The sync worker: reads the orders that triggers asked for, many per Shopify query.
+
+Claims due `pending_syncs` rows (leased with FOR UPDATE SKIP LOCKED, so several workers or
+processes never read the same order at once), reads each shop's batch with one
+`nodes(ids:)` query, then applies each order in a transaction of its own, deleting its row in
+the same transaction. A failed read leaves the rows pending with a growing delay; after
+`sync_max_attempts` they are marked failed with the reason.
+"""
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from order_intake import store
+from order_intake.apply import apply_order
+from order_intake.settings import IntakeSettings
+from order_intake.store import ClaimedSync
+from shop_config import ShopConfig, ShopsConfig
+from shopify_admin.operations import ORDERS_BY_ID
+from shopify_admin.pagination import GraphQLExecutor, fetch_nodes
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SyncStats:
+    """What the worker has done since the process started (for /status and benchmarks)."""
+
+    reads: int = 0
+    orders_read: int = 0
+    largest_read: int = 0
+    applied: int = 0
+    failed_attempts: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+
+    def record_read(self, size: int) -> None:
+        self.reads += 1
+        self.orders_read += size
+        self.largest_read = max(self.largest_read, size)
+        self.batch_sizes = [*self.batch_sizes[-99:], size]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reads": self.reads,
+            "orders_read": self.orders_read,
+            "largest_read": self.largest_read,
+            "applied": self.applied,
+            "failed_attempts": self.failed_attempts,
+        }
+
+
+def retry_delay_s(attempts_so_far: int, settings: IntakeSettings) -> float | None:
+    """Delay before the next read after a failure, or None to give up (mark failed)."""
+    if attempts_so_far + 1 >= settings.sync_max_attempts:
+        return None
+    return float(min(settings.sync_retry_base_s * 2**attempts_so_far, settings.sync_retry_max_s))
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        shops: ShopsConfig,
+        clients: Mapping[str, GraphQLExecutor],
+        settings: IntakeSettings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._pool = pool
+        self._shops = shops
+        self._clients = clients
+        self._settings = settings
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self.stats = SyncStats()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll."""
+        async with self._pool.acquire() as listener:
+            await listener.add_listener(store.SYNC_CHANNEL, self._on_notify)
+            try:
+                while True:
+                    self._wake.clear()
+                    try:
+                        claimed = await self.run_once()
+                    except Exception as exc:  # database trouble: keep the worker alive
+                        log.error("sync.round_failed", error=f"{type(exc).__name__}: {exc}")
+                        claimed = 0
+                    if claimed < self._settings.sync_batch_size:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(
+                                self._wake.wait(), self._settings.sync_idle_poll_s
+                            )
+            finally:
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(store.SYNC_CHANNEL, self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """One round: claim a batch, read it per shop, apply. Returns how many rows it claimed."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            claimed = await store.claim_due_syncs(
+                conn, self._settings.sync_batch_size, self._settings.sync_lease_s
+            )
+        by_shop: dict[str, list[ClaimedSync]] = defaultdict(list)
+        for row in claimed:
+            by_shop[row.shop].append(row)
+        await asyncio.gather(*(self._sync_shop(shop, rows) for shop, rows in by_shop.items()))
+        return len(claimed)
+
+    async def _sync_shop(self, domain: str, rows: Sequence[ClaimedSync]) -> None:
+        shop = self._shops.get(domain)
+        client = self._clients.get(domain)
+        if shop is None or client is None:
+            why = "shop not configured" if shop is None else "no access token for the shop"
+            await self._fail_all(rows, why, permanent=True)
+            return
+        try:
+            found = await fetch_nodes(
+                client,
+                ORDERS_BY_ID,
+                [row.order_gid for row in rows],
+                batch_size=self._settings.sync_batch_size,
+            )
+        except Exception as exc:  # Shopify unavailable, refused, or answered nonsense
+            log.warning("sync.read_failed", shop=domain, orders=len(rows), error=str(exc))
+            await self._fail_all(rows, f"reading from Shopify failed: {exc}", permanent=False)
+            return
+        self.stats.record_read(len(rows))
+        for row in rows:
+            await self._apply_one(shop, row, found.get(row.order_gid))
+
+    async def _apply_one(
+        self, shop: ShopConfig, row: ClaimedSync, order_json: dict[str, Any] | None
+    ) -> None:
+        if order_json is None:
+            # Deleted, or beyond what the app may see (older than 60 days): nothing to retry.
+            await self._fail_all([row], "order not found in Shopify", permanent=True)
+            return
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await apply_order(conn, shop, order_json, self._clock())
+                await store.finish_sync(conn, row)
+            self.stats.applied += 1
+        except Exception as exc:
+            log.error("sync.apply_failed", order_gid=row.order_gid, error=str(exc))
+            await self._fail_all([row], f"applying the order failed: {exc}", permanent=False)
+
+    async def _fail_all(self, rows: Sequence[ClaimedSync], error: str, *, permanent: bool) -> None:
+        self.stats.failed_attempts += len(rows)
+        async with self._pool.acquire() as conn, conn.transaction():
+            for row in rows:
+                delay = None if permanent else retry_delay_s(row.attempts, self._settings)
+                await store.sync_failed(conn, row, error, delay)

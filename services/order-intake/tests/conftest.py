@@ -1,0 +1,285 @@
+"""A real order-intake against a real simulator, Postgres and RabbitMQ, driven like production.
+
+`intake(mode=...)` starts the Shopify simulator with one shop (locations "Shop location" -> WH1,
+"Warehouse East" -> WH2, "Pop-up" unmapped), writes the shops file, binds a tap queue on
+wms.commands, then starts order-intake pointed at the simulator.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+import pytest
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from contracts import (
+    INTERNAL_EVENTS,
+    WMS_COMMANDS,
+    WMS_EVENTS,
+    Envelope,
+    ShopifyWebhook,
+    new_envelope,
+    order_correlation_id,
+    parse_envelope,
+    webhook_message_type,
+)
+from messaging.amqp import build_message
+from messaging.topology import EXCHANGES, declare_exchanges
+from order_intake.app import DEFINITION
+from service_runtime import ServiceRuntime
+from shopify_sim.config import SimConfig
+from shopify_sim.schema_runtime import SchemaRuntime
+from shopify_sim.state.models import Order as SimOrder
+from shopify_sim.state.repository import ShopState
+from shopify_sim.testing import SimulatorHandle, running_simulator
+from shopify_sim.webhook_payloads import order_body
+from testkit.plugin import IsolatedDatabase
+from testkit.probe import eventually
+from testkit.services import running_service
+
+DOMAIN = "intake-test.myshopify.com"
+TOKEN = "shpat_intake_test"
+MAPPED = {"Shop location": "WH1", "Warehouse East": "WH2"}
+UNMAPPED = "Pop-up"
+ADDRESS = {
+    "firstName": "Sam",
+    "lastName": "Buyer",
+    "address1": "1 Main St",
+    "city": "Toronto",
+    "provinceCode": "ON",
+    "countryCode": "CA",
+    "zip": "M5H 2M9",
+}
+STANDARD_SHIPPING = {
+    "title": "Standard",
+    "code": "standard",
+    "source": "shopify",
+    "priceSet": {"shopMoney": {"amount": "5.00", "currencyCode": "USD"}},
+}
+
+
+@dataclass
+class Tap:
+    """Every message published on wms.commands, in arrival order."""
+
+    messages: list[Envelope] = field(default_factory=list)
+
+    def of_type(self, message_type: str) -> list[Envelope]:
+        return [m for m in self.messages if m.type == message_type]
+
+    def creates_for(self, order_name: str) -> list[dict[str, Any]]:
+        return [
+            m.data.model_dump(mode="json")
+            for m in self.of_type("wms.order.create")
+            if m.data.shopify_order_name == order_name  # type: ignore[attr-defined]
+        ]
+
+
+@dataclass
+class IntakeWorld:
+    sim: SimulatorHandle
+    runtime: ServiceRuntime
+    tap: Tap
+    channel: AbstractChannel
+
+    @property
+    def shop(self) -> ShopState:
+        return self.sim.simulator.store.shop(DOMAIN)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.port}"
+
+    def location_gid(self, name: str) -> str:
+        location = next(loc for loc in self.shop.locations.values() if loc.name == name)
+        return f"gid://shopify/Location/{location.id}"
+
+    def sim_order(self, order_gid: str) -> SimOrder:
+        return self.shop.orders[int(order_gid.rsplit("/", 1)[1])]
+
+    async def create_order(self, lines: list[tuple[str, int, str]], **order: Any) -> dict[str, Any]:
+        """An order from (sku, quantity, location name) lines; a sku "" is a custom line."""
+        line_inputs = [
+            self._line_input(sku, quantity, location) for sku, quantity, location in lines
+        ]
+        order.setdefault("shippingAddress", ADDRESS)
+        order.setdefault("shippingLines", [STANDARD_SHIPPING])
+        order.setdefault("email", "sam@example.com")
+        order.setdefault("sourceName", "web")
+        return await self.sim.create_order(DOMAIN, [], lineItems=line_inputs, **order)
+
+    def _line_input(self, sku: str, quantity: int, location: str) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "quantity": quantity,
+            # OrderCreateLineItemInput.requiresShipping defaults to false in the real schema.
+            "requiresShipping": True,
+            "properties": [{"name": "_location", "value": self.location_gid(location)}],
+        }
+        if not sku:
+            return {
+                **base,
+                "title": "Blue mug",
+                "priceSet": {"shopMoney": {"amount": "9.00", "currencyCode": "USD"}},
+            }
+        variant = self.shop.variants_by_sku[sku]
+        return {**base, "variantId": f"gid://shopify/ProductVariant/{variant.id}"}
+
+    def touch(self, order_gid: str) -> None:
+        """After changing the simulator's order directly: a new updatedAt, like Shopify."""
+        self.shop.touch(self.sim_order(order_gid))
+
+    async def webhook(
+        self, topic: str, order_gid: str, *, envelope: Envelope | None = None
+    ) -> Envelope:
+        """Publish a verified webhook for the order on internal.events, as the gateway does."""
+        if envelope is None:
+            payload = order_body(self.shop, self.sim_order(order_gid))
+            envelope = new_envelope(
+                webhook_message_type(topic),
+                ShopifyWebhook(
+                    webhook_id=str(uuid.uuid4()),
+                    topic=topic,  # type: ignore[arg-type]
+                    received_at=datetime.now(UTC),
+                    payload=json.loads(json.dumps(payload, default=str)),
+                ),
+                shop=DOMAIN,
+                correlation_id=order_correlation_id(DOMAIN, order_gid),
+            )
+        await self._publish(INTERNAL_EVENTS, envelope)
+        return envelope
+
+    async def wms_event(self, message_type: str, data: dict[str, Any]) -> None:
+        await self._publish(WMS_EVENTS, new_envelope(message_type, data, shop=DOMAIN))
+
+    async def _publish(self, exchange_name: str, envelope: Envelope) -> None:
+        exchange = await self.channel.get_exchange(exchange_name)
+        await exchange.publish(
+            build_message(
+                envelope.to_json(),
+                message_id=str(envelope.id),
+                message_type=envelope.type,
+                correlation_id=str(envelope.correlation_id),
+            ),
+            routing_key=envelope.type,
+        )
+
+    async def status(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.base_url}/status") as resp:
+            body: dict[str, Any] = await resp.json()
+            return body["orders"]
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{self.base_url}{path}", json=body) as resp,
+        ):
+            return resp.status, await resp.json()
+
+    async def order_state(self, order_gid: str) -> tuple[str, str | None] | None:
+        row = await self.runtime.pool.fetchrow(
+            "SELECT state, reason FROM orders WHERE shop = $1 AND order_gid = $2", DOMAIN, order_gid
+        )
+        return (row["state"], row["reason"]) if row else None
+
+    async def wait_state(self, order_gid: str, state: str) -> str | None:
+        async def reached() -> bool:
+            current = await self.order_state(order_gid)
+            return current is not None and current[0] == state
+
+        await eventually(reached, timeout_s=15)
+        current = await self.order_state(order_gid)
+        return current[1] if current else None
+
+    async def wait_creates(self, order_name: str, count: int) -> list[dict[str, Any]]:
+        await eventually(lambda: len(self.tap.creates_for(order_name)) >= count, timeout_s=15)
+        return self.tap.creates_for(order_name)
+
+    async def settled(self) -> None:
+        """No sync pending, nothing left in the outbox, and the tap has caught up."""
+
+        async def idle() -> bool:
+            pending = await self.runtime.pool.fetchval(
+                "SELECT count(*) FROM pending_syncs WHERE failed_at IS NULL"
+            )
+            outbox = await self.runtime.pool.fetchval("SELECT count(*) FROM outbox")
+            return pending == 0 and outbox == 0
+
+        await eventually(idle, timeout_s=15)
+        await asyncio.sleep(0.3)  # let what was published reach the tap
+
+
+def shops_toml(world_locations: dict[str, str], mode: str) -> str:
+    mapping = "\n".join(f'"{gid}" = "{facility}"' for gid, facility in world_locations.items())
+    return (
+        f'[[shops]]\ndomain = "{DOMAIN}"\n'
+        f'[shops.order_download]\nmode = "{mode}"\npoll_interval_minutes = 30\n'
+        f"[shops.locations]\n{mapping}\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def schema_runtime() -> SchemaRuntime:
+    # Building the real schema takes ~2.5 s: once per test session.
+    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
+
+
+IntakeFactory = Callable[..., AbstractAsyncContextManager[IntakeWorld]]
+
+
+@pytest.fixture
+def intake(
+    isolated_database: IsolatedDatabase,
+    isolated_vhost: str,
+    schema_runtime: SchemaRuntime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> IntakeFactory:
+    @asynccontextmanager
+    async def start(
+        mode: str = "webhooks", before_start: Callable[[IntakeWorld], Any] | None = None
+    ) -> AsyncIterator[IntakeWorld]:
+        async with running_simulator(SimConfig(random_seed=7), schema_runtime) as sim:
+            locations = (*MAPPED, UNMAPPED)
+            await sim.create_shop(DOMAIN, TOKEN, locations=locations)
+            await sim.seed(
+                DOMAIN, products=10, locations=list(locations), min_quantity=50, max_quantity=50
+            )
+            shop = sim.simulator.store.shop(DOMAIN)
+            gids = {loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()}
+            config = tmp_path / "shops.toml"
+            config.write_text(shops_toml({gids[n]: f for n, f in MAPPED.items()}, mode))
+            monkeypatch.setenv("SHOPS_CONFIG", str(config))
+            monkeypatch.setenv("SHOPIFY_INTAKE_TEST_ACCESS_TOKEN", TOKEN)
+            monkeypatch.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
+            connection = await aio_pika.connect(isolated_vhost)
+            channel = await connection.channel()
+            tap = Tap()
+            await declare_exchanges(channel, EXCHANGES)
+            queue = await channel.declare_queue(exclusive=True)
+            await queue.bind(await channel.get_exchange(WMS_COMMANDS), routing_key="#")
+
+            async def collect(message: AbstractIncomingMessage) -> None:
+                async with message.process():
+                    tap.messages.append(parse_envelope(message.body))
+
+            await queue.consume(collect)
+            try:
+                if before_start is not None:
+                    pre = IntakeWorld(sim, None, tap, channel)  # type: ignore[arg-type]
+                    await before_start(pre)
+                async with running_service(
+                    DEFINITION, isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
+                ) as runtime:
+                    yield IntakeWorld(sim, runtime, tap, channel)
+            finally:
+                await connection.close()
+
+    return start
