@@ -20,3 +20,15 @@ async def ensure_database(admin_dsn: str) -> None:
         pass  # another service created it first
     finally:
         await conn.close()
+
+
+async def recreate_database(admin_dsn: str) -> None:
+    """Drop (disconnecting its sessions) and create the database of `admin_dsn`: for throwaway
+    environments only, such as the demo, whose simulated shop starts empty every run."""
+    name = database_name(admin_dsn).replace('"', '""')
+    conn = await asyncpg.connect(with_database(admin_dsn, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

@@ -1,8 +1,9 @@
 """`make bench`: run every benchmark in turn (or the ones named: `python -m bench messaging`)."""
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+
+import uvloop
 
 from bench import messaging_pipeline, shopify_client, webhook_ingest
 from service_runtime.logging import configure_logging
@@ -25,4 +26,4 @@ async def main(names: list[str]) -> None:
 
 
 configure_logging("bench", "WARNING")
-asyncio.run(main(sys.argv[1:]))
+uvloop.run(main(sys.argv[1:]))

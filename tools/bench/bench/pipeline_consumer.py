@@ -9,6 +9,7 @@ import asyncio
 import sys
 
 import aio_pika
+import uvloop
 
 from bench.pipeline_services import RAW_QUEUE, consumer_definition
 from service_runtime.logging import configure_logging
@@ -59,6 +60,6 @@ if __name__ == "__main__":
     configure_logging("bench-consumer", "WARNING")
     kind, amqp_url, count, *rest = sys.argv[1:]
     if kind == "raw":
-        asyncio.run(raw(amqp_url, int(count)))
+        uvloop.run(raw(amqp_url, int(count)))
     else:
-        asyncio.run(shipbridge(amqp_url, int(count), *rest))
+        uvloop.run(shipbridge(amqp_url, int(count), *rest))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import uvloop
 from aiohttp import web
 
 from bench.infra import Scratch, scratch
@@ -227,7 +228,10 @@ def serve_bare(port: int) -> None:
     app = web.Application()
     app.router.add_post(WEBHOOK_PATH, accept)
     app.router.add_get("/", ready)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    # The same event loop as the services, so the baseline is not handicapped.
+    web.run_app(
+        app, host="127.0.0.1", port=port, access_log=None, print=None, loop=uvloop.new_event_loop()
+    )
 
 
 if __name__ == "__main__":

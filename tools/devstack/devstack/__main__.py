@@ -15,10 +15,12 @@ from pathlib import Path
 
 import aiohttp
 
-from devstack.demo import DEMO_SHOP, demo_environment, set_up_demo_shop
+from devstack.demo import DEMO_SHOP, create_demo_shop, demo_environment, start_order_stream
 from devstack.preflight import missing
 from service_runtime import RuntimeSettings, ServiceDefinition, ServiceRuntime
 from service_runtime.logging import configure_logging
+from storage.bootstrap import recreate_database
+from storage.dsn import with_database
 
 ROOT = Path(__file__).resolve().parents[3]
 LOGS = ROOT / ".run" / "logs"
@@ -41,8 +43,21 @@ SERVICES = [
     Process("operator-status", "operator_status", 8090),
 ]
 SIMULATOR = Process("shopify-sim", "shopify_sim", 8700, ("serve", "--port", "8700"))
+# The simulator keeps no state between runs: each run is a new shop (ids and order names start
+# again), so the services get a database as new as it, unless DATABASE_URL says otherwise.
+DEMO_DATABASE = "shipbridge_demo"
+WAREHOUSE_STATE = ROOT / ".run" / "wms-sim-state.json"
 SIMULATOR_URL = f"http://127.0.0.1:{SIMULATOR.port}"
 GATEWAY_WEBHOOKS = "http://127.0.0.1:8080/webhooks/shopify"
+
+
+def warehouse(amqp_url: str) -> Process:
+    """The WMS simulator: it speaks only AMQP (no port), stocks the demo shop's catalog in WH1
+    and ships each order 5 to 20 seconds after accepting it."""
+    return Process("wms-sim", "wms_sim", 0, (
+        "--amqp-url", amqp_url, "--shop", DEMO_SHOP, "--facility", "WH1", "--products", "2000",
+        "--ship-delay", "5", "20", "--state-file", str(WAREHOUSE_STATE),
+    ))  # fmt: skip
 
 
 def definitions() -> list[ServiceDefinition]:
@@ -123,9 +138,19 @@ async def main() -> int:
     if problems:
         print("Cannot start: a dependency is missing.\n\n" + "\n\n".join(problems), file=sys.stderr)
         return 1
+    if "DATABASE_URL" not in os.environ:
+        settings = settings.model_copy(
+            update={"database_url": with_database(settings.database_url, DEMO_DATABASE)}
+        )
+        await recreate_database(settings.database_url)
+        WAREHOUSE_STATE.unlink(missing_ok=True)
+        print(f"fresh demo database {DEMO_DATABASE} (set DATABASE_URL to keep your own)")
     print("applying migrations ...", flush=True)
     await migrate_all(settings)
-    env = {**demo_environment(ROOT, SIMULATOR_URL), **os.environ, "AUTO_MIGRATE": "false"}
+    env = {
+        **demo_environment(ROOT / "shops.dev.toml", SIMULATOR_URL), **os.environ,
+        "DATABASE_URL": settings.database_url, "AUTO_MIGRATE": "false",
+    }  # fmt: skip
     children: dict[str, asyncio.subprocess.Process] = {}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -135,11 +160,12 @@ async def main() -> int:
         print("starting the Shopify simulator (it builds the real Admin schema) ...", flush=True)
         children[SIMULATOR.name] = await start(SIMULATOR, env)
         await wait_until_answering(f"{SIMULATOR_URL}/_sim/faults")
-        for proc in SERVICES:
+        await create_demo_shop(SIMULATOR_URL, GATEWAY_WEBHOOKS)
+        for proc in [*SERVICES, warehouse(settings.amqp_url)]:
             children[proc.name] = await start(proc, env)
         await wait_until_answering("http://127.0.0.1:8080/health")
         rate = float(os.environ.get("DEMO_ORDERS_PER_SECOND", "0.5"))
-        await set_up_demo_shop(SIMULATOR_URL, GATEWAY_WEBHOOKS, rate)
+        await start_order_stream(SIMULATOR_URL, rate)
     except (TimeoutError, RuntimeError, aiohttp.ClientError) as exc:
         print(f"start-up failed: {exc}; see {LOGS}", file=sys.stderr)
         await stop_all(children)
@@ -151,6 +177,10 @@ async def main() -> int:
     print(
         f"  {SIMULATOR.name:<17} {SIMULATOR_URL}/_sim/shops/{DEMO_SHOP}   "
         f"(pid {children[SIMULATOR.name].pid}): {rate} orders/s as signed webhooks"
+    )
+    print(
+        f"  {'wms-sim':<17} the warehouse on wms.commands / wms.events   "
+        f"(pid {children['wms-sim'].pid})"
     )
     print("status page: http://127.0.0.1:8090/   Ctrl-C stops everything.\n", flush=True)
 

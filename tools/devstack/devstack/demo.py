@@ -19,13 +19,15 @@ DEMO_SHOP = "demo.myshopify.com"
 # the environment or a secrets file (see shops.example.toml).
 DEMO_TOKEN = "shpat_demo_simulator_only"
 DEMO_CLIENT_SECRET = "demo-simulator-webhook-secret"
+# The location shops.dev.toml maps: the first id a fresh simulator allocates.
+DEMO_LOCATION = "gid://shopify/Location/8000000000001"
 API_SUBSCRIBABLE = [t for t in SUBSCRIBED_TOPICS if not t.startswith(("customers/", "shop/"))]
 
 
-def demo_environment(root: Path, simulator_url: str) -> dict[str, str]:
+def demo_environment(shops_config: Path, simulator_url: str) -> dict[str, str]:
     """What the services need to talk to the simulated shop (the caller's env wins)."""
     return {
-        "SHOPS_CONFIG": str(root / "shops.dev.toml"),
+        "SHOPS_CONFIG": str(shops_config),
         "SHOPIFY_ADMIN_URL": simulator_url,
         "SHOPIFY_DEMO_ACCESS_TOKEN": DEMO_TOKEN,
         "SHOPIFY_DEMO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
@@ -39,43 +41,29 @@ async def _admin(session: aiohttp.ClientSession, method: str, url: str, body: An
         return await resp.json()
 
 
-async def set_up_demo_shop(
-    simulator_url: str, webhook_url: str, orders_per_second: float
-) -> dict[str, Any]:
+async def create_demo_shop(simulator_url: str, webhook_url: str) -> None:
+    """Create and seed the demo shop and subscribe it to the gateway."""
     admin = f"{simulator_url}/_sim/shops"
     async with aiohttp.ClientSession() as session:
-        shop = await _admin(
-            session,
-            "POST",
-            admin,
-            {
-                "domain": DEMO_SHOP,
-                "access_token": DEMO_TOKEN,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "plan": "standard",
-                "locations": ["Warehouse 1"],
-            },
-        )
-        await _admin(
-            session,
-            "POST",
-            f"{admin}/{DEMO_SHOP}/seed",
-            {"products": 2000, "locations": ["Warehouse 1"]},
-        )
-        async with ShopifyClient(DEMO_SHOP, DEMO_TOKEN, admin_url=simulator_url) as client:
-            for topic in API_SUBSCRIBABLE:
-                result = await create_webhook_subscription(client, topic, uri=webhook_url)
-                if not result.ok:
-                    log.warning(
-                        "demo.subscription_failed",
-                        topic=topic,
-                        errors=[e.message for e in result.user_errors],
-                    )
-        if orders_per_second > 0:
-            await _admin(
-                session,
-                "POST",
-                f"{admin}/{DEMO_SHOP}/order_stream",
-                {"rate": orders_per_second, "duration": 7 * 24 * 3600},
-            )
-    return dict(shop)
+        shop = await _admin(session, "POST", admin, {
+            "domain": DEMO_SHOP, "access_token": DEMO_TOKEN,
+            "client_secret": DEMO_CLIENT_SECRET, "plan": "standard",
+            "locations": ["Warehouse 1"],
+        })  # fmt: skip
+        await _admin(session, "POST", f"{admin}/{DEMO_SHOP}/seed",
+                     {"products": 2000, "locations": ["Warehouse 1"]})  # fmt: skip
+    async with ShopifyClient(DEMO_SHOP, DEMO_TOKEN, admin_url=simulator_url) as client:
+        for topic in API_SUBSCRIBABLE:
+            result = await create_webhook_subscription(client, topic, uri=webhook_url)
+            if not result.ok:
+                raise RuntimeError(f"subscribing {topic}: {result.user_errors}")
+    if [loc["id"] for loc in shop["locations"]] != [DEMO_LOCATION]:
+        raise RuntimeError(f"the demo shop's location is not {DEMO_LOCATION} (shops.dev.toml)")
+
+
+async def start_order_stream(simulator_url: str, orders_per_second: float) -> None:
+    if orders_per_second <= 0:
+        return
+    async with aiohttp.ClientSession() as session:
+        await _admin(session, "POST", f"{simulator_url}/_sim/shops/{DEMO_SHOP}/order_stream",
+                     {"rate": orders_per_second, "duration": 7 * 24 * 3600})  # fmt: skip

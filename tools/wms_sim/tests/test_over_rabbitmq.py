@@ -1,0 +1,257 @@
+"""The simulator as the project meets it: commands on wms.commands, answers on wms.events."""
+
+import asyncio
+from pathlib import Path
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractIncomingMessage
+
+from contracts import WMS_EVENTS, Envelope
+from messaging.topology import EXCHANGES, declare_exchanges, unrouted_name
+from testkit.probe import eventually
+from wms_sim import GeneratedCatalog, OrderStatus, WmsSimulator
+from wms_sim.testing import (
+    SHOP,
+    Project,
+    StartSimulator,
+    command_about,
+    order_create,
+    quiet_config,
+)
+
+STOCK = {"WH1": {"MUG": 10, "CAP": 5}}
+
+
+async def test_an_order_is_accepted_then_shipped_in_spec_shaped_messages(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK))
+    create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
+    await project.send(create)
+    [shipment] = await project.wait_for("wms.shipment.confirmed")
+    [accepted] = project.events("wms.order.accepted")
+    assert accepted.data.wms_order_ref == "#1001"
+    assert shipment.data.lines[0].line_ref == create.data.lines[0].line_ref
+    assert sum(line.quantity for line in shipment.data.lines) == 3
+    assert sim.order("#1001").status is OrderStatus.SHIPPED
+    assert sim.shipments == [shipment.data]
+    events = project.events()
+    # accepted, allocation adjustments, shipment, shipping adjustments: in the order decided
+    assert [e.type for e in events][0::3] == ["wms.order.accepted", "wms.shipment.confirmed"]
+    for message, envelope in zip(project.received, events, strict=True):
+        assert message.exchange == WMS_EVENTS
+        assert message.routing_key == message.type == envelope.type
+        assert message.delivery_mode == 2
+        assert message.content_type == "application/json"
+        assert message.message_id == str(envelope.id)
+        assert message.correlation_id == str(envelope.correlation_id) == str(create.correlation_id)
+
+
+async def test_a_split_order_arrives_as_two_shipments(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    await start_simulator(quiet_config(catalog=STOCK, split_probability=1.0))
+    await project.send(order_create("#1001", [("MUG", 4)]))
+    shipments = await project.wait_for("wms.shipment.confirmed", count=2)
+    quantities = [s.data.lines[0].quantity for s in shipments]
+    assert sum(quantities) == 4 and all(q > 0 for q in quantities)
+    assert shipments[0].data.shipment_id != shipments[1].data.shipment_id
+
+
+async def test_unknown_sku_is_rejected(project: Project, start_simulator: StartSimulator) -> None:
+    await start_simulator(quiet_config(catalog=STOCK))
+    await project.send(order_create("#1001", [("MUG", 1), ("GHOST-1", 1)]))
+    [rejected] = await project.wait_for("wms.order.rejected")
+    assert rejected.data.reason == "unknown SKU at WH1: GHOST-1"
+    await project.settle()
+    assert project.events("wms.shipment.confirmed") == []
+
+
+async def test_a_duplicate_command_has_one_effect(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 3)])
+    await project.send(create)
+    await project.send(create)
+    await project.send(order_create("#1002", [("CAP", 1)]))  # handled after the duplicate
+    accepted = await project.wait_for("wms.order.accepted", count=2)
+    await project.settle()
+    assert [e.data.wms_order_ref for e in project.events("wms.order.accepted")] == [
+        "#1001",
+        "#1002",
+    ]
+    assert accepted[0].causation_id == create.id
+    assert sim.stock("MUG").available == 7
+
+
+async def test_a_held_order_ships_only_after_release(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK))
+    create = order_create("#1001", [("MUG", 1)], on_hold=True)
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await project.settle()
+    assert project.events("wms.shipment.confirmed") == []
+    assert sim.order("#1001").held
+    await project.send(command_about(create, "wms.order.release"))
+    [shipment] = await project.wait_for("wms.shipment.confirmed")
+    assert shipment.correlation_id == create.correlation_id
+
+
+def cancel_command(create: Envelope) -> Envelope:
+    return command_about(
+        create, "wms.order.cancel", reason="customer", requested_at="2026-11-22T11:00:00Z"
+    )
+
+
+async def test_cancel_before_shipping_is_cancelled(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 1)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    cancel = cancel_command(create)
+    await project.send(cancel)
+    [result] = await project.wait_for("wms.order.cancel_result")
+    assert (result.data.outcome, result.data.reason) == ("cancelled", None)
+    assert (result.causation_id, result.correlation_id) == (cancel.id, create.correlation_id)
+    with pytest.raises(ValueError, match="cancelled"):
+        await sim.ship_now("#1001")
+
+
+async def test_cancel_after_shipping_is_refused(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 1)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    [shipment, *_] = await sim.ship_now("#1001")
+    await project.send(cancel_command(create))
+    [result] = await project.wait_for("wms.order.cancel_result")
+    assert result.data.outcome == "refused"
+    assert result.data.reason == f"already shipped ({shipment.data.shipment_id})"
+
+
+async def test_the_warehouse_cancels_on_its_own(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 2)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await sim.cancel_now("#1001")
+    [cancelled] = await project.wait_for("wms.order.cancelled")
+    assert (cancelled.data.reason, cancelled.data.restock) == ("out_of_stock", True)
+    assert cancelled.correlation_id == create.correlation_id
+    assert sim.stock("MUG").available == 10
+
+
+async def test_snapshot_parts_add_up_to_the_catalog(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(
+        quiet_config(catalog=GeneratedCatalog(products=25), snapshot_items_per_part=10)
+    )
+    await sim.publish_snapshot()
+    parts = await project.wait_for("wms.inventory.snapshot", count=3)
+    assert sorted(p.data.part for p in parts) == [1, 2, 3]
+    assert {(p.data.parts, p.data.snapshot_id, p.data.facility, p.shop) for p in parts} == {
+        (3, parts[0].data.snapshot_id, "WH1", SHOP)
+    }
+    items = {item.sku: item.on_hand for p in parts for item in p.data.items}
+    assert len(items) == 25
+    assert items == {sku: sim.stock(sku).on_hand for sku in items}
+
+
+async def test_snapshots_and_recounts_run_on_a_schedule(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    await start_simulator(
+        quiet_config(catalog=STOCK, snapshot_interval_s=0.1, random_adjustment_interval_s=0.1)
+    )
+    await project.wait_for("wms.inventory.snapshot", count=2)
+    await project.wait_for("wms.inventory.adjusted", count=2)
+
+
+async def test_adjusting_a_sku_publishes_absolute_levels(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK))
+    await sim.adjust("CAP", available=2, on_hand=3)
+    [adjusted] = await project.wait_for("wms.inventory.adjusted")
+    assert (adjusted.data.sku, adjusted.data.available, adjusted.data.on_hand) == ("CAP", 2, 3)
+
+
+async def test_an_unreadable_command_is_refused_and_the_next_one_served(
+    project: Project, start_simulator: StartSimulator, isolated_vhost: str
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK))
+    connection = await aio_pika.connect(isolated_vhost)
+    channel = await connection.channel()
+    exchange = await channel.get_exchange("wms.commands")
+    await exchange.publish(aio_pika.Message(b'{"type": "wms.order.create"}'), "wms.order.create")
+    await connection.close()
+    await project.send(order_create("#1001", [("MUG", 1)]))
+    await project.wait_for("wms.order.accepted")
+    assert len(sim.refused_commands) == 1 and "invalid" in sim.refused_commands[0]
+
+
+async def test_state_survives_a_restart(
+    project: Project, isolated_vhost: str, tmp_path: Path
+) -> None:
+    config = quiet_config(catalog=STOCK, ship_delay_s=None, state_file=tmp_path / "wms.json")
+    create = order_create("#1001", [("MUG", 3)])
+    first = WmsSimulator(config)
+    await first.start(isolated_vhost)
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await first.stop()
+
+    second = WmsSimulator(config)
+    await second.start(isolated_vhost)
+    try:
+        assert second.order("#1001").status is OrderStatus.ACCEPTED
+        await project.send(create)  # redelivered after the restart: still one effect
+        await second.ship_now("#1001")
+        await project.wait_for("wms.shipment.confirmed")
+        await asyncio.sleep(0.2)
+        assert len(project.events("wms.order.accepted")) == 1
+        assert second.stock("MUG").model_dump() == {"available": 7, "on_hand": 7}
+    finally:
+        await second.stop()
+
+
+async def test_a_command_stays_unacked_until_its_answer_is_confirmed(
+    project: Project, start_simulator: StartSimulator, isolated_vhost: str
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    connection = await aio_pika.connect(isolated_vhost)
+    channel = await connection.channel()
+    await channel.exchange_delete(WMS_EVENTS)  # answers cannot be confirmed any more
+    create = order_create("#1001", [("MUG", 3)])
+    await project.send(create)
+    await eventually(lambda: "example.myshopify.com/#1001" in sim.orders)
+    await project.settle(0.5)
+    assert project.events() == [] and sim.unconfirmed == 2  # accepted, MUG allocated
+
+    # The project's exchanges come back; the command, redelivered, is answered once. With no
+    # queue bound yet, everything lands in the alternate exchange's queue, from the first event.
+    await declare_exchanges(channel, EXCHANGES)
+    capture = await channel.get_queue(unrouted_name(WMS_EVENTS))
+    received: list[bytes] = []
+
+    async def keep(message: AbstractIncomingMessage) -> None:
+        received.append(message.body)
+        await message.ack()
+
+    await capture.consume(keep)
+    await eventually(lambda: any(b"wms.order.accepted" in body for body in received))
+    await project.settle()
+    assert sum(b"wms.order.accepted" in body for body in received) == 1
+    assert sim.stock("MUG").available == 7 and sim.unconfirmed == 0
+    await connection.close()

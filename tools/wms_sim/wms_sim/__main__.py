@@ -1,0 +1,3 @@
+from wms_sim.app import main
+
+main()

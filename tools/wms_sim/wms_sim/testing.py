@@ -1,0 +1,152 @@
+"""Playing the project's side of the broker in tests: commands in, events captured out.
+
+Command builders produce what order-intake and cancellation would send, so a test reads as the
+conversation it checks.
+"""
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+from contracts import WMS_COMMANDS, WMS_EVENTS, Envelope, new_envelope, parse_envelope
+from messaging.amqp import build_message
+from messaging.topology import EXCHANGES, declare_exchanges
+from testkit.probe import eventually
+from wms_sim.config import DEFAULT_SHOP, SimConfig
+from wms_sim.simulator import WmsSimulator
+
+SHOP = DEFAULT_SHOP
+_line_ids = itertools.count(9_000_000_000_001)
+_order_ids = itertools.count(7_000_000_000_001)
+
+StartSimulator = Callable[[SimConfig], Awaitable[WmsSimulator]]
+"""The `start_simulator` fixture of this package's tests."""
+
+
+@dataclass
+class Project:
+    """Publishes commands as the services would, and keeps every event the warehouse sends."""
+
+    connection: AbstractRobustConnection
+    received: list[AbstractIncomingMessage] = field(default_factory=list)
+
+    async def send(self, command: Envelope) -> None:
+        channel = await self.connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(WMS_COMMANDS)
+        await exchange.publish(
+            build_message(
+                command.to_json(),
+                message_id=str(command.id),
+                message_type=command.type,
+                correlation_id=str(command.correlation_id),
+            ),
+            routing_key=command.type,
+        )
+        await channel.close()
+
+    def events(self, message_type: str | None = None) -> list[Envelope]:
+        envelopes = [parse_envelope(message.body) for message in self.received]
+        return [e for e in envelopes if message_type is None or e.type == message_type]
+
+    async def wait_for(self, message_type: str, count: int = 1) -> list[Envelope]:
+        await eventually(lambda: len(self.events(message_type)) >= count, timeout_s=10)
+        return self.events(message_type)
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give anything that should NOT happen the time to happen."""
+        await asyncio.sleep(seconds)
+
+
+@asynccontextmanager
+async def project_side(amqp_url: str) -> AsyncIterator[Project]:
+    """The project's exchanges declared (as the services do) and a queue capturing all events."""
+    connection = await aio_pika.connect_robust(amqp_url)
+    try:
+        channel = await connection.channel()
+        await declare_exchanges(channel, EXCHANGES)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(WMS_EVENTS, routing_key="#")
+        side = Project(connection)
+
+        async def keep(message: AbstractIncomingMessage) -> None:
+            side.received.append(message)
+            await message.ack()
+
+        await queue.consume(keep)
+        yield side
+    finally:
+        await connection.close()
+
+
+def order_create(
+    ref: str,
+    lines: Sequence[tuple[str, int]],
+    *,
+    facility: str = "WH1",
+    on_hold: bool = False,
+    country_code: str = "US",
+) -> Envelope:
+    return new_envelope(
+        "wms.order.create",
+        {
+            "wms_order_ref": ref,
+            "shopify_order_id": f"gid://shopify/Order/{next(_order_ids)}",
+            "shopify_order_name": ref.split("-")[0],
+            "fulfillment_order_id": f"gid://shopify/FulfillmentOrder/{next(_order_ids)}",
+            "facility": facility,
+            "placed_at": "2026-11-22T09:59:58Z",
+            "on_hold": on_hold,
+            "hold_reason": "fraud risk" if on_hold else None,
+            "cash_on_delivery": False,
+            "shipping_method": {"code": "standard", "title": "Standard"},
+            "ship_to": {
+                "name": "Test Person",
+                "address1": "1 Main St",
+                "city": "Springfield",
+                "province_code": "IL",
+                "postal_code": "62701",
+                "country_code": country_code,
+            },
+            "lines": [
+                {
+                    "line_ref": f"gid://shopify/FulfillmentOrderLineItem/{next(_line_ids)}",
+                    "sku": sku,
+                    "quantity": quantity,
+                    "title": sku,
+                }
+                for sku, quantity in lines
+            ],
+        },
+        shop=SHOP,
+    )
+
+
+def command_about(order: Envelope, message_type: str, **data: Any) -> Envelope:
+    """A later command about the same order: same conversation, as order-intake would send."""
+    return new_envelope(
+        message_type,
+        {"wms_order_ref": order.data.wms_order_ref, **data},
+        shop=order.shop,
+        correlation_id=order.correlation_id,
+    )
+
+
+def quiet_config(**overrides: Any) -> SimConfig:
+    """A warehouse that does only what a test asks: ships at once (or never, with
+    `ship_delay_s=None`), never splits or cancels on its own, no scheduled feeds."""
+    settings: dict[str, Any] = {
+        "seed": 11,
+        "ship_delay_s": (0.0, 0.0),
+        "split_probability": 0.0,
+        "own_cancel_probability": 0.0,
+        "snapshot_interval_s": None,
+        "random_adjustment_interval_s": None,
+        "tick_interval_s": 0.05,
+    }
+    return SimConfig(**{**settings, **overrides})
