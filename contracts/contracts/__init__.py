@@ -6,7 +6,12 @@ The single source of truth for every message on the bus (SPEC section 3).
 from contracts.correlation import order_correlation_id
 from contracts.envelope import Envelope, new_envelope, parse_envelope
 from contracts.errors import ContractError
-from contracts.internal import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
+from contracts.internal import (
+    SUBSCRIBED_TOPICS,
+    ShopifyWebhook,
+    webhook_envelope_json,
+    webhook_message_type,
+)
 from contracts.registry import (
     INTERNAL_EVENTS,
     MESSAGES,
@@ -66,5 +71,6 @@ __all__ = [
     "order_correlation_id",
     "parse_envelope",
     "spec_for",
+    "webhook_envelope_json",
     "webhook_message_type",
 ]

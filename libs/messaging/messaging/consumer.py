@@ -2,8 +2,8 @@
 
 For each delivery: parse and validate the envelope; in one transaction record the message id in
 the inbox and run the handler (which writes its state and its outgoing messages through the same
-connection); commit; only then ack. Deliveries arriving together share one transaction (see
-_handle_together). A duplicate finds its id already in the inbox and is acked
+connection); commit; only then ack. Deliveries arriving together share one transaction
+(group commit; see _handle_together). A duplicate finds its id already in the inbox and is acked
 without effect. A failure rolls everything back and the message goes to the next retry tier;
 after the last tier it becomes a dead letter. Malformed messages go straight to dead letters: no
 retry can fix them.
@@ -12,8 +12,8 @@ retry can fix them.
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import asyncpg
@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from contracts import ContractError, Envelope, parse_envelope
 from messaging.amqp import copy_message
 from messaging.dead_letters import record_dead_letter
+from messaging.group_commit import GroupCommit
 from messaging.metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_HANDLED
 from messaging.outbox import add_to_outbox
 from messaging.topology import ServiceTopology
@@ -68,9 +69,6 @@ class _Delivery:
     envelope: Envelope
     handler: Handler
     attempt: int
-    outcome: "asyncio.Future[Outcome]" = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
 
 
 def _log_context(envelope: Envelope) -> dict[str, str]:
@@ -105,11 +103,9 @@ class Consumer:
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._service = topology.service
-        self._batch_size = batch_size
-        self._concurrent_batches = concurrent_batches
-        self._pending: list[_Delivery] = []
-        self._start_scheduled: asyncio.Handle | None = None
-        self._batches: set[asyncio.Task[None]] = set()
+        self._batches: GroupCommit[_Delivery, Outcome] = GroupCommit(
+            self._run_batch, max_batch=batch_size, max_in_flight=concurrent_batches
+        )
 
     async def start(self) -> None:
         self._channel = await self._connection.channel(publisher_confirms=True)
@@ -171,39 +167,16 @@ class Consumer:
             )
             return
         delivery = _Delivery(message, envelope, handler, attempt)
-        self._pending.append(delivery)
-        if self._start_scheduled is None:
-            # Deliveries that arrive together (one socket read) are all queued before this runs.
-            self._start_scheduled = asyncio.get_running_loop().call_soon(self._start_batches)
-        outcome = await delivery.outcome
+        outcome = await self._batches.submit(delivery)
         await self._settle(delivery, outcome)
 
-    def _start_batches(self) -> None:
-        """Start batches while there are free slots; otherwise let deliveries accumulate.
-
-        Like group commit: under light load every message starts at once in a batch of its own;
-        under heavy load, messages gather while the slots are busy and the next batch takes them
-        all (up to batch_size), so the cost per message falls as the load rises.
-        """
-        self._start_scheduled = None
-        while self._pending and len(self._batches) < self._concurrent_batches:
-            batch = self._pending[: self._batch_size]
-            del self._pending[: self._batch_size]
-            task = asyncio.create_task(self._run_batch(batch))
-            self._batches.add(task)
-            task.add_done_callback(self._batch_finished)
-
-    def _batch_finished(self, task: "asyncio.Task[None]") -> None:
-        self._batches.discard(task)
-        self._start_batches()
-
-    async def _run_batch(self, batch: list[_Delivery]) -> None:
+    async def _run_batch(self, batch: Sequence[_Delivery]) -> list[Outcome]:
         started = time.perf_counter()
-        outcomes = await self._handle_together(batch)
+        outcomes = await self._handle_together(list(batch))
         per_message = (time.perf_counter() - started) / len(batch)
-        for delivery, outcome in zip(batch, outcomes, strict=True):
+        for delivery in batch:
             HANDLER_SECONDS.labels(self._service, delivery.envelope.type).observe(per_message)
-            delivery.outcome.set_result(outcome)
+        return outcomes
 
     async def _handle_together(self, batch: list[_Delivery]) -> list[Outcome]:
         """Handle a batch in one transaction: one inbox insert for all ids, one commit.

@@ -44,9 +44,15 @@ async def add_to_outbox(
 
 
 def outbox_row(
-    envelope: Envelope, *, exchange: str | None = None, routing_key: str | None = None
+    envelope: Envelope,
+    *,
+    exchange: str | None = None,
+    routing_key: str | None = None,
+    body: bytes | None = None,
 ) -> OutboxRow:
     """One outbox row's values in OUTBOX_COLUMNS order; defaults as in `add_to_outbox`.
+
+    `body` replaces `envelope.to_json()` when the caller already has the wire form.
 
     For a caller that writes the row inside a statement of its own (e.g. a CTE inserting only if
     its own insert did). Such a caller sends no NOTIFY: it must wake its relay itself.
@@ -57,7 +63,7 @@ def outbox_row(
         str(envelope.correlation_id),
         exchange if exchange is not None else spec_for(envelope.type).exchange,
         routing_key if routing_key is not None else envelope.type,
-        envelope.to_json(),
+        body if body is not None else envelope.to_json(),
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import pydantic_core
+import msgspec
 
 from contracts import SUBSCRIBED_TOPICS
 from shop_config import ShopConfig, ShopsConfig
@@ -42,10 +42,23 @@ class Sender:
     shop: ShopConfig
 
 
+class PayloadIdentity(msgspec.Struct):
+    """The only fields of a body the gateway reads: what the delivery is about."""
+
+    id: Any = None
+    admin_graphql_api_id: Any = None
+
+
+# Validates the whole document but builds only these two fields: the body itself travels on
+# untouched (contracts.webhook_envelope_json), so it is never turned into Python objects here.
+_IDENTITY = msgspec.json.Decoder(PayloadIdentity)
+
+
 @dataclass(frozen=True)
 class Admitted:
     sender: Sender
-    payload: dict[str, Any]
+    body: bytes  # verified, a JSON object
+    identity: PayloadIdentity
 
 
 def identify(raw_headers: Mapping[str, str], shops: ShopsConfig) -> Sender | Rejected:
@@ -69,9 +82,9 @@ def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
     if sender.headers.topic not in _SUBSCRIBED:
         return Ignored(sender.headers.topic)
     try:
-        payload = pydantic_core.from_json(body)
-    except ValueError:
-        return Rejected("not_json", 400, "body is not JSON")
-    if not isinstance(payload, dict):
+        identity = _IDENTITY.decode(body)
+    except msgspec.ValidationError:
         return Rejected("not_json", 400, "body must be a JSON object")
-    return Admitted(sender, payload)
+    except msgspec.DecodeError:
+        return Rejected("not_json", 400, "body is not JSON")
+    return Admitted(sender, body, identity)

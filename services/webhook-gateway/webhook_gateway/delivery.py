@@ -1,35 +1,41 @@
 """What an admitted webhook becomes on the bus: its envelope and its correlation id."""
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid5
 
-from contracts import Envelope, ShopifyWebhook, new_envelope, webhook_message_type
+from contracts import (
+    Envelope,
+    ShopifyWebhook,
+    new_envelope,
+    webhook_envelope_json,
+    webhook_message_type,
+)
 from contracts.correlation import CORRELATION_NAMESPACE, order_correlation_id
-from webhook_gateway.admission import Admitted
+from webhook_gateway.admission import Admitted, PayloadIdentity
 
 
-def correlation_id_for(shop: str, topic: str, webhook_id: str, payload: dict[str, Any]) -> UUID:
-    order_gid = _order_gid(payload) if topic.startswith("orders/") else None
+def correlation_id_for(shop: str, topic: str, webhook_id: str, identity: PayloadIdentity) -> UUID:
+    order_gid = _order_gid(identity) if topic.startswith("orders/") else None
     if order_gid is not None:
         return order_correlation_id(shop, order_gid)
     # Not about one order: its retries at least share one conversation.
     return uuid5(CORRELATION_NAMESPACE, f"{shop}|webhook|{webhook_id}")
 
 
-def _order_gid(payload: dict[str, Any]) -> str | None:
-    gid = payload.get("admin_graphql_api_id")
+def _order_gid(identity: PayloadIdentity) -> str | None:
+    gid = identity.admin_graphql_api_id
     if isinstance(gid, str) and gid:
         return gid
-    order_id = payload.get("id")
+    order_id = identity.id
     if isinstance(order_id, int) and not isinstance(order_id, bool):
         return f"gid://shopify/Order/{order_id}"
     return None
 
 
-def to_envelope(admitted: Admitted, received_at: datetime) -> Envelope:
+def to_envelope(admitted: Admitted, received_at: datetime) -> tuple[Envelope, bytes]:
+    """The message for an admitted webhook, and its wire form (Shopify's body spliced in)."""
     headers, shop = admitted.sender.headers, admitted.sender.shop.domain
-    return new_envelope(
+    envelope = new_envelope(
         webhook_message_type(headers.topic),
         ShopifyWebhook(
             webhook_id=headers.webhook_id,
@@ -38,11 +44,12 @@ def to_envelope(admitted: Admitted, received_at: datetime) -> Envelope:
             api_version=headers.api_version,
             triggered_at=headers.triggered_at,
             received_at=received_at,
-            payload=admitted.payload,
+            payload={},
         ),
         shop=shop,
         correlation_id=correlation_id_for(
-            shop, headers.topic, headers.webhook_id, admitted.payload
+            shop, headers.topic, headers.webhook_id, admitted.identity
         ),
         occurred_at=received_at,
     )
+    return envelope, webhook_envelope_json(envelope, admitted.body)

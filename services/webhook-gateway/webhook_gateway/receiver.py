@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
+from messaging.group_commit import GroupCommit
 from service_runtime import ServiceRuntime
 from shop_config import ShopsConfig
 from webhook_gateway.admission import Admitted, Ignored, Rejected, admit, identify, too_large
 from webhook_gateway.delivery import to_envelope
-from webhook_gateway.group_commit import GroupCommit
 from webhook_gateway.stats import GatewayStats
 from webhook_gateway.store import Delivery, record_deliveries
 
@@ -53,10 +53,10 @@ class WebhookReceiver:
 
     async def _accept(self, admitted: Admitted) -> web.Response:
         received_at = datetime.now(UTC)
-        envelope = to_envelope(admitted, received_at)
+        envelope, wire = to_envelope(admitted, received_at)
         try:
             async with asyncio.timeout(STORE_TIMEOUT_S):
-                new = await self._writer.submit(Delivery(admitted.sender.headers, envelope))
+                new = await self._writer.submit(Delivery(admitted.sender.headers, envelope, wire))
         except Exception as error:  # any failure to make it durable: let Shopify retry
             log.warning("webhook.not_stored", error=f"{type(error).__name__}: {error}")
             self._stats.reject("not_stored")

@@ -44,6 +44,7 @@ RETURNING message_id
 class Delivery:
     headers: WebhookHeaders
     envelope: Envelope
+    wire: bytes  # the envelope's JSON as it will be published
 
 
 async def record_deliveries(
@@ -77,7 +78,7 @@ def _row(delivery: Delivery) -> tuple[object, ...]:
         headers.api_version,
         envelope.id,
         envelope.occurred_at,
-        *outbox_row(envelope),
+        *outbox_row(envelope, body=delivery.wire),
     )
 
 

@@ -1,9 +1,11 @@
-"""Group commit: requests that arrive while a write is in flight share the next write.
+"""Group commit: items that arrive while a write is in flight share the next write.
 
-Every webhook must be committed before it is answered, and a commit waits for the disk: one
-commit per request caps the gateway at the disk's flush rate. Batching the requests that queue
-up behind a flush costs nothing when idle (a lone request is written at once, alone) and turns
-N flushes into one under load.
+A commit waits for the disk: one commit per item (a webhook to make durable, a message to
+handle) caps throughput at the disk's flush rate. Batching the items that queue up behind a
+flush costs nothing when idle (a lone item is written at once, alone) and turns N flushes into
+one under load, so the cost per item falls as the load rises. Used by the consumer (one
+transaction per batch of messages) and the webhook gateway (one statement per batch of
+deliveries).
 """
 
 import asyncio
