@@ -49,21 +49,6 @@ DOMAIN = "intake-test.myshopify.com"
 TOKEN = "shpat_intake_test"
 MAPPED = {"Shop location": "WH1", "Warehouse East": "WH2"}
 UNMAPPED = "Pop-up"
-ADDRESS = {
-    "firstName": "Sam",
-    "lastName": "Buyer",
-    "address1": "1 Main St",
-    "city": "Toronto",
-    "provinceCode": "ON",
-    "countryCode": "CA",
-    "zip": "M5H 2M9",
-}
-STANDARD_SHIPPING = {
-    "title": "Standard",
-    "code": "standard",
-    "source": "shopify",
-    "priceSet": {"shopMoney": {"amount": "5.00", "currencyCode": "USD"}},
-}
 
 
 @dataclass
@@ -107,30 +92,22 @@ class IntakeWorld:
 
     async def create_order(self, lines: list[tuple[str, int, str]], **order: Any) -> dict[str, Any]:
         """An order from (sku, quantity, location name) lines; a sku "" is a custom line."""
-        line_inputs = [
-            self._line_input(sku, quantity, location) for sku, quantity, location in lines
-        ]
-        order.setdefault("shippingAddress", ADDRESS)
-        order.setdefault("shippingLines", [STANDARD_SHIPPING])
-        order.setdefault("email", "sam@example.com")
-        order.setdefault("sourceName", "web")
-        return await self.sim.create_order(DOMAIN, [], lineItems=line_inputs, **order)
+        if all(sku for sku, _, _ in lines):
+            return await self.sim.create_order(DOMAIN, lines, **order)
+        return await self.sim.create_order(
+            DOMAIN, [], lineItems=[self._line_input(*line) for line in lines], **order
+        )
 
     def _line_input(self, sku: str, quantity: int, location: str) -> dict[str, Any]:
-        base: dict[str, Any] = {
-            "quantity": quantity,
-            # OrderCreateLineItemInput.requiresShipping defaults to false in the real schema.
-            "requiresShipping": True,
-            "properties": [{"name": "_location", "value": self.location_gid(location)}],
-        }
-        if not sku:
-            return {
-                **base,
-                "title": "Blue mug",
-                "priceSet": {"shopMoney": {"amount": "9.00", "currencyCode": "USD"}},
-            }
-        variant = self.shop.variants_by_sku[sku]
-        return {**base, "variantId": f"gid://shopify/ProductVariant/{variant.id}"}
+        where = {"properties": [{"name": "_location", "value": self.location_gid(location)}]}
+        if sku:
+            variant = self.shop.variants_by_sku[sku]
+            return {"variantId": f"gid://shopify/ProductVariant/{variant.id}",
+                    "quantity": quantity, **where}  # fmt: skip
+        # A custom line (no variant, so no SKU): it ships only when it says so.
+        price = {"shopMoney": {"amount": "9.00", "currencyCode": "USD"}}
+        return {"title": "Blue mug", "quantity": quantity, "requiresShipping": True,
+                "priceSet": price, **where}  # fmt: skip
 
     def touch(self, order_gid: str) -> None:
         """After changing the simulator's order directly: a new updatedAt, like Shopify."""

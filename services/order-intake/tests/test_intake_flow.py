@@ -5,9 +5,10 @@ from typing import Any
 import pytest
 
 from contracts import order_correlation_id
+from shopify_sim.testing import SHIPPING_ADDRESS
 from testkit.probe import eventually
 
-from .conftest import ADDRESS, DOMAIN, IntakeFactory, IntakeWorld
+from .conftest import DOMAIN, IntakeFactory, IntakeWorld
 
 
 def fo_line_refs(world: IntakeWorld, order_gid: str) -> dict[str, str]:
@@ -191,7 +192,7 @@ async def test_rejected_orders_are_sent_after_the_merchant_fixes_them_and_an_ope
         assert world.tap.messages == []
 
         # The merchant fixes both orders in Shopify; the operator re-syncs them by name.
-        world.sim_order(no_address["id"]).shipping_address = dict(ADDRESS)
+        world.sim_order(no_address["id"]).shipping_address = dict(SHIPPING_ADDRESS)
         world.touch(no_address["id"])
         custom = next(li for li in world.sim_order(no_sku["id"]).line_items if li.sku is None)
         custom.sku = "MUG-BLUE"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,8 +15,28 @@ from shopify_sim.app import create_app
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.simulator import Simulator
+from shopify_sim.state.repository import ShopState
 
 Json = dict[str, Any]
+
+# What a shippable order carries unless a test says otherwise.
+SHIPPING_ADDRESS = {
+    "firstName": "Sam",
+    "lastName": "Buyer",
+    "address1": "1 Main St",
+    "city": "Toronto",
+    "provinceCode": "ON",
+    "countryCode": "CA",
+    "zip": "M5H 2M9",
+}
+STANDARD_SHIPPING = {
+    "title": "Standard",
+    "code": "standard",
+    "source": "shopify",
+    "priceSet": {"shopMoney": {"amount": "5.00", "currencyCode": "USD"}},
+}
+# (sku, quantity) or (sku, quantity, location name or GID that ships the line)
+OrderLine = tuple[str, int] | tuple[str, int, str]
 
 
 @dataclass
@@ -80,18 +100,24 @@ class SimulatorHandle:
         )
         return result
 
-    async def create_order(self, domain: str, lines: list[tuple[str, int]], **order: Any) -> Json:
-        """Create an order through orderCreate from (sku, quantity) pairs; returns {id, name}."""
+    async def create_order(self, domain: str, lines: Sequence[OrderLine], **order: Any) -> Json:
+        """A paid, shippable order through orderCreate; returns {id, name}.
+
+        `order` fields override the defaults (address, shipping line, email, web source);
+        `lineItems=` replaces the lines built from `lines` (e.g. for custom lines).
+        """
         shop = self.simulator.store.shop(domain)
-        line_inputs = [
-            {
-                "variantId": f"gid://shopify/ProductVariant/{shop.variants_by_sku[sku].id}",
-                "quantity": quantity,
-            }
-            for sku, quantity in lines
-        ]
+        line_inputs = [_line_input(shop, *line) for line in lines]
         options = order.pop("options", {"inventoryBehaviour": "DECREMENT_IGNORING_POLICY"})
-        payload = {"financialStatus": "PAID", "lineItems": line_inputs, **order}
+        payload = {
+            "financialStatus": "PAID",
+            "lineItems": line_inputs,
+            "shippingAddress": SHIPPING_ADDRESS,
+            "shippingLines": [STANDARD_SHIPPING],
+            "email": "sam@example.com",
+            "sourceName": "web",
+            **order,
+        }
         from shopify_sim.order_stream import ORDER_CREATE
 
         result = await self.run_as_storefront(
@@ -129,3 +155,17 @@ async def running_simulator(
             yield SimulatorHandle(f"http://127.0.0.1:{port}", app[SIMULATOR_KEY], session)
     finally:
         await runner.cleanup()
+
+
+def _line_input(shop: ShopState, sku: str, quantity: int, location: str | None = None) -> Json:
+    line: Json = {
+        "variantId": f"gid://shopify/ProductVariant/{shop.variants_by_sku[sku].id}",
+        "quantity": quantity,
+    }
+    if location is not None:
+        if not location.startswith("gid://"):
+            found = next(loc for loc in shop.locations.values() if loc.name == location)
+            location = f"gid://shopify/Location/{found.id}"
+        # The simulator's documented way to pick the location that ships a line.
+        line["properties"] = [{"name": "_location", "value": location}]
+    return line

@@ -1,0 +1,355 @@
+"""The whole order flow in one test process, on real Postgres, RabbitMQ and HTTP.
+
+Shopify simulator --signed webhook--> webhook-gateway --internal.events--> order-intake
+--reads the order through the Admin API--> wms.order.create on wms.commands --> WMS simulator
+--wms.order.accepted--> order-intake.
+
+`running_order_flow` starts every piece; `OrderFlow` is what a scenario talks to. A `BrokerTap`
+(its own queue, connected straight to the broker) records every command sent to the WMS and
+every webhook message the gateway published, so scenarios check what really went over the wire.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+import pytest
+from aio_pika.abc import AbstractIncomingMessage
+
+from contracts import (
+    INTERNAL_EVENTS,
+    WMS_COMMANDS,
+    Envelope,
+    parse_envelope,
+)
+from messaging import list_dead_letters
+from messaging.topology import EXCHANGES, declare_exchanges
+from order_intake.app import DEFINITION as INTAKE
+from service_runtime import ServiceRuntime
+from shopify_admin.client import ShopifyClient
+from shopify_admin.mutations import create_webhook_subscription
+from shopify_sim.config import SimConfig as ShopifySimConfig
+from shopify_sim.schema_runtime import SchemaRuntime
+from shopify_sim.state.repository import ShopState
+from shopify_sim.testing import SimulatorHandle, running_simulator
+from testkit.plugin import IsolatedDatabase
+from testkit.probe import eventually
+from testkit.services import running_service
+from webhook_gateway.app import WEBHOOK_PATH, gateway_definition
+from wms_sim import WmsSimulator
+from wms_sim.config import Facility, GeneratedCatalog
+from wms_sim.testing import quiet_config
+
+SHOP = "e2e-shop.myshopify.com"
+TOKEN = "shpat_e2e_simulator_only"
+CLIENT_SECRET = "e2e-simulator-webhook-secret"
+FACILITY_OF_LOCATION = {"Shop location": "WH1", "Warehouse East": "WH2"}
+UNMAPPED_LOCATION = "Pop-up"
+LOCATIONS = (*FACILITY_OF_LOCATION, UNMAPPED_LOCATION)
+SKUS = 10
+ORDER_TOPICS = ("orders/create", "orders/paid", "orders/updated", "orders/cancelled")
+
+LineSpec = tuple[str, int, str]
+"""(sku, quantity, name of the Shopify location that ships it)."""
+
+
+@dataclass(frozen=True)
+class TappedMessage:
+    envelope: Envelope
+    body: dict[str, Any]
+    """The raw JSON as published, to check what is (not) on the wire."""
+    amqp_correlation_id: str | None
+
+
+@dataclass
+class BrokerTap:
+    """Every command on wms.commands and every webhook message on internal.events, in order."""
+
+    messages: list[TappedMessage] = field(default_factory=list)
+
+    def of_type(self, message_type: str) -> list[TappedMessage]:
+        return [m for m in self.messages if m.envelope.type == message_type]
+
+    def creates_for(self, order_name: str) -> list[TappedMessage]:
+        return [
+            m
+            for m in self.of_type("wms.order.create")
+            if m.body["data"]["shopify_order_name"] == order_name
+        ]
+
+    def webhooks_about(self, order_gid: str) -> list[TappedMessage]:
+        return [
+            m
+            for m in self.messages
+            if m.envelope.type.startswith("shopify.webhook.orders.")
+            and m.body["data"]["payload"].get("admin_graphql_api_id") == order_gid
+        ]
+
+
+@asynccontextmanager
+async def open_tap(amqp_url: str) -> AsyncIterator[BrokerTap]:
+    """Declares the project's exchanges (as any service would) so it can bind before they start."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        await declare_exchanges(channel, EXCHANGES)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(WMS_COMMANDS, routing_key="#")
+        await queue.bind(INTERNAL_EVENTS, routing_key="shopify.webhook.#")
+        tap = BrokerTap()
+
+        async def keep(message: AbstractIncomingMessage) -> None:
+            async with message.process():
+                tap.messages.append(
+                    TappedMessage(
+                        parse_envelope(message.body),
+                        json.loads(message.body),
+                        message.correlation_id,
+                    )
+                )
+
+        await queue.consume(keep)
+        yield tap
+    finally:
+        await connection.close()
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    gid: str
+    name: str
+
+
+@dataclass
+class OrderFlow:
+    sim: SimulatorHandle
+    gateway: ServiceRuntime
+    intake: ServiceRuntime
+    warehouse: WmsSimulator
+    tap: BrokerTap
+
+    @property
+    def shop(self) -> ShopState:
+        return self.sim.simulator.store.shop(SHOP)
+
+    def location_gid(self, name: str) -> str:
+        location = next(loc for loc in self.shop.locations.values() if loc.name == name)
+        return f"gid://shopify/Location/{location.id}"
+
+    # --- the merchant's side: Shopify ---------------------------------------------------------
+
+    async def place_order(self, lines: Sequence[LineSpec]) -> PlacedOrder:
+        """A paid order through orderCreate; Shopify then sends its webhooks to the gateway."""
+        created = await self.sim.create_order(SHOP, lines)
+        return PlacedOrder(created["id"], created["name"])
+
+    def fulfillment_line_refs(self, order: PlacedOrder) -> dict[str, str]:
+        """SKU -> FulfillmentOrderLineItem GID, from the simulator's own state."""
+        sim_order = self.shop.orders[int(order.gid.rsplit("/", 1)[1])]
+        sku_of_line = {line.id: line.sku for line in sim_order.line_items}
+        return {
+            sku_of_line[fo_line.line_item_id] or "": (
+                f"gid://shopify/FulfillmentOrderLineItem/{fo_line.id}"
+            )
+            for fo in self.shop.fulfillment_orders_of(sim_order)
+            for fo_line in fo.line_items
+        }
+
+    async def delivery_controls(self, **changes: float | bool) -> None:
+        """Shopify's delivery misbehaviour: duplicate_fraction, drop_fraction, reorder."""
+        await self.sim.admin("POST", "/webhooks/controls", changes)
+
+    async def release_held_webhooks(self) -> int:
+        """Held deliveries go out newest first."""
+        released: dict[str, int] = await self.sim.admin("POST", "/webhooks/release")
+        return released["released"]
+
+    async def delivery_log(self) -> list[dict[str, Any]]:
+        log: list[dict[str, Any]] = await self.sim.state(SHOP, "webhooks")
+        return log
+
+    # --- our side -----------------------------------------------------------------------------
+
+    async def wait_creates(
+        self, order: PlacedOrder, count: int, timeout_s: float = 15
+    ) -> list[TappedMessage]:
+        await eventually(lambda: len(self.tap.creates_for(order.name)) >= count, timeout_s)
+        return self.tap.creates_for(order.name)
+
+    async def wait_accepted(self, count: int, timeout_s: float = 15) -> None:
+        async def recorded() -> bool:
+            accepted: int = (await self.intake_status())["counts"]["accepted"]
+            return accepted >= count
+
+        await eventually(recorded, timeout_s)
+
+    async def wait_first_poll(self, timeout_s: float = 15) -> None:
+        async def recorded() -> bool:
+            polls = (await self.intake_status())["polling"]
+            return bool(polls.get(SHOP, {}).get("last_result") == "ok")
+
+        await eventually(recorded, timeout_s)
+
+    async def intake_status(self) -> dict[str, Any]:
+        body = await self._http("GET", self.intake, "/status")
+        orders: dict[str, Any] = body["orders"]
+        return orders
+
+    async def gateway_status(self) -> dict[str, Any]:
+        body = await self._http("GET", self.gateway, "/status")
+        webhooks: dict[str, Any] = body["webhooks"]
+        return webhooks
+
+    async def download(self, since: str) -> dict[str, Any]:
+        """The operator's download of every order updated since `since` (ISO 8601)."""
+        return await self._http(
+            "POST", self.intake, "/orders/download", {"shop": SHOP, "since": since}
+        )
+
+    async def settled(self, timeout_s: float = 20) -> None:
+        """Nothing left anywhere in the chain: no webhook in flight, no message unpublished or
+        unconsumed, no order waiting to be read, and the tap caught up. Checked twice, apart, so
+        that a message still on the wire between two checks is not missed."""
+        await self.sim.simulator.dispatcher.drain(limit_seconds=timeout_s)
+
+        async def quiet_and_stable() -> bool:
+            seen = len(self.tap.messages)
+            if not await self._quiet():
+                return False
+            await asyncio.sleep(0.3)
+            return len(self.tap.messages) == seen and await self._quiet()
+
+        await eventually(quiet_and_stable, timeout_s)
+
+    async def _quiet(self) -> bool:
+        gateway_outbox = await self.gateway.pool.fetchval("SELECT count(*) FROM outbox")
+        intake_outbox = await self.intake.pool.fetchval("SELECT count(*) FROM outbox")
+        pending = await self.intake.pool.fetchval(
+            "SELECT count(*) FROM pending_syncs WHERE failed_at IS NULL"
+        )
+        consumed = {
+            str(r["message_id"])
+            for r in await self.intake.pool.fetch("SELECT message_id FROM inbox")
+        }
+        # Every webhook message and every WMS answer was handled by intake.
+        expected = {
+            str(m.envelope.id) for m in self.tap.messages if m.envelope.type != "wms.order.create"
+        }
+        expected |= {str(e.id) for e in self.warehouse.published}
+        return (
+            gateway_outbox == 0
+            and intake_outbox == 0
+            and pending == 0
+            and self.warehouse.unconfirmed == 0
+            and expected <= consumed
+        )
+
+    @staticmethod
+    async def _http(
+        method: str, runtime: ServiceRuntime, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.request(method, f"http://127.0.0.1:{runtime.port}{path}", json=body) as resp,
+        ):
+            assert resp.status == 200, f"{method} {path}: {resp.status} {await resp.text()}"
+            answer: dict[str, Any] = await resp.json()
+            return answer
+
+
+def shops_toml(facility_of_location_gid: dict[str, str], download_mode: str) -> str:
+    mapping = "\n".join(f'"{gid}" = "{code}"' for gid, code in facility_of_location_gid.items())
+    return (
+        f'[[shops]]\ndomain = "{SHOP}"\n'
+        f'[shops.order_download]\nmode = "{download_mode}"\npoll_interval_minutes = 30\n'
+        f"[shops.locations]\n{mapping}\n"
+    )
+
+
+async def _create_shop(sim: SimulatorHandle) -> ShopState:
+    await sim.create_shop(SHOP, TOKEN, CLIENT_SECRET, locations=LOCATIONS)
+    await sim.seed(SHOP, products=SKUS, locations=list(LOCATIONS), min_quantity=50, max_quantity=50)
+    return sim.simulator.store.shop(SHOP)
+
+
+async def _subscribe(sim: SimulatorHandle, webhook_url: str) -> None:
+    """As the app does at install: through the Admin API, with its own client."""
+    async with ShopifyClient(SHOP, TOKEN, admin_url=sim.base_url) as client:
+        for topic in ORDER_TOPICS:
+            result = await create_webhook_subscription(client, topic, uri=webhook_url)
+            assert result.ok, f"subscribing {topic}: {result.user_errors}"
+
+
+def _warehouse() -> WmsSimulator:
+    # Accepts what it knows and ships only when told: these scenarios end at the acceptance.
+    return WmsSimulator(
+        quiet_config(
+            facilities=tuple(Facility(SHOP, code) for code in FACILITY_OF_LOCATION.values()),
+            catalog=GeneratedCatalog(products=SKUS),
+            ship_delay_s=None,
+            adjustment_feed=False,
+        )
+    )
+
+
+@asynccontextmanager
+async def running_order_flow(
+    database: IsolatedDatabase,
+    amqp_url: str,
+    schema_runtime: SchemaRuntime,
+    config_dir: Path,
+    env: pytest.MonkeyPatch,
+    *,
+    download_mode: str = "webhooks",
+    services_amqp_url: str | None = None,
+) -> AsyncIterator[OrderFlow]:
+    """Simulator, tap, warehouse, gateway and intake, started in that order, stopped in reverse.
+
+    `services_amqp_url`: where the two services reach the broker (a fault proxy), when the tap
+    and the warehouse should keep their direct connection.
+    """
+    async with AsyncExitStack() as stack:
+        sim = await stack.enter_async_context(
+            running_simulator(
+                ShopifySimConfig(random_seed=7, webhook_retry_scale=0.001), schema_runtime
+            )
+        )
+        shop = await _create_shop(sim)
+        location_gids = {
+            loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()
+        }
+        shops_file = config_dir / "shops.toml"
+        shops_file.write_text(
+            shops_toml(
+                {location_gids[name]: code for name, code in FACILITY_OF_LOCATION.items()},
+                download_mode,
+            )
+        )
+        # Read by both services when they wire themselves.
+        env.setenv("SHOPS_CONFIG", str(shops_file))
+        env.setenv("SHOPIFY_E2E_SHOP_ACCESS_TOKEN", TOKEN)
+        env.setenv("SHOPIFY_E2E_SHOP_CLIENT_SECRET", CLIENT_SECRET)
+        env.setenv("SHOPIFY_ADMIN_URL", sim.base_url)
+        env.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
+
+        tap = await stack.enter_async_context(open_tap(amqp_url))
+        warehouse = _warehouse()
+        await warehouse.start(amqp_url)
+        stack.push_async_callback(warehouse.stop)
+        services_url = services_amqp_url or amqp_url
+        gateway = await stack.enter_async_context(
+            running_service(gateway_definition(), database, services_url)
+        )
+        intake = await stack.enter_async_context(running_service(INTAKE, database, services_url))
+        await _subscribe(sim, f"http://127.0.0.1:{gateway.port}{WEBHOOK_PATH}")
+        yield OrderFlow(sim, gateway, intake, warehouse, tap)
+        # Every scenario's unstated promise: nothing ended as a dead letter on the way.
+        for runtime in (gateway, intake):
+            dead = await list_dead_letters(runtime.pool)
+            assert dead == [], f"{runtime.name} dead letters: {[d.reason for d in dead]}"
