@@ -11,7 +11,7 @@ endif
 # `contracts/` folder would otherwise shadow the `contracts` package).
 STRICT := contracts/contracts libs/messaging/messaging libs/storage/storage \
           libs/service_runtime/service_runtime libs/shopify_admin/shopify_admin \
-          libs/shop_config/shop_config
+          libs/shop_config/shop_config libs/testkit/testkit
 
 .PHONY: install run test lint format contracts bench clean
 

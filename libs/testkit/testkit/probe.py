@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from contracts import WMS_EVENTS, Envelope, new_envelope
+from contracts import WMS_EVENTS, Envelope, WmsOrderAccepted, new_envelope
 from messaging import MessageContext, Subscription, add_to_outbox
 from service_runtime import ServiceDefinition, ServiceRuntime, Wiring
 
@@ -33,7 +33,9 @@ def probe_definition(behaviour: ProbeBehaviour, name: str = "probe") -> ServiceD
         behaviour.calls += 1
         if behaviour.delay_s:
             await asyncio.sleep(behaviour.delay_s)
-        ref = ctx.envelope.data.wms_order_ref  # type: ignore[attr-defined]
+        accepted = ctx.envelope.data
+        assert isinstance(accepted, WmsOrderAccepted)
+        ref = accepted.wms_order_ref
         if ref in behaviour.failing_refs:
             raise RuntimeError(f"cannot handle {ref}")
         await ctx.conn.execute(
