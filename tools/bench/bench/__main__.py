@@ -5,13 +5,21 @@ from collections.abc import Awaitable, Callable
 
 import uvloop
 
-from bench import messaging_pipeline, shopify_client, webhook_ingest
+from bench import (
+    messaging_pipeline,
+    order_budget,
+    order_pipeline,
+    shopify_client,
+    webhook_ingest,
+)
 from service_runtime.logging import configure_logging
 
 BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "messaging": messaging_pipeline.run,
     "shopify-client": shopify_client.run,
     "webhook-ingest": webhook_ingest.run,
+    "order-pipeline": order_pipeline.run,
+    "order-budget": order_budget.run,
 }
 
 
