@@ -7,6 +7,7 @@ of its answer must equal Shopify's figure on at least 95 % of them.
 
 import json
 
+from shopify_admin.cost import requested_query_cost
 from shopify_admin.reference import shopify_dir
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
@@ -26,3 +27,14 @@ async def test_requested_cost_on_the_wire_matches_shopify(runtime: SchemaRuntime
     share = matches / len(rows)
     print(f"simulator requestedQueryCost equals Shopify's on {matches}/{len(rows)} = {share:.1%}")
     assert share >= 0.95
+
+
+async def test_remembered_costs_follow_the_page_size(runtime: SchemaRuntime) -> None:
+    query = "query Locs($first: Int!) { locations(first: $first) { nodes { id name } } }"
+    async with running_simulator(SimConfig(), runtime) as sim:
+        await sim.create_shop("memo.myshopify.com", "memo-token", plan="plus")
+        for first in (1, 250, 1, 250):  # twice each: the second answer comes from memory
+            body = await sim.graphql("memo-token", query, {"first": first})
+            expected = requested_query_cost(runtime.schema, query, {"first": first})
+            assert body["extensions"]["cost"]["requestedQueryCost"] == expected
+    assert requested_query_cost(runtime.schema, query, {"first": 1}) != expected
