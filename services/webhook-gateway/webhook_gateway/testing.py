@@ -1,6 +1,5 @@
 """Helpers for driving a gateway: signed requests as Shopify sends them (tests, benchmarks)."""
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,9 +79,6 @@ class Tap:
     """A queue bound to every webhook message on internal.events, collecting what arrives."""
 
     messages: list[AbstractIncomingMessage] = field(default_factory=list)
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(m.body) for m in self.messages]
 
 
 async def open_tap(amqp_url: str) -> tuple[Tap, AbstractConnection]:
