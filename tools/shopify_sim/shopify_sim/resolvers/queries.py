@@ -11,12 +11,12 @@ from shopify_sim import search_query
 from shopify_sim.clock import graphql_time, parse_time
 from shopify_sim.connections import SortKey, by_id, connection
 from shopify_sim.domain import order_status
-from shopify_sim.ids import gid, gid_number
+from shopify_sim.ids import gid
 from shopify_sim.resolvers.context import context_of
 from shopify_sim.state.models import FulfillmentOrder, Location, Order, Variant
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.catalog import inventory_item_node, location_node, variant_node
-from shopify_sim.views.nodes import node_by_gid
+from shopify_sim.views.nodes import node_by_gid, node_of_type
 from shopify_sim.views.orders import fulfillment_order_node, order_node
 from shopify_sim.views.webhooks import subscription_node
 
@@ -94,10 +94,7 @@ def orders(
 
 
 def order(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    number = gid_number(id, "Order")
-    found = shop.orders.get(number) if number is not None else None
-    return order_node(shop, found) if found else None
+    return node_of_type(context_of(info).shop, id, "Order")
 
 
 def node(_root: Any, info: Info, id: str) -> Node | None:
@@ -110,10 +107,7 @@ def nodes(_root: Any, info: Info, ids: list[str]) -> list[Node | None]:
 
 
 def fulfillment_order(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    number = gid_number(id, "FulfillmentOrder")
-    found = shop.fulfillment_orders.get(number) if number is not None else None
-    return fulfillment_order_node(shop, found) if found else None
+    return node_of_type(context_of(info).shop, id, "FulfillmentOrder")
 
 
 def fulfillment_orders(
@@ -179,9 +173,7 @@ def location(_root: Any, info: Info, id: str | None = None) -> Node | None:
     shop = context_of(info).shop
     if id is None:
         return location_node(shop, shop.primary_location())
-    number = gid_number(id, "Location")
-    found = shop.locations.get(number) if number is not None else None
-    return location_node(shop, found) if found else None
+    return node_of_type(shop, id, "Location")
 
 
 def _variant_fields() -> dict[str, Callable[[Variant, search_query.Term], bool]]:
@@ -224,10 +216,7 @@ def product_variants(
 
 
 def product_variant(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    number = gid_number(id, "ProductVariant")
-    found = shop.variants.get(number) if number is not None else None
-    return variant_node(shop, found) if found else None
+    return node_of_type(context_of(info).shop, id, "ProductVariant")
 
 
 def inventory_items(
@@ -245,16 +234,11 @@ def inventory_items(
 
 
 def inventory_item(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    number = gid_number(id, "InventoryItem")
-    found = shop.variants_by_item.get(number) if number is not None else None
-    return inventory_item_node(shop, found) if found else None
+    return node_of_type(context_of(info).shop, id, "InventoryItem")
 
 
 def inventory_level(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    found = node_by_gid(shop, id)
-    return found if found and found.get("__typename") == "InventoryLevel" else None
+    return node_of_type(context_of(info).shop, id, "InventoryLevel")
 
 
 def webhook_subscriptions(
@@ -280,10 +264,7 @@ def webhook_subscriptions(
 
 
 def webhook_subscription(_root: Any, info: Info, id: str) -> Node | None:
-    shop = context_of(info).shop
-    number = gid_number(id, "WebhookSubscription")
-    found = shop.subscriptions.get(number) if number is not None else None
-    return subscription_node(found) if found else None
+    return node_of_type(context_of(info).shop, id, "WebhookSubscription")
 
 
 def shop(_root: Any, info: Info) -> Node:

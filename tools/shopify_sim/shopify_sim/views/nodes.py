@@ -72,3 +72,11 @@ def node_by_gid(shop: ShopState, value: str) -> Node | None:
         return None
     loader = NODE_LOADERS.get(parsed[0])
     return loader(shop, parsed[1]) if loader else None
+
+
+def node_of_type(shop: ShopState, value: str, kind: str) -> Node | None:
+    """A record by its GID, only if the GID names `kind` (the typed root fields: `order(id:)`)."""
+    parsed = parse_gid(value)
+    if parsed is None or parsed[0] != kind:
+        return None
+    return NODE_LOADERS[kind](shop, parsed[1])
