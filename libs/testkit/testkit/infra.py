@@ -13,9 +13,14 @@ import subprocess
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
+
+import asyncpg
+
+from storage.dsn import with_database
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -145,3 +150,37 @@ def delete_vhost(rmq: RabbitMQ, vhost: str) -> None:
             _rabbitmqctl(rmq, "delete_vhost", vhost)
     except (urllib.error.URLError, subprocess.SubprocessError):
         pass  # the broker may be mid-restart in a chaos test; the vhost is harmless leftover
+
+
+@dataclass(frozen=True)
+class IsolatedDatabase:
+    admin_dsn: str  # superuser, this database
+    role_prefix: str  # roles are cluster-wide: the roles made here all start with it
+
+
+@asynccontextmanager
+async def isolated_database(pg: Postgres, prefix: str = "t_") -> AsyncIterator[IsolatedDatabase]:
+    """A new database, dropped afterwards with every role created under its prefix."""
+    name = unique_name(prefix)
+    admin = await asyncpg.connect(pg.admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield IsolatedDatabase(with_database(pg.admin_dsn, name), f"{name}_")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for role in await admin.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"{name}_"
+        ):
+            await admin.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+        await admin.close()
+
+
+@contextmanager
+def isolated_vhost(rmq: RabbitMQ, prefix: str = "t_") -> Iterator[str]:
+    """An AMQP URL on a new vhost, deleted afterwards."""
+    vhost = unique_name(prefix)
+    create_vhost(rmq, vhost)
+    try:
+        yield with_vhost(rmq.amqp_url, vhost)
+    finally:
+        delete_vhost(rmq, vhost)

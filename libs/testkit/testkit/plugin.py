@@ -2,23 +2,21 @@
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
-import asyncpg
 import pytest
 
-from storage.dsn import with_database
 from testkit.infra import (
     InfrastructureMissing,
+    IsolatedDatabase,
     Postgres,
     RabbitMQ,
-    create_vhost,
-    delete_vhost,
     find_postgres,
     find_rabbitmq,
-    unique_name,
-    with_vhost,
+    isolated_database,
+    isolated_vhost,
 )
+
+__all__ = ["IsolatedDatabase"]  # tests import it from here, beside the fixture
 
 
 @pytest.fixture(scope="session")
@@ -43,39 +41,14 @@ def rabbitmq_server(_infra_stack: contextlib.ExitStack) -> RabbitMQ:
         pytest.exit(str(exc), returncode=3)
 
 
-@dataclass(frozen=True)
-class IsolatedDatabase:
-    admin_dsn: str  # superuser, this test's database
-    role_prefix: str  # roles are cluster-wide: this test's roles all start with it
+@pytest.fixture(name="isolated_database")
+async def _isolated_database(postgres_server: Postgres) -> AsyncIterator[IsolatedDatabase]:
+    async with isolated_database(postgres_server) as database:
+        yield database
 
 
-@pytest.fixture
-async def isolated_database(postgres_server: Postgres) -> AsyncIterator[IsolatedDatabase]:
-    name = unique_name("t_")
-    maintenance = await asyncpg.connect(postgres_server.admin_dsn)
-    try:
-        await maintenance.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await maintenance.close()
-    yield IsolatedDatabase(
-        admin_dsn=with_database(postgres_server.admin_dsn, name), role_prefix=f"{name}_"
-    )
-    maintenance = await asyncpg.connect(postgres_server.admin_dsn)
-    try:
-        await maintenance.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        roles = await maintenance.fetch(
-            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"{name}_"
-        )
-        for role in roles:
-            await maintenance.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
-    finally:
-        await maintenance.close()
-
-
-@pytest.fixture
-def isolated_vhost(rabbitmq_server: RabbitMQ) -> Iterator[str]:
+@pytest.fixture(name="isolated_vhost")
+def _isolated_vhost(rabbitmq_server: RabbitMQ) -> Iterator[str]:
     """An AMQP URL on a vhost of this test's own."""
-    vhost = unique_name("t_")
-    create_vhost(rabbitmq_server, vhost)
-    yield with_vhost(rabbitmq_server.amqp_url, vhost)
-    delete_vhost(rabbitmq_server, vhost)
+    with isolated_vhost(rabbitmq_server) as url:
+        yield url
