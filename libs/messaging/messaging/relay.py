@@ -91,7 +91,7 @@ class OutboxRelay:
                         return 0
                     await asyncio.wait_for(self._publish(rows), self._publish_timeout_s)
                     await self._mark_sent(conn, [r["id"] for r in rows])
-            except (Exception, TimeoutError) as exc:
+            except Exception as exc:  # a publish timeout included
                 if rows:
                     await self._record_failure(conn, [r["id"] for r in rows], exc)
                 raise
@@ -99,8 +99,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: Sequence[asyncpg.Record]) -> None:
-        exchanges = [await self._exchange(name) for name in {r["exchange"] for r in rows}]
-        by_name = {e.name: e for e in exchanges}
+        by_name = {name: await self._exchange(name) for name in {r["exchange"] for r in rows}}
         # All confirms are awaited together: the broker confirms a window, not one by one.
         await asyncio.gather(
             *(
