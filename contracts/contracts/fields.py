@@ -73,3 +73,5 @@ FulfillmentOrderGid = Annotated[str, StringConstraints(pattern=_gid_pattern("Ful
 FulfillmentOrderLineItemGid = Annotated[
     str, StringConstraints(pattern=_gid_pattern("FulfillmentOrderLineItem"))
 ]
+LocationGid = Annotated[str, StringConstraints(pattern=_gid_pattern("Location"))]
+FulfillmentGid = Annotated[str, StringConstraints(pattern=_gid_pattern("Fulfillment"))]

@@ -2,8 +2,20 @@
 
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from pydantic import Field
+
 from contracts.errors import ContractError
-from contracts.fields import Payload, RequiredText, UtcDatetime
+from contracts.fields import (
+    FulfillmentGid,
+    FulfillmentOrderGid,
+    FulfillmentOrderLineItemGid,
+    LocationGid,
+    OrderGid,
+    Payload,
+    PositiveQuantity,
+    RequiredText,
+    UtcDatetime,
+)
 
 if TYPE_CHECKING:  # envelope.py imports the registry, which imports this module
     from contracts.envelope import Envelope
@@ -74,3 +86,80 @@ def webhook_envelope_json(envelope: "Envelope", raw_payload: bytes) -> bytes:
             and wire.endswith(_EMPTY_PAYLOAD_END)):  # fmt: skip
         raise ValueError("expected a shopify.webhook envelope built with an empty payload")
     return wire[: -len(b"{}}}")] + raw_payload + b"}}"
+
+
+# --- events between services: what one service learned that another needs ----------------------
+# None of them carries personal data: they say which order, which lines, which SKUs, no more.
+
+
+class FulfillmentOrderLineRef(Payload):
+    """Units of one fulfillment-order line, named both ways the WMS may name them."""
+
+    line_ref: FulfillmentOrderLineItemGid
+    sku: RequiredText
+    quantity: PositiveQuantity
+
+
+class WmsOrderSent(Payload):
+    """order-intake sent `wms.order.create` for one fulfillment order (`orders.wms_order.sent`).
+
+    The mapping from our WMS reference back to Shopify: fulfillment-sync turns shipments into
+    fulfillments with it, cancellation knows which WMS orders a Shopify order has, and
+    inventory-sync counts the units as in flight until the WMS answers.
+    """
+
+    wms_order_ref: RequiredText
+    shopify_order_id: OrderGid
+    shopify_order_name: RequiredText
+    fulfillment_order_id: FulfillmentOrderGid
+    facility: RequiredText
+    location_id: LocationGid
+    placed_at: UtcDatetime
+    sent_at: UtcDatetime
+    lines: list[FulfillmentOrderLineRef] = Field(min_length=1)
+
+
+class ShopifyOrderCancelled(Payload):
+    """order-intake saw a Shopify order cancelled, by webhook or by polling
+    (`orders.order.cancelled`); emitted once per order."""
+
+    shopify_order_id: OrderGid
+    shopify_order_name: RequiredText
+    cancelled_at: UtcDatetime
+    reason: str | None = None
+    """Shopify's cancel reason (CUSTOMER, FRAUD, INVENTORY, DECLINED, STAFF, OTHER)."""
+
+
+class ShipmentSynced(Payload):
+    """fulfillment-sync created (or found) the Shopify fulfillment for a WMS shipment
+    (`fulfillments.shipment.synced`)."""
+
+    shipment_id: RequiredText
+    wms_order_ref: RequiredText
+    shopify_order_id: OrderGid
+    fulfillment_order_id: FulfillmentOrderGid
+    fulfillment_id: FulfillmentGid
+    lines: list[FulfillmentOrderLineRef] = Field(min_length=1)
+    fulfillment_order_complete: bool
+    """Nothing is left to ship on this fulfillment order."""
+
+
+class RestockedLine(Payload):
+    sku: RequiredText
+    quantity: PositiveQuantity
+
+
+class OrderRestocked(Payload):
+    """A cancellation put stock back (`cancellations.order.restocked`); inventory-sync applies
+    it once (keyed by `restock_id`) so its next push accounts for it and a later WMS snapshot
+    does not count it twice."""
+
+    restock_id: RequiredText
+    """Stable per cancellation: the same restock re-sent has one effect."""
+    wms_order_ref: RequiredText
+    shopify_order_id: OrderGid
+    facility: RequiredText
+    location_id: LocationGid
+    restocked_in_shopify: bool
+    """Shopify already added the units back (`orderCancel` with `restock: true`)."""
+    lines: list[RestockedLine] = Field(min_length=1)

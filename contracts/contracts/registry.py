@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from contracts import wms
+from contracts import internal, wms
 from contracts.errors import ContractError
 from contracts.internal import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
 
@@ -65,6 +65,20 @@ _SPECS: tuple[MessageSpec, ...] = (
     *(
         _internal(webhook_message_type(topic), ShopifyWebhook, f"Shopify webhook {topic}")
         for topic in SUBSCRIBED_TOPICS
+    ),
+    _internal("orders.wms_order.sent", internal.WmsOrderSent, "order-intake sent a WMS order"),
+    _internal(
+        "orders.order.cancelled", internal.ShopifyOrderCancelled, "A Shopify order was cancelled"
+    ),
+    _internal(
+        "fulfillments.shipment.synced",
+        internal.ShipmentSynced,
+        "A WMS shipment is a Shopify fulfillment",
+    ),
+    _internal(
+        "cancellations.order.restocked",
+        internal.OrderRestocked,
+        "A cancellation put stock back",
     ),
 )
 

@@ -56,10 +56,10 @@ def test_every_subscribed_webhook_topic_has_an_internal_message() -> None:
         "customers/redact",
         "shop/redact",
     )
-    internal = {t for t, spec in MESSAGES.items() if spec.exchange == INTERNAL_EVENTS}
+    webhooks = {t for t, spec in MESSAGES.items() if spec.payload is ShopifyWebhook}
 
-    assert internal == {webhook_message_type(topic) for topic in SUBSCRIBED_TOPICS}
-    assert all(MESSAGES[t].payload is ShopifyWebhook for t in internal)
+    assert webhooks == {webhook_message_type(topic) for topic in SUBSCRIBED_TOPICS}
+    assert all(MESSAGES[t].exchange == INTERNAL_EVENTS for t in webhooks)
     assert webhook_message_type("customers/data_request") == (
         "shopify.webhook.customers.data_request"
     )

@@ -13,10 +13,18 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
-from contracts import Envelope, new_envelope, order_correlation_id
+from contracts import (
+    Envelope,
+    FulfillmentOrderLineRef,
+    ShopifyOrderCancelled,
+    WmsOrderCreate,
+    WmsOrderSent,
+    new_envelope,
+    order_correlation_id,
+)
 from messaging import add_to_outbox
 from order_intake import store
-from order_intake.domain import Decision, decide
+from order_intake.domain import Decision, Order, decide
 from order_intake.shopify_order import parse_order
 from shop_config import ShopConfig
 from storage import Connection
@@ -39,8 +47,8 @@ async def apply_order(
     """Decide about one order (a ShipbridgeOrder node) and record it; call inside a transaction."""
     order = parse_order(order_json)
     await store.lock_order(conn, shop.domain, order.id)
-    applied_update = await store.last_applied_update(conn, shop.domain, order.id)
-    if applied_update is not None and order.updated_at < applied_update:
+    last = await store.last_decision(conn, shop.domain, order.id)
+    if last is not None and order.updated_at < last.shopify_updated_at:
         # Read before a newer version that is already applied (e.g. a poll page fetched before
         # a webhook-triggered read): applying it would step back in time.
         log.info("order.stale_read_skipped", order=order.name)
@@ -48,7 +56,8 @@ async def apply_order(
     already_sent = await store.sent_fulfillment_orders(conn, shop.domain, order.id)
     decision = decide(order, shop, already_sent, now)
     await store.save_decision(conn, shop.domain, order, decision)
-    await add_to_outbox(conn, _commands(shop.domain, order.id, decision))
+    newly_cancelled = decision.state == "cancelled" and (last is None or last.state != "cancelled")
+    await add_to_outbox(conn, _messages(shop.domain, order, decision, newly_cancelled, now))
     log.info(
         "order.decided",
         order=order.name,
@@ -62,15 +71,48 @@ async def apply_order(
     return Applied(order.id, order.name, order.updated_at, decision)
 
 
-def _commands(shop: str, order_gid: str, decision: Decision) -> list[Envelope]:
-    correlation_id = order_correlation_id(shop, order_gid)
+def _messages(
+    shop: str, order: Order, decision: Decision, newly_cancelled: bool, now: datetime
+) -> list[Envelope]:
+    """The WMS commands of the decision, and what the other services need to know of it."""
+    locations = {fo.id: fo.location_id for fo in order.fulfillment_orders}
     messages: list[tuple[str, BaseModel]] = [
         *(("wms.order.create", c) for c in decision.creates),
         *(("wms.order.hold", h) for h in decision.holds),
         *(("wms.order.release", r) for r in decision.releases),
         *(("wms.order.update", u) for u in decision.updates),
+        *(("orders.wms_order.sent", _sent(c, locations, now)) for c in decision.creates),
     ]
+    if newly_cancelled:
+        assert order.cancelled_at is not None
+        cancelled = ShopifyOrderCancelled(
+            shopify_order_id=order.id,
+            shopify_order_name=order.name,
+            cancelled_at=order.cancelled_at,
+            reason=order.cancel_reason,
+        )
+        messages.append(("orders.order.cancelled", cancelled))
+    correlation_id = order_correlation_id(shop, order.id)
     return [
         new_envelope(kind, payload, shop=shop, correlation_id=correlation_id)
         for kind, payload in messages
     ]
+
+
+def _sent(
+    create: WmsOrderCreate, locations: Mapping[str, str | None], now: datetime
+) -> WmsOrderSent:
+    return WmsOrderSent(
+        wms_order_ref=create.wms_order_ref,
+        shopify_order_id=create.shopify_order_id,
+        shopify_order_name=create.shopify_order_name,
+        fulfillment_order_id=create.fulfillment_order_id,
+        facility=create.facility,
+        location_id=locations[create.fulfillment_order_id],
+        placed_at=create.placed_at,
+        sent_at=now,
+        lines=[
+            FulfillmentOrderLineRef(line_ref=line.line_ref, sku=line.sku, quantity=line.quantity)
+            for line in create.lines
+        ],
+    )

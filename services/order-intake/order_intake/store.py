@@ -123,13 +123,20 @@ async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, order_gid)
 
 
-async def last_applied_update(conn: Connection, shop: str, order_gid: str) -> datetime | None:
-    value: datetime | None = await conn.fetchval(
-        "SELECT shopify_updated_at FROM orders WHERE shop = $1 AND order_gid = $2",
+@dataclass(frozen=True)
+class LastDecision:
+    state: str
+    shopify_updated_at: datetime
+    """The Shopify `updatedAt` of the order version the decision was made from."""
+
+
+async def last_decision(conn: Connection, shop: str, order_gid: str) -> LastDecision | None:
+    row = await conn.fetchrow(
+        "SELECT state, shopify_updated_at FROM orders WHERE shop = $1 AND order_gid = $2",
         shop,
         order_gid,
     )
-    return value
+    return LastDecision(row["state"], row["shopify_updated_at"]) if row else None
 
 
 async def sent_fulfillment_orders(

@@ -53,9 +53,14 @@ UNMAPPED = "Pop-up"
 
 @dataclass
 class Tap:
-    """Every message published on wms.commands, in arrival order."""
+    """Every message order-intake publishes (wms.commands and its internal events), in order."""
 
     messages: list[Envelope] = field(default_factory=list)
+
+    @property
+    def commands(self) -> list[Envelope]:
+        """What the WMS was told."""
+        return [m for m in self.messages if m.type.startswith("wms.")]
 
     def of_type(self, message_type: str) -> list[Envelope]:
         return [m for m in self.messages if m.type == message_type]
@@ -242,6 +247,7 @@ def intake(
             await declare_exchanges(channel, EXCHANGES)
             queue = await channel.declare_queue(exclusive=True)
             await queue.bind(await channel.get_exchange(WMS_COMMANDS), routing_key="#")
+            await queue.bind(await channel.get_exchange(INTERNAL_EVENTS), routing_key="orders.#")
 
             async def collect(message: AbstractIncomingMessage) -> None:
                 async with message.process():

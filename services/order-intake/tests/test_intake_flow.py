@@ -95,7 +95,7 @@ async def test_duplicated_and_reordered_webhooks_make_exactly_one_wms_order(
         await world.wait_creates(created["name"], 1)
         await world.settled()
         assert len(world.tap.creates_for(created["name"])) == 1
-        assert len(world.tap.messages) == 1
+        assert len(world.tap.commands) == 1
 
 
 async def test_webhooks_for_many_orders_are_read_from_shopify_in_batches(
@@ -142,6 +142,18 @@ async def test_an_order_on_two_locations_becomes_two_numbered_wms_orders(
             "WH1": ["SKU-00001"],
             "WH2": ["SKU-00002"],
         }
+        # The other services learn the mapping back to Shopify, without personal data.
+        await world.settled()
+        sent_events = world.tap.of_type("orders.wms_order.sent")
+        sent = {m.data.wms_order_ref: m.data for m in sent_events}  # type: ignore[attr-defined]
+        assert set(sent) == set(by_ref)
+        for ref, create in by_ref.items():
+            assert sent[ref].fulfillment_order_id == create["fulfillment_order_id"]
+            assert sent[ref].facility == create["facility"]
+            assert [(x.line_ref, x.sku, x.quantity) for x in sent[ref].lines] == [
+                (x["line_ref"], x["sku"], x["quantity"]) for x in create["lines"]
+            ]
+        assert sent[f"{name}-2"].location_id == world.location_gid("Warehouse East")
 
 
 async def test_fulfillment_orders_at_unmapped_locations_are_left_alone(
@@ -189,7 +201,7 @@ async def test_rejected_orders_are_sent_after_the_merchant_fixes_them_and_an_ope
             no_sku["name"]: reason,
         }
         await world.settled()
-        assert world.tap.messages == []
+        assert world.tap.commands == []
 
         # The merchant fixes both orders in Shopify; the operator re-syncs them by name.
         world.sim_order(no_address["id"]).shipping_address = dict(SHIPPING_ADDRESS)
@@ -221,7 +233,7 @@ async def test_a_high_risk_order_is_held_until_the_risk_is_cleared(
         await world.webhook("orders/create", created["id"])
         assert await world.wait_state(created["id"], "held_risk") == "high fraud risk"
         await world.settled()
-        assert world.tap.messages == []
+        assert world.tap.commands == []
         assert (await world.status())["counts"]["held_risk"] == 1
 
         await world.sim.admin("POST", f"/shops/{DOMAIN}/orders/{number}/risk", {"level": "LOW"})
@@ -250,7 +262,18 @@ async def test_an_order_cancelled_before_its_create_webhook_is_never_sent(
             "cancelled in Shopify"
         )
         await world.settled()
-        assert world.tap.messages == []
+        await world.webhook("orders/updated", created["id"])
+        await world.settled()
+        # Nothing for the WMS; the cancellation service hears of it once, however often seen.
+        assert world.tap.commands == []
+        [cancelled] = world.tap.messages
+        assert cancelled.type == "orders.order.cancelled"
+        assert cancelled.data.model_dump() == {  # type: ignore[attr-defined]
+            "shopify_order_id": created["id"],
+            "shopify_order_name": created["name"],
+            "cancelled_at": world.sim_order(created["id"]).cancelled_at.replace(microsecond=0),
+            "reason": "CUSTOMER",
+        }
 
 
 async def test_an_order_whose_webhook_was_lost_is_found_by_the_polling_download(
@@ -324,7 +347,7 @@ async def test_holding_and_releasing_in_shopify_holds_and_releases_the_wms_order
         await eventually(lambda: len(world.tap.of_type("wms.order.release")) == 1)
         await world.webhook("orders/updated", created["id"])  # nothing changed: nothing sent
         await world.settled()
-        assert [m.type for m in world.tap.messages] == [
+        assert [m.type for m in world.tap.commands] == [
             "wms.order.create",
             "wms.order.hold",
             "wms.order.release",
