@@ -1,6 +1,5 @@
 """The envelope every message travels in, and the only ways to build or read one."""
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, from_json
 
 from contracts.errors import ContractError, describe_validation_error
 from contracts.fields import ShopDomain, UtcDatetime
@@ -125,8 +124,9 @@ def new_envelope(
 def parse_envelope(body: bytes | str) -> Envelope:
     """Read a message from the wire; any violation raises ContractError with the reason."""
     try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        # pydantic's Rust parser: several times faster than json.loads on a 15 KB webhook body.
+        document = from_json(body)
+    except ValueError as error:
         raise ContractError(f"message body is not JSON: {error}") from None
     if not isinstance(document, dict):
         raise ContractError(

@@ -227,6 +227,9 @@ class _Operation:
     _collected: dict[tuple[str, tuple[int, ...]], dict[str, list[FieldNode]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _priced: dict[
+        tuple[str, tuple[int, ...]], list[tuple[GraphQLObjectType, dict[str, list[FieldNode]]]]
+    ] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -345,8 +348,7 @@ class _Operation:
         if value is not _WORST_CASE and not isinstance(value, Mapping):
             return _ZERO
         best = _ZERO
-        for object_type in _object_types(self.schema, named):
-            fields = self._sub_fields(object_type, nodes)
+        for object_type, fields in self._priced_types(named, nodes):
             if not _could_be(object_type, fields, value):
                 continue
             price = sum(
@@ -358,6 +360,29 @@ class _Operation:
             )
             best = max(best, price)
         return best
+
+    def _priced_types(
+        self, named: GraphQLNamedType, nodes: list[FieldNode]
+    ) -> list[tuple[GraphQLObjectType, dict[str, list[FieldNode]]]]:
+        """The concrete types of `named` whose selection here has a priced field.
+
+        The others cost nothing whatever the value, so they cannot raise the maximum; leaving
+        them out matters for `nodes(ids:)`, whose `Node` has hundreds of possible types.
+        """
+        key = (named.name, tuple(id(node) for node in nodes))
+        priced = self._priced.get(key)
+        if priced is None:
+            priced = []
+            for object_type in _object_types(self.schema, named):
+                fields = self._sub_fields(object_type, nodes)
+                if any(self._is_priced(object_type, sub) for sub in fields.values()):
+                    priced.append((object_type, fields))
+            self._priced[key] = priced
+        return priced
+
+    def _is_priced(self, parent: GraphQLObjectType, nodes: list[FieldNode]) -> bool:
+        field_def = _field_definition(self.schema, parent, nodes[0].name.value)
+        return field_def is not None and _kind_of(field_def.type) is not _Kind.FREE
 
     def _connection_price(
         self,

@@ -16,6 +16,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's default reset (`RESET ALL; UNLISTEN *; ...`): a round trip on
+    every release, for session state our code never leaves behind (locks are transaction-scoped,
+    nothing is SET, listeners live on connections held for the process's life). asyncpg still
+    rolls back a transaction left open before calling this."""
+
+
 async def create_pool(
     dsn: str, schema: str, *, min_size: int = 2, max_size: int = 10, **kwargs: Any
 ) -> asyncpg.Pool:
@@ -24,6 +31,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_keep_session,
         server_settings={"search_path": schema, "application_name": schema},
         **kwargs,
     )

@@ -10,6 +10,8 @@ class IntakeSettings(BaseSettings):
     """Attempts of one Shopify request inside the client (THROTTLED, 429, 5xx, network)."""
     sync_batch_size: int = 100
     """Order ids per `nodes(ids:)` read; Shopify prices the read the same for 1 or 250 ids."""
+    sync_concurrency: int = 4
+    """Batches in flight at once (read from Shopify, or being written)."""
     sync_max_attempts: int = 8
     """Failed reads of one order before it is marked failed (visible on /status)."""
     sync_retry_base_s: float = 2.0

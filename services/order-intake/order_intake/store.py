@@ -75,23 +75,38 @@ async def claim_due_syncs(conn: Connection, limit: int, lease_s: float) -> list[
     return [ClaimedSync(r["shop"], r["order_gid"], r["generation"], r["attempts"]) for r in rows]
 
 
-async def finish_sync(conn: Connection, claimed: ClaimedSync) -> bool:
-    """Done with this read; False if a newer trigger arrived meanwhile (the row stays due)."""
-    deleted = await conn.fetchval(
-        "DELETE FROM pending_syncs WHERE shop = $1 AND order_gid = $2 AND generation = $3 "
-        "RETURNING 1",
-        claimed.shop,
-        claimed.order_gid,
-        claimed.generation,
+async def finish_syncs(conn: Connection, claimed: Sequence[ClaimedSync]) -> None:
+    """Done with these reads. A row whose generation moved on (a newer trigger arrived while
+    reading) stays due, its lease released."""
+    if not claimed:
+        return
+    deleted = await conn.fetch(
+        """
+        DELETE FROM pending_syncs p
+        USING unnest($1::text[], $2::text[], $3::int[]) AS done(shop, order_gid, generation)
+        WHERE p.shop = done.shop AND p.order_gid = done.order_gid
+          AND p.generation = done.generation
+        RETURNING p.shop, p.order_gid
+        """,
+        [c.shop for c in claimed],
+        [c.order_gid for c in claimed],
+        [c.generation for c in claimed],
     )
-    if deleted is None:
+    # A separate statement on purpose: it takes a new snapshot, so it sees a generation bumped
+    # by a trigger that committed while the DELETE waited for that row (in one statement, such
+    # a row would match neither and keep our lease).
+    finished = {(r["shop"], r["order_gid"]) for r in deleted}
+    kept = [c for c in claimed if (c.shop, c.order_gid) not in finished]
+    if kept:
         await conn.execute(
-            "UPDATE pending_syncs SET lease_until = NULL, attempts = 0 "
-            "WHERE shop = $1 AND order_gid = $2",
-            claimed.shop,
-            claimed.order_gid,
+            """
+            UPDATE pending_syncs p SET lease_until = NULL, attempts = 0
+            FROM unnest($1::text[], $2::text[]) AS k(shop, order_gid)
+            WHERE p.shop = k.shop AND p.order_gid = k.order_gid
+            """,
+            [c.shop for c in kept],
+            [c.order_gid for c in kept],
         )
-    return deleted is not None
 
 
 async def sync_failed(
@@ -118,9 +133,19 @@ async def sync_failed(
 # --- orders and their WMS orders ---------------------------------------------------------------
 
 
-async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
-    """Serialize work on one order (sync worker, polling and operator) until the commit."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, order_gid)
+async def lock_orders(conn: Connection, shop: str, order_gids: Sequence[str]) -> None:
+    """Serialize work on these orders (sync worker, polling, operator) until the commit.
+
+    Taken in key order, so two transactions locking overlapping batches cannot deadlock.
+    """
+    await conn.execute(
+        """
+        SELECT pg_advisory_xact_lock(k)
+        FROM (SELECT DISTINCT hashtext($1 || '|' || g) AS k FROM unnest($2::text[]) g ORDER BY k) l
+        """,
+        shop,
+        list(order_gids),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,64 +155,76 @@ class LastDecision:
     """The Shopify `updatedAt` of the order version the decision was made from."""
 
 
-async def last_decision(conn: Connection, shop: str, order_gid: str) -> LastDecision | None:
-    row = await conn.fetchrow(
-        "SELECT state, shopify_updated_at FROM orders WHERE shop = $1 AND order_gid = $2",
+async def last_decisions(
+    conn: Connection, shop: str, order_gids: Sequence[str]
+) -> dict[str, LastDecision]:
+    rows = await conn.fetch(
+        "SELECT order_gid, state, shopify_updated_at FROM orders "
+        "WHERE shop = $1 AND order_gid = ANY($2::text[])",
         shop,
-        order_gid,
+        list(order_gids),
     )
-    return LastDecision(row["state"], row["shopify_updated_at"]) if row else None
+    return {r["order_gid"]: LastDecision(r["state"], r["shopify_updated_at"]) for r in rows}
 
 
 async def sent_fulfillment_orders(
-    conn: Connection, shop: str, order_gid: str
-) -> dict[str, SentFulfillmentOrder]:
+    conn: Connection, shop: str, order_gids: Sequence[str]
+) -> dict[str, dict[str, SentFulfillmentOrder]]:
+    """Per order, its FOs already sent to the WMS, keyed by FO id."""
     rows = await conn.fetch(
-        "SELECT wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload "
-        "FROM wms_orders WHERE shop = $1 AND order_gid = $2",
+        "SELECT order_gid, wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload "
+        "FROM wms_orders WHERE shop = $1 AND order_gid = ANY($2::text[])",
         shop,
-        order_gid,
+        list(order_gids),
     )
-    return {
-        r["fulfillment_order_id"]: SentFulfillmentOrder(
+    sent: dict[str, dict[str, SentFulfillmentOrder]] = {}
+    for r in rows:
+        sent.setdefault(r["order_gid"], {})[r["fulfillment_order_id"]] = SentFulfillmentOrder(
             wms_order_ref=r["wms_order_ref"],
             fulfillment_order_id=r["fulfillment_order_id"],
             on_hold=r["on_hold"],
             ship_by=r["ship_by"],
             sent=WmsOrderCreate.model_validate(r["sent_payload"]),
         )
-        for r in rows
-    }
+    return sent
 
 
-async def save_decision(conn: Connection, shop: str, order: Order, decision: Decision) -> None:
+async def save_decisions(
+    conn: Connection, shop: str, decided: Sequence[tuple[Order, Decision]]
+) -> None:
+    if not decided:
+        return
     await conn.execute(
         """
         INSERT INTO orders (shop, order_gid, order_name, state, reason, shopify_updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[],
+                                 $6::timestamptz[])
         ON CONFLICT (shop, order_gid) DO UPDATE
         SET order_name = EXCLUDED.order_name, state = EXCLUDED.state, reason = EXCLUDED.reason,
             shopify_updated_at = EXCLUDED.shopify_updated_at, decided_at = now()
         """,
         shop,
-        order.id,
-        order.name,
-        decision.state,
-        decision.reason,
-        order.updated_at,
+        [order.id for order, _ in decided],
+        [order.name for order, _ in decided],
+        [decision.state for _, decision in decided],
+        [decision.reason for _, decision in decided],
+        [order.updated_at for order, _ in decided],
     )
-    if decision.creates:
-        await _insert_wms_orders(conn, shop, decision.creates)
-    await _set_hold(conn, shop, [h.wms_order_ref for h in decision.holds], on_hold=True)
-    await _set_hold(conn, shop, [r.wms_order_ref for r in decision.releases], on_hold=False)
-    for update in decision.updates:
-        await conn.execute(
+    decisions = [decision for _, decision in decided]
+    creates = [c for d in decisions for c in d.creates]
+    if creates:
+        await _insert_wms_orders(conn, shop, creates)
+    await _set_hold(conn, shop, [h.wms_order_ref for d in decisions for h in d.holds], on_hold=True)
+    await _set_hold(
+        conn, shop, [r.wms_order_ref for d in decisions for r in d.releases], on_hold=False
+    )
+    updates = [u for d in decisions for u in d.updates]
+    if updates:
+        await conn.executemany(
             "UPDATE wms_orders SET ship_by = $3 WHERE shop = $1 AND wms_order_ref = $2",
-            shop,
-            update.wms_order_ref,
-            update.ship_by,
+            [(shop, u.wms_order_ref, u.ship_by) for u in updates],
         )
-    await _record_ignored_edits(conn, shop, decision.ignored_edits)
+    await _record_ignored_edits(conn, shop, [e for d in decisions for e in d.ignored_edits])
 
 
 async def _insert_wms_orders(

@@ -1,10 +1,11 @@
 """The sync worker: reads the orders that triggers asked for, many per Shopify query.
 
 Claims due `pending_syncs` rows (leased with FOR UPDATE SKIP LOCKED, so several workers or
-processes never read the same order at once), reads each shop's batch with one
-`nodes(ids:)` query, then applies each order in a transaction of its own, deleting its row in
-the same transaction. A failed read leaves the rows pending with a growing delay; after
-`sync_max_attempts` they are marked failed with the reason.
+processes never read the same order at once), reads each shop's batch with one `nodes(ids:)`
+query, then applies the batch in one transaction, deleting its rows in the same transaction (an
+order the batch cannot take is then retried on its own, so it fails alone). A failed read leaves
+the rows pending with a growing delay; after `sync_max_attempts` they are marked failed with the
+reason.
 """
 
 import asyncio
@@ -19,7 +20,7 @@ import asyncpg
 import structlog
 
 from order_intake import store
-from order_intake.apply import apply_order
+from order_intake.apply import apply_orders
 from order_intake.settings import IntakeSettings
 from order_intake.store import ClaimedSync
 from shop_config import ShopConfig, ShopsConfig
@@ -90,23 +91,41 @@ class SyncWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll."""
+        """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll.
+
+        With a backlog (full batches), up to `sync_concurrency` rounds are in flight at once, so
+        the next batch is read from Shopify while the last one is written. Without one, the
+        next claim waits for the round in flight: triggers arriving meanwhile make one batch.
+        """
+        in_flight: set[asyncio.Task[None]] = set()
         async with self._pool.acquire() as listener:
             await listener.add_listener(store.SYNC_CHANNEL, self._on_notify)
             try:
                 while True:
                     self._wake.clear()
                     try:
-                        claimed = await self.run_once()
+                        claimed = await self._claim()
                     except Exception as exc:  # database trouble: keep the worker alive
                         log.error("sync.round_failed", error=f"{type(exc).__name__}: {exc}")
-                        claimed = 0
-                    if claimed < self._settings.sync_batch_size:
+                        claimed = []
+                    if claimed:
+                        round_ = asyncio.create_task(self._sync(claimed))
+                        in_flight.add(round_)
+                        round_.add_done_callback(in_flight.discard)
+                    backlog = len(claimed) == self._settings.sync_batch_size
+                    if backlog and len(in_flight) < self._settings.sync_concurrency:
+                        continue
+                    if in_flight:
+                        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    else:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(
                                 self._wake.wait(), self._settings.sync_idle_poll_s
                             )
             finally:
+                for round_ in in_flight:
+                    round_.cancel()
+                await asyncio.gather(*in_flight, return_exceptions=True)
                 with contextlib.suppress(Exception):
                     await listener.remove_listener(store.SYNC_CHANNEL, self._on_notify)
 
@@ -115,15 +134,21 @@ class SyncWorker:
 
     async def run_once(self) -> int:
         """One round: claim a batch, read it per shop, apply. Returns how many rows it claimed."""
+        claimed = await self._claim()
+        await self._sync(claimed)
+        return len(claimed)
+
+    async def _claim(self) -> list[ClaimedSync]:
         async with self._pool.acquire() as conn, conn.transaction():
-            claimed = await store.claim_due_syncs(
+            return await store.claim_due_syncs(
                 conn, self._settings.sync_batch_size, self._settings.sync_lease_s
             )
+
+    async def _sync(self, claimed: Sequence[ClaimedSync]) -> None:
         by_shop: dict[str, list[ClaimedSync]] = defaultdict(list)
         for row in claimed:
             by_shop[row.shop].append(row)
         await asyncio.gather(*(self._sync_shop(shop, rows) for shop, rows in by_shop.items()))
-        return len(claimed)
 
     async def _sync_shop(self, domain: str, rows: Sequence[ClaimedSync]) -> None:
         shop = self._shops.get(domain)
@@ -144,21 +169,31 @@ class SyncWorker:
             await self._fail_all(rows, f"reading from Shopify failed: {exc}", permanent=False)
             return
         self.stats.record_read(len(rows))
-        for row in rows:
-            await self._apply_one(shop, row, found.get(row.order_gid))
-
-    async def _apply_one(
-        self, shop: ShopConfig, row: ClaimedSync, order_json: dict[str, Any] | None
-    ) -> None:
-        if order_json is None:
-            # Deleted, or beyond what the app may see (older than 60 days): nothing to retry.
-            await self._fail_all([row], "order not found in Shopify", permanent=True)
-            return
+        # Deleted, or beyond what the app may see (older than 60 days): nothing to retry.
+        missing = [row for row in rows if row.order_gid not in found]
+        if missing:
+            await self._fail_all(missing, "order not found in Shopify", permanent=True)
+        present = [row for row in rows if row.order_gid in found]
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                await apply_order(conn, shop, order_json, self._clock())
-                await store.finish_sync(conn, row)
-            self.stats.applied += 1
+            await self._apply(shop, present, found)
+        except Exception:
+            # One order the batch cannot take must not hold back the others: each on its own.
+            for row in present:
+                await self._apply_alone(shop, row, found[row.order_gid])
+
+    async def _apply(
+        self, shop: ShopConfig, rows: Sequence[ClaimedSync], found: Mapping[str, dict[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            await apply_orders(conn, shop, [found[row.order_gid] for row in rows], self._clock())
+            await store.finish_syncs(conn, rows)
+        self.stats.applied += len(rows)
+
+    async def _apply_alone(self, shop: ShopConfig, row: ClaimedSync, order: dict[str, Any]) -> None:
+        try:
+            await self._apply(shop, [row], {row.order_gid: order})
         except Exception as exc:
             log.error("sync.apply_failed", order_gid=row.order_gid, error=str(exc))
             await self._fail_all([row], f"applying the order failed: {exc}", permanent=False)

@@ -380,3 +380,38 @@ async def test_shopify_failures_leave_the_order_pending_then_failed_and_visible(
         await world.webhook("orders/updated", created["id"])
         await world.wait_creates(created["name"], 1)
         assert (await world.status())["counts"]["failed_syncs"] == 0
+
+
+async def test_an_order_that_fails_to_apply_fails_alone_and_the_rest_of_its_batch_is_sent(
+    intake: IntakeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDER_INTAKE_SYNC_MAX_ATTEMPTS", "1")
+    async with intake() as world:
+        orders = [await world.create_order([("SKU-00003", 1, "Shop location")]) for _ in range(5)]
+        broken = orders[2]
+        # A WMS order already holding the broken order's reference for another order: creating
+        # it again must fail loudly (a reference is never reused) and take nothing else along.
+        await world.runtime.pool.execute(
+            "INSERT INTO wms_orders (shop, wms_order_ref, order_gid, fulfillment_order_id, "
+            "facility, on_hold, sent_payload) VALUES ($1, $2, 'gid://shopify/Order/1', "
+            "'gid://shopify/FulfillmentOrder/1', 'WH1', false, '{}')",
+            DOMAIN,
+            broken["name"],
+        )
+        for order in orders:
+            await world.webhook("orders/create", order["id"])
+
+        for order in orders:
+            if order is not broken:
+                await world.wait_creates(order["name"], 1)
+
+        async def failed() -> bool:
+            return (await world.status())["counts"]["failed_syncs"] == 1
+
+        await eventually(failed)
+        [failure] = (await world.status())["failed_syncs"]
+        assert failure["order_gid"] == broken["id"]
+        assert failure["last_error"].startswith("applying the order failed")
+        await world.settled()
+        assert len(world.tap.of_type("wms.order.create")) == 4
+        assert len(world.tap.of_type("orders.wms_order.sent")) == 4

@@ -103,6 +103,10 @@ def order_node(shop: ShopState, order: Order) -> Node:
     def empty_connection(_info: Any, **_: Any) -> Node:
         return connection([], to_node=lambda n: n, sort_key=by_id, require_page_size=False)
 
+    def priced(amount: Decimal | int) -> Any:
+        # Resolved only when selected: most reads ask for none of an order's twenty amounts.
+        return lambda _info, **_: money(amount, currency)
+
     def count_of(items: list[Any]) -> Any:
         return lambda _info, **_: {"count": len(items), "precision": "EXACT"}
 
@@ -148,12 +152,14 @@ def order_node(shop: ShopState, order: Order) -> Node:
             {"key": a["key"], "value": a["value"]} for a in order.custom_attributes
         ],
         "customer": None,
-        "cancellation": None,
+        "cancellation": (
+            {"staffNote": order.cancellation.staff_note} if order.cancellation else None
+        ),
         "returnStatus": "NO_RETURN",
         "subtotalLineItemsQuantity": sum(li.quantity for li in order.line_items),
         "currentSubtotalLineItemsQuantity": sum(li.quantity for li in order.line_items),
-        "shippingAddress": mailing_address(order.shipping_address, order.id),
-        "billingAddress": mailing_address(order.billing_address, order.id + 1),
+        "shippingAddress": lambda _info: mailing_address(order.shipping_address, order.id),
+        "billingAddress": lambda _info: mailing_address(order.billing_address, order.id + 1),
         "displayAddress": mailing_address(
             order.shipping_address or order.billing_address, order.id
         ),
@@ -170,29 +176,27 @@ def order_node(shop: ShopState, order: Order) -> Node:
         "returns": empty_connection,
         "taxLines": [],
         "currentTaxLines": [],
-        "subtotalPriceSet": money(totals["subtotal"], currency),
-        "currentSubtotalPriceSet": money(
-            Decimal(0) if order.cancelled_at else totals["subtotal"], currency
-        ),
-        "totalPriceSet": money(totals["total"], currency),
-        "originalTotalPriceSet": money(totals["total"], currency),
-        "currentTotalPriceSet": money(totals["current_total"], currency),
-        "totalShippingPriceSet": money(totals["shipping"], currency),
-        "currentShippingPriceSet": money(totals["shipping"], currency),
-        "totalTaxSet": money(0, currency),
-        "currentTotalTaxSet": money(0, currency),
-        "totalDiscountsSet": money(0, currency),
-        "currentTotalDiscountsSet": money(0, currency),
-        "currentCartDiscountAmountSet": money(0, currency),
+        "subtotalPriceSet": priced(totals["subtotal"]),
+        "currentSubtotalPriceSet": priced(Decimal(0) if order.cancelled_at else totals["subtotal"]),
+        "totalPriceSet": priced(totals["total"]),
+        "originalTotalPriceSet": priced(totals["total"]),
+        "currentTotalPriceSet": priced(totals["current_total"]),
+        "totalShippingPriceSet": priced(totals["shipping"]),
+        "currentShippingPriceSet": priced(totals["shipping"]),
+        "totalTaxSet": priced(0),
+        "currentTotalTaxSet": priced(0),
+        "totalDiscountsSet": priced(0),
+        "currentTotalDiscountsSet": priced(0),
+        "currentCartDiscountAmountSet": priced(0),
         "cartDiscountAmountSet": None,
-        "totalOutstandingSet": money(totals["outstanding"], currency),
-        "totalReceivedSet": money(totals["received"], currency),
-        "netPaymentSet": money(totals["received"] - totals["refunded"], currency),
-        "totalRefundedSet": money(totals["refunded"], currency),
-        "totalRefundedShippingSet": money(0, currency),
-        "totalCapturableSet": money(0, currency),
-        "totalTipReceivedSet": money(0, currency),
-        "refundDiscrepancySet": money(0, currency),
+        "totalOutstandingSet": priced(totals["outstanding"]),
+        "totalReceivedSet": priced(totals["received"]),
+        "netPaymentSet": priced(totals["received"] - totals["refunded"]),
+        "totalRefundedSet": priced(totals["refunded"]),
+        "totalRefundedShippingSet": priced(0),
+        "totalCapturableSet": priced(0),
+        "totalTipReceivedSet": priced(0),
+        "refundDiscrepancySet": priced(0),
         "totalWeight": sum(li.quantity * 100 for li in order.line_items),
         "currentTotalWeight": sum(li.quantity * 100 for li in order.line_items),
     }
