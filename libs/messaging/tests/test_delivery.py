@@ -126,3 +126,16 @@ async def test_graceful_shutdown_loses_nothing_in_flight(
         await wait_each_handled_once(svc.pool, refs)
         # what was in hand at the stop was finished then, not handled again after the restart
         assert behaviour.calls == len(refs)
+
+
+async def test_outbox_bodies_are_compressed_with_lz4(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    async with running_service(
+        probe_definition(ProbeBehaviour()), isolated_database, isolated_vhost
+    ) as probe:
+        method = await probe.pool.fetchval(
+            "SELECT attcompression::text FROM pg_attribute "
+            "WHERE attrelid = 'outbox'::regclass AND attname = 'body'"
+        )
+    assert method == "l"
