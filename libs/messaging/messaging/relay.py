@@ -141,6 +141,9 @@ class OutboxRelay:
         backoff = 0.1
         while True:
             await self._ensure_listener()
+            # Cleared before reading the outbox, not after: a commit notified while this batch
+            # is being published must wake the next round, not wait for the poll.
+            self._wake.clear()
             try:
                 published = await self.publish_batch()
                 backoff = 0.1
@@ -157,7 +160,6 @@ class OutboxRelay:
                 continue  # more is waiting
             if self._stopping:
                 return  # flushed
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
 

@@ -139,3 +139,35 @@ async def test_outbox_bodies_are_compressed_with_lz4(
             "WHERE attrelid = 'outbox'::regclass AND attname = 'body'"
         )
     assert method == "l"
+
+
+class SlowPublisher(OutboxRelay):
+    """A relay whose publishing takes a while, long enough for commits to land meanwhile."""
+
+    publishing = asyncio.Event()
+
+    async def publish_batch(self) -> int:
+        published = await super().publish_batch()
+        if published:
+            self.publishing.set()
+            await asyncio.sleep(0.5)
+        return published
+
+
+async def test_a_commit_notified_while_the_relay_publishes_is_not_left_for_the_poll(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    async with running_service(
+        probe_definition(ProbeBehaviour()), isolated_database, isolated_vhost
+    ) as svc:
+        await svc.relay.stop()
+        # Polling once a minute: only the NOTIFY of the second commit can get it out in time.
+        svc.relay = SlowPublisher(
+            svc.pool, svc.amqp, schema=svc.schema, service=svc.name, poll_interval_s=60
+        )
+        await svc.relay.start()
+        await send(svc, [accepted("#first")])
+        await asyncio.wait_for(SlowPublisher.publishing.wait(), 10)
+        await send(svc, [accepted("#second")])
+
+        await wait_each_handled_once(svc.pool, ["#first", "#second"], timeout_s=10)
