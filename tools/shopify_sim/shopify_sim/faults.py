@@ -1,6 +1,7 @@
-"""Runtime fault injection: 5xx, 429 with Retry-After, THROTTLED storms, latency.
+"""Runtime fault injection: 5xx, 429 with Retry-After, THROTTLED storms, latency, and answers
+lost or delayed after the request ran.
 
-`decide` is pure (randomness injected) so the mix of faults is testable.
+`decide` and `answer_lost` are pure (randomness injected) so the mix of faults is testable.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ class FaultSettings:
     latency_seconds: float = 0.0
     # monotonic time until which every GraphQL call is answered THROTTLED
     throttled_until: float = 0.0
+    # After the request ran (a mutation took effect): the answer is lost on its way back (a 504
+    # from the edge, as when Shopify's front end times out), or held this long before it is sent
+    # (time for a test to kill the client between Shopify's answer and the client's commit).
+    lost_answer_fraction: float = 0.0
+    answer_delay_seconds: float = 0.0
 
     def update(self, changes: dict[str, Any], now: float) -> None:
         for name in (
@@ -27,6 +33,8 @@ class FaultSettings:
             "too_many_requests_fraction",
             "retry_after_seconds",
             "latency_seconds",
+            "lost_answer_fraction",
+            "answer_delay_seconds",
         ):
             if name in changes:
                 setattr(self, name, float(changes[name]))
@@ -39,6 +47,8 @@ class FaultSettings:
             "too_many_requests_fraction": self.too_many_requests_fraction,
             "retry_after_seconds": self.retry_after_seconds,
             "latency_seconds": self.latency_seconds,
+            "lost_answer_fraction": self.lost_answer_fraction,
+            "answer_delay_seconds": self.answer_delay_seconds,
             "throttle_seconds_left": max(0.0, self.throttled_until - now),
         }
 
@@ -52,3 +62,8 @@ def decide(settings: FaultSettings, now: float, rng: random.Random) -> FaultKind
     if roll < settings.server_error_fraction + settings.too_many_requests_fraction:
         return "too_many_requests"
     return "none"
+
+
+def answer_lost(settings: FaultSettings, rng: random.Random) -> bool:
+    """Whether the answer of a request that already ran is lost (the client sees a 504)."""
+    return settings.lost_answer_fraction > 0 and rng.random() < settings.lost_answer_fraction

@@ -156,6 +156,11 @@ class Gateway:
             bucket.refund(requested - actual)
         shop_runtime.stats.cost_spent += actual
         response["extensions"] = {"cost": cost_extension(requested, actual, bucket)}
+        if self.fault_settings.answer_delay_seconds:
+            await asyncio.sleep(self.fault_settings.answer_delay_seconds)
+        if faults.answer_lost(self.fault_settings, self.rng):
+            shop_runtime.stats.injected_faults["lost_answer"] += 1
+            return GatewayReply(504, {"errors": "Gateway Timeout"})
         return GatewayReply(200, response, {"X-Request-Id": str(uuid.uuid4())})
 
     def run_unmetered(self, shop: ShopState, query: str, variables: Json | None = None) -> Json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 QUERY = "query Probe { shop { name } }"
 
 
@@ -39,3 +41,23 @@ async def test_injected_5xx_and_429(world):
         assert response.headers["Retry-After"] == "2"
     stats = await world.sim.stats(world.domain)
     assert stats["injected_faults"] == {"server_error": 1, "too_many_requests": 1}
+
+
+async def test_lost_and_delayed_answers_come_after_the_request_ran(world):
+    url, headers = world.sim.graphql_url(), {"X-Shopify-Access-Token": world.token}
+    await world.sim.admin("POST", "/faults", {"lost_answer_fraction": 1.0})
+    async with world.sim.session.post(url, json={"query": QUERY}, headers=headers) as response:
+        assert response.status == 504
+    stats = await world.sim.stats(world.domain)
+    # It ran and was charged: only the answer is missing.
+    assert stats["requests_by_operation"] == {"Probe": 1}
+    assert stats["cost_spent"] == 1
+    assert stats["injected_faults"] == {"lost_answer": 1}
+
+    await world.sim.admin(
+        "POST", "/faults", {"lost_answer_fraction": 0.0, "answer_delay_seconds": 0.3}
+    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert (await world.gql(QUERY))["data"]["shop"]["name"]
+    assert loop.time() - started >= 0.3

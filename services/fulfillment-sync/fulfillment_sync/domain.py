@@ -1,0 +1,292 @@
+"""What a WMS shipment becomes in Shopify: pure decisions, no I/O.
+
+- `plan_fulfillment`: which fulfillment-order lines a shipment covers and how many units (lines
+  named by `line_ref`, else matched by SKU), with the tracking Shopify should show; or why it
+  cannot be a fulfillment at all (a line that is not part of the order, more units than were
+  sent to the warehouse).
+- `judge`: given the fulfillment order as Shopify has it now, what to do with a planned
+  fulfillment: it is already there (an earlier attempt landed, its answer was lost), create it,
+  wait (the order is on hold), or refuse with a reason.
+
+`judge` is what makes fulfillments exactly-once. fulfillmentCreate has no idempotency key, so
+whenever an earlier attempt may have run (a crash after the call, an answer lost on the way
+back, a lease that expired) the fulfillment order is read back first and our fulfillment is
+recognised by its tracking numbers and quantities before anything is created again.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
+from fulfillment_sync.carriers import shopify_carrier
+from shopify_admin.mutations import Tracking
+
+FailureCode = Literal[
+    "unknown_shop",
+    "unknown_order",
+    "unknown_line",
+    "over_fulfilment",
+    "cancelled",
+    "closed",
+    "not_fulfillable",
+    "cannot_verify",
+    "refused",
+]
+"""Why a shipment failed for good (until an operator retries it); shown on /status."""
+
+FULFILLABLE_STATUSES = frozenset({"OPEN", "IN_PROGRESS"})
+# Statuses that end by themselves: a hold is released, a scheduled date arrives.
+WAITING_STATUSES = frozenset({"ON_HOLD", "SCHEDULED"})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: FailureCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class FulfillmentRequest:
+    """One fulfillment to create: units per fulfillment-order line, and tracking."""
+
+    fulfillment_order_id: str
+    lines: tuple[FulfillmentOrderLineRef, ...]
+    """One per fulfillment-order line, in the order the sent WMS order lists them."""
+    tracking: Tracking
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        return {line.line_ref: line.quantity for line in self.lines}
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def plan_fulfillment(
+    shipment: WmsShipmentConfirmed, order: WmsOrderSent, shipped_before: Mapping[str, int]
+) -> FulfillmentRequest | Refusal:
+    """The fulfillment a shipment makes of the WMS order it belongs to.
+
+    `shipped_before`: units per line_ref already fulfilled by this order's earlier shipments.
+    Lines naming a `line_ref` take their units first; lines with only a SKU then fill the order's
+    lines of that SKU in order, each up to what was sent and not yet shipped.
+    """
+    sent = {line.line_ref: line for line in order.lines}
+    open_units = {ref: line.quantity - shipped_before.get(ref, 0) for ref, line in sent.items()}
+    taken: dict[str, int] = {}
+
+    def take(ref: str, units: int) -> None:
+        taken[ref] = taken.get(ref, 0) + units
+        open_units[ref] -= units
+
+    for line in (line for line in shipment.lines if line.line_ref is not None):
+        assert line.line_ref is not None
+        if line.line_ref not in sent:
+            return Refusal(
+                "unknown_line",
+                f"line {line.line_ref} ({line.sku}) is not part of WMS order {order.wms_order_ref}",
+            )
+        if line.quantity > open_units[line.line_ref]:
+            return _over_fulfilment(line.sku, line.quantity, open_units[line.line_ref], order)
+        take(line.line_ref, line.quantity)
+    for line in (line for line in shipment.lines if line.line_ref is None):
+        same_sku = [ref for ref, sent_line in sent.items() if sent_line.sku == line.sku]
+        if not same_sku:
+            return Refusal(
+                "unknown_line", f"SKU {line.sku} is not part of WMS order {order.wms_order_ref}"
+            )
+        available = sum(max(0, open_units[ref]) for ref in same_sku)
+        if line.quantity > available:
+            return _over_fulfilment(line.sku, line.quantity, available, order)
+        left = line.quantity
+        for ref in same_sku:
+            units = min(left, max(0, open_units[ref]))
+            if units:
+                take(ref, units)
+                left -= units
+    return FulfillmentRequest(
+        fulfillment_order_id=order.fulfillment_order_id,
+        lines=tuple(
+            FulfillmentOrderLineRef(line_ref=ref, sku=sent[ref].sku, quantity=taken[ref])
+            for ref in sent
+            if ref in taken
+        ),
+        tracking=tracking_of(shipment),
+    )
+
+
+def _over_fulfilment(sku: str, units: int, open_units: int, order: WmsOrderSent) -> Refusal:
+    return Refusal(
+        "over_fulfilment",
+        f"shipment has {units} x {sku} but only {max(0, open_units)} of WMS order "
+        f"{order.wms_order_ref} are left to ship",
+    )
+
+
+def tracking_of(shipment: WmsShipmentConfirmed) -> Tracking:
+    """Carrier as Shopify spells it, and every tracking number and URL the WMS gave."""
+    numbers = tuple(dict.fromkeys(n.strip() for n in shipment.tracking_numbers if n.strip()))
+    urls = tuple(u.strip() for u in shipment.tracking_urls if u.strip())
+    return Tracking(company=shopify_carrier(shipment.carrier), numbers=numbers, urls=urls)
+
+
+def order_complete_after(
+    order: WmsOrderSent, shipped_before: Mapping[str, int], request: FulfillmentRequest
+) -> bool:
+    """Whether, with this fulfillment, every unit sent to the WMS has shipped."""
+    now_shipped = request.quantities
+    return all(
+        shipped_before.get(line.line_ref, 0) + now_shipped.get(line.line_ref, 0) >= line.quantity
+        for line in order.lines
+    )
+
+
+# --- the fulfillment order as Shopify has it (read back by shopify_fo.py) ------------------------
+
+
+@dataclass(frozen=True)
+class FulfillmentOrderLine:
+    id: str
+    """FulfillmentOrderLineItem GID (a line_ref)."""
+    line_item_id: str
+    """The order's LineItem GID: what a fulfillment's lines refer to."""
+    remaining_quantity: int
+
+
+@dataclass(frozen=True)
+class ExistingFulfillment:
+    id: str
+    tracking_numbers: frozenset[str]
+    quantities: Mapping[str, int]
+    """Units per LineItem GID."""
+    all_lines_read: bool = True
+    """False when Shopify had more fulfillment lines than one read returns."""
+
+
+@dataclass(frozen=True)
+class FulfillmentOrderState:
+    id: str
+    status: str
+    """OPEN, IN_PROGRESS, SCHEDULED, ON_HOLD, INCOMPLETE, CANCELLED, CLOSED."""
+    order_cancelled: bool
+    hold_reasons: tuple[str, ...] = ()
+    lines: tuple[FulfillmentOrderLine, ...] = ()
+    fulfillments: tuple[ExistingFulfillment, ...] = ()
+    all_fulfillments_read: bool = True
+
+
+# --- judging ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlreadyFulfilled:
+    """Shopify already has this shipment's fulfillment: record it, do not create another."""
+
+    fulfillment_id: str
+
+
+@dataclass(frozen=True)
+class CreateNow:
+    pass
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not fulfillable yet (held, scheduled): try again later."""
+
+    reason: str
+
+
+Verdict = AlreadyFulfilled | CreateNow | Wait | Refusal
+
+
+def judge(
+    fo: FulfillmentOrderState | None,
+    request: FulfillmentRequest,
+    claimed_elsewhere: Collection[str] = frozenset(),
+) -> Verdict:
+    """What to do with `request` given the fulfillment order as it stands now.
+
+    `claimed_elsewhere`: fulfillments already recorded for other shipments of this order, which
+    are therefore not this one's even if they look alike.
+    """
+    if fo is None:
+        return Refusal(
+            "unknown_order",
+            f"fulfillment order {request.fulfillment_order_id} not found in Shopify "
+            "(deleted, or not visible to the app)",
+        )
+    ours = find_existing(fo, request, frozenset(claimed_elsewhere))
+    if ours is not None:
+        return AlreadyFulfilled(ours.id)
+    if not fo.all_fulfillments_read:
+        return Refusal(
+            "cannot_verify",
+            "the fulfillment order has more fulfillments than one read returns: cannot tell "
+            "whether this shipment already made one",
+        )
+    if fo.order_cancelled or fo.status == "CANCELLED":
+        return Refusal("cancelled", "the order is cancelled in Shopify")
+    if fo.status == "CLOSED":
+        return Refusal(
+            "closed",
+            "the fulfillment order is closed in Shopify (fulfilled elsewhere or closed by the "
+            "merchant)",
+        )
+    if fo.status == "ON_HOLD":
+        held = ", ".join(fo.hold_reasons) or "no reason given"
+        return Wait(f"on hold in Shopify ({held})")
+    if fo.status in WAITING_STATUSES:
+        return Wait(f"{fo.status.lower()} in Shopify, not fulfillable yet")
+    if fo.status not in FULFILLABLE_STATUSES:
+        return Refusal("not_fulfillable", f"the fulfillment order is {fo.status} in Shopify")
+    remaining = {line.id: line.remaining_quantity for line in fo.lines}
+    for line in request.lines:
+        left = remaining.get(line.line_ref, 0)
+        if line.quantity > left:
+            return Refusal(
+                "over_fulfilment",
+                f"shipment has {line.quantity} x {line.sku} but Shopify has {left} left to "
+                "fulfil on that line",
+            )
+    return CreateNow()
+
+
+def find_existing(
+    fo: FulfillmentOrderState, request: FulfillmentRequest, claimed_elsewhere: frozenset[str]
+) -> ExistingFulfillment | None:
+    """The fulfillment an earlier attempt of `request` created, if Shopify has one.
+
+    With tracking numbers: a fulfillment sharing one of them and the same units. Without: a
+    fulfillment without tracking and with the same units. Units are compared per order line
+    (what a fulfillment records), so the FO's lines translate our line_refs first.
+    """
+    line_items = {line.id: line.line_item_id for line in fo.lines}
+    wanted: dict[str, int] = {}
+    for line in request.lines:
+        line_item = line_items.get(line.line_ref)
+        if line_item is None:
+            return None  # not a line of this FO: nothing on it can be ours
+        wanted[line_item] = wanted.get(line_item, 0) + line.quantity
+    numbers = frozenset(request.tracking.numbers)
+    for candidate in fo.fulfillments:
+        if candidate.id in claimed_elsewhere:
+            continue
+        same_units = candidate.all_lines_read and dict(candidate.quantities) == wanted
+        if numbers:
+            if candidate.tracking_numbers & numbers and (
+                same_units or not candidate.all_lines_read
+            ):
+                return candidate
+        elif not candidate.tracking_numbers and same_units:
+            return candidate
+    return None
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+def retry_delay_s(failures_so_far: int, base_s: float, max_s: float) -> float:
+    """Wait before the next attempt after `failures_so_far` earlier failures (0: the first)."""
+    return float(min(max_s, base_s * 2 ** min(failures_so_far, 30)))

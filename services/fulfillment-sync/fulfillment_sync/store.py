@@ -1,0 +1,501 @@
+"""fulfillment-sync's SQL: every read and write of its own tables, and nothing else.
+
+Every function takes the caller's connection, so the caller decides the transaction.
+"""
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
+from fulfillment_sync.domain import FailureCode
+from storage import Connection
+
+WORK_CHANNEL = "fulfillment_sync_work"
+"""NOTIFY channel that wakes the worker when a shipment becomes due."""
+
+# Claims are serialised (one claimer at a time, across processes): what makes "one shipment per
+# fulfillment order in flight" hold when two workers claim at the same moment.
+_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fulfillment_sync.claim'))"
+_WORKABLE = "('pending', 'creating', 'on_hold')"
+
+ShipmentKey = tuple[str, str]
+"""(shop, shipment_id)"""
+
+
+async def wake_worker(conn: Connection) -> None:
+    """Wake the worker when the caller's transaction commits."""
+    await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+
+
+# --- what order-intake sent to the WMS ----------------------------------------------------------
+
+
+async def lock_wms_order(conn: Connection, shop: str, wms_order_ref: str) -> None:
+    """Serialise the handlers of one WMS order until the commit: a shipment and the news that
+    its order was sent, handled at the same moment in two transactions, would otherwise each
+    miss the other (the shipment would wait for an announcement already made)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, wms_order_ref
+    )
+
+
+async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> bool:
+    """Remember where a WMS order leads in Shopify; False if it was known already."""
+    inserted = await conn.fetchval(
+        "INSERT INTO wms_orders (shop, wms_order_ref, fulfillment_order_id, sent) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+        shop,
+        sent.wms_order_ref,
+        sent.fulfillment_order_id,
+        sent.model_dump(mode="json"),
+    )
+    return inserted is not None
+
+
+async def fulfillment_order_of(conn: Connection, shop: str, wms_order_ref: str) -> str | None:
+    """The Shopify fulfillment order behind a WMS order, if order-intake announced it."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT fulfillment_order_id FROM wms_orders WHERE shop = $1 AND wms_order_ref = $2",
+        shop,
+        wms_order_ref,
+    )
+
+
+async def release_awaiting(conn: Connection, shop: str, sent: WmsOrderSent) -> int:
+    """Shipments that were waiting for this WMS order (or gave up waiting) become due."""
+    released = await conn.fetch(
+        """
+        UPDATE shipments
+        SET state = 'pending', fulfillment_order_id = $3, wait_until = NULL,
+            next_attempt_at = now(), reason_code = NULL, reason = NULL, failed_at = NULL,
+            updated_at = now()
+        WHERE shop = $1 AND wms_order_ref = $2
+          AND (state = 'awaiting_order' OR (state = 'failed' AND reason_code = 'unknown_order'))
+        RETURNING 1
+        """,
+        shop,
+        sent.wms_order_ref,
+        sent.fulfillment_order_id,
+    )
+    return len(released)
+
+
+# --- shipments arriving -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewShipment:
+    shop: str
+    shipment: WmsShipmentConfirmed
+    message_id: UUID
+    state: str
+    """awaiting_order, pending or failed."""
+    fulfillment_order_id: str | None = None
+    wait_s: float | None = None
+    reason_code: FailureCode | None = None
+    reason: str | None = None
+
+
+async def record_shipment(conn: Connection, new: NewShipment) -> bool:
+    """Record a shipment once, waking the worker at commit if it is due now; False if its
+    shipment_id was already known (a repeat)."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO shipments (shop, shipment_id, wms_order_ref, state, shipment, message_id,
+                               fulfillment_order_id, wait_until, reason_code, reason, failed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::float8), $9, $10,
+                CASE WHEN $4 = 'failed' THEN now() END)
+        ON CONFLICT (shop, shipment_id) DO NOTHING
+        RETURNING CASE WHEN state = 'pending' THEN pg_notify($11, '') END IS NULL
+        """,
+        new.shop,
+        new.shipment.shipment_id,
+        new.shipment.wms_order_ref,
+        new.state,
+        new.shipment.model_dump(mode="json"),
+        new.message_id,
+        new.fulfillment_order_id,
+        new.wait_s,
+        new.reason_code,
+        new.reason,
+        WORK_CHANNEL,
+    )
+    return inserted is not None
+
+
+async def expire_waits(conn: Connection) -> list[ShipmentKey]:
+    """Shipments that waited too long for their WMS order fail (an unknown order)."""
+    rows = await conn.fetch(
+        """
+        UPDATE shipments
+        SET state = 'failed', reason_code = 'unknown_order', failed_at = now(), updated_at = now(),
+            reason = 'no WMS order ' || wms_order_ref || ' known: order-intake never announced '
+                     || 'it (not an order of this integration, or still unsent)'
+        WHERE state = 'awaiting_order' AND wait_until < now()
+        RETURNING shop, shipment_id
+        """
+    )
+    return [(r["shop"], r["shipment_id"]) for r in rows]
+
+
+# --- the worker's claims ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimedShipment:
+    shop: str
+    shipment_id: str
+    claim: int
+    failures: int
+    verify_first: bool
+    """An earlier attempt may have created the fulfillment, or was refused: read back first."""
+    shipment: WmsShipmentConfirmed
+    order: WmsOrderSent
+    message_id: UUID
+
+    @property
+    def key(self) -> ShipmentKey:
+        return self.shop, self.shipment_id
+
+
+async def claim_due(
+    conn: Connection, free_slots: Mapping[str, int], lease_s: float, limit: int
+) -> list[ClaimedShipment]:
+    """Lease due shipments (call inside a transaction): up to `free_slots[shop]` per shop, at
+    most one per fulfillment order, and none of a fulfillment order already in flight.
+
+    The lease is the intent: committed before Shopify is called. A shipment found `creating`
+    with its lease run out is claimed with `verify_first`.
+    """
+    shops = [shop for shop, slots in free_slots.items() if slots > 0]
+    if not shops:
+        return []
+    await conn.execute(_CLAIM_LOCK)
+    rows = await conn.fetch(
+        f"""
+        WITH free(shop, slots) AS (SELECT * FROM unnest($1::text[], $2::int[])),
+        due AS (
+            SELECT DISTINCT ON (s.shop, s.fulfillment_order_id)
+                   s.shop, s.shipment_id, s.next_attempt_at, s.received_at
+            FROM shipments s
+            WHERE s.state IN {_WORKABLE} AND s.next_attempt_at <= now()
+              AND (s.lease_until IS NULL OR s.lease_until < now())
+              AND s.shop = ANY($1::text[])
+              AND NOT EXISTS (
+                  SELECT 1 FROM shipments busy
+                  WHERE busy.shop = s.shop AND busy.fulfillment_order_id = s.fulfillment_order_id
+                    AND busy.state = 'creating' AND busy.lease_until >= now())
+            ORDER BY s.shop, s.fulfillment_order_id, s.received_at
+        ),
+        ranked AS (
+            SELECT d.shop, d.shipment_id,
+                   row_number() OVER (PARTITION BY d.shop
+                                      ORDER BY d.next_attempt_at, d.received_at) AS n
+            FROM due d
+        ),
+        chosen AS (
+            SELECT r.shop, r.shipment_id FROM ranked r JOIN free f ON f.shop = r.shop
+            WHERE r.n <= f.slots
+            ORDER BY r.n
+            LIMIT $4
+        )
+        UPDATE shipments s
+        SET state = 'creating', claim = s.claim + 1,
+            lease_until = now() + make_interval(secs => $3::float8),
+            verify_first = s.verify_first OR s.state = 'creating', updated_at = now()
+        FROM chosen c, wms_orders w
+        WHERE s.shop = c.shop AND s.shipment_id = c.shipment_id
+          AND w.shop = s.shop AND w.wms_order_ref = s.wms_order_ref
+          -- again, on the row as it is now: a late worker may just have finished it
+          AND s.state IN {_WORKABLE} AND (s.lease_until IS NULL OR s.lease_until < now())
+        RETURNING s.shop, s.shipment_id, s.claim, s.failures, s.verify_first, s.shipment,
+                  s.message_id, w.sent
+        """,
+        shops,
+        [free_slots[shop] for shop in shops],
+        lease_s,
+        limit,
+    )
+    return [
+        ClaimedShipment(
+            shop=r["shop"],
+            shipment_id=r["shipment_id"],
+            claim=r["claim"],
+            failures=r["failures"],
+            verify_first=r["verify_first"],
+            shipment=WmsShipmentConfirmed.model_validate(r["shipment"]),
+            order=WmsOrderSent.model_validate(r["sent"]),
+            message_id=r["message_id"],
+        )
+        for r in rows
+    ]
+
+
+async def extend_leases(
+    conn: Connection, claims: Collection[ClaimedShipment], lease_s: float
+) -> None:
+    """Keep what a live worker holds: only a dead worker's leases run out."""
+    if not claims:
+        return
+    await conn.execute(
+        """
+        UPDATE shipments s SET lease_until = now() + make_interval(secs => $4::float8)
+        FROM unnest($1::text[], $2::text[], $3::int[]) AS c(shop, shipment_id, claim)
+        WHERE s.shop = c.shop AND s.shipment_id = c.shipment_id AND s.claim = c.claim
+          AND s.state = 'creating'
+        """,
+        [c.shop for c in claims],
+        [c.shipment_id for c in claims],
+        [c.claim for c in claims],
+        lease_s,
+    )
+
+
+@dataclass
+class FulfilledBefore:
+    """What earlier shipments of one fulfillment order already made."""
+
+    units: dict[str, int] = field(default_factory=dict)
+    """Units per line_ref."""
+    fulfillment_ids: set[str] = field(default_factory=set)
+
+
+async def fulfilled_before(
+    conn: Connection, fulfillment_orders: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], FulfilledBefore]:
+    """Per (shop, fulfillment order): the units and fulfillments of its synced shipments."""
+    found: dict[tuple[str, str], FulfilledBefore] = {
+        key: FulfilledBefore() for key in fulfillment_orders
+    }
+    if not fulfillment_orders:
+        return found
+    rows = await conn.fetch(
+        """
+        SELECT s.shop, s.fulfillment_order_id, s.fulfillment_id, s.fulfilled_lines
+        FROM shipments s
+        JOIN unnest($1::text[], $2::text[]) AS k(shop, fulfillment_order_id)
+          ON s.shop = k.shop AND s.fulfillment_order_id = k.fulfillment_order_id
+        WHERE s.state = 'synced'
+        """,
+        [shop for shop, _ in fulfillment_orders],
+        [fo for _, fo in fulfillment_orders],
+    )
+    for row in rows:
+        before = found[(row["shop"], row["fulfillment_order_id"])]
+        before.fulfillment_ids.add(row["fulfillment_id"])
+        for line in row["fulfilled_lines"]:
+            ref = line["line_ref"]
+            before.units[ref] = before.units.get(ref, 0) + int(line["quantity"])
+    return found
+
+
+# --- outcomes of a claim ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncedRow:
+    claimed: ClaimedShipment
+    fulfillment_id: str
+    lines: Sequence[FulfillmentOrderLineRef]
+
+
+async def mark_synced(conn: Connection, synced: Sequence[SyncedRow]) -> set[ShipmentKey]:
+    """Record fulfillments made; returns the shipments this worker still held (a worker whose
+    lease was taken over records nothing: the one that took it over does)."""
+    if not synced:
+        return set()
+    rows = await conn.fetch(
+        """
+        UPDATE shipments s
+        SET state = 'synced', fulfillment_id = u.fulfillment_id, fulfilled_lines = u.lines::jsonb,
+            synced_at = now(), updated_at = now(), lease_until = NULL, verify_first = false,
+            reason_code = NULL, reason = NULL
+        FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[])
+             AS u(shop, shipment_id, claim, fulfillment_id, lines)
+        WHERE s.shop = u.shop AND s.shipment_id = u.shipment_id AND s.claim = u.claim
+          AND s.state = 'creating'
+        RETURNING s.shop, s.shipment_id
+        """,
+        [row.claimed.shop for row in synced],
+        [row.claimed.shipment_id for row in synced],
+        [row.claimed.claim for row in synced],
+        [row.fulfillment_id for row in synced],
+        # As JSON text: a list of lists would be taken for a two-dimensional array.
+        [json.dumps([line.model_dump(mode="json") for line in row.lines]) for row in synced],
+    )
+    return {(r["shop"], r["shipment_id"]) for r in rows}
+
+
+async def mark_retry(
+    conn: Connection, claimed: ClaimedShipment, error: str, *, verify_first: bool, delay_s: float
+) -> None:
+    """Shopify could not be asked (or its answer was lost): due again after `delay_s`."""
+    await conn.execute(
+        """
+        UPDATE shipments
+        SET state = 'pending', failures = failures + 1, verify_first = $4, reason = $5,
+            next_attempt_at = now() + make_interval(secs => $6::float8), lease_until = NULL,
+            updated_at = now()
+        WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
+        """,
+        claimed.shop,
+        claimed.shipment_id,
+        claimed.claim,
+        verify_first,
+        error[:1000],
+        delay_s,
+    )
+
+
+async def mark_on_hold(
+    conn: Connection, claimed: ClaimedShipment, reason: str, recheck_s: float
+) -> None:
+    await conn.execute(
+        """
+        UPDATE shipments
+        SET state = 'on_hold', verify_first = true, reason = $4, failures = 0,
+            next_attempt_at = now() + make_interval(secs => $5::float8), lease_until = NULL,
+            updated_at = now()
+        WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
+        """,
+        claimed.shop,
+        claimed.shipment_id,
+        claimed.claim,
+        reason[:1000],
+        recheck_s,
+    )
+
+
+async def mark_failed(
+    conn: Connection, claimed: ClaimedShipment, code: FailureCode, reason: str
+) -> None:
+    # verify_first: a refusal can come with the fulfillment made after all (a GraphQL error
+    # beside data); an operator's retry must look before it creates.
+    await conn.execute(
+        """
+        UPDATE shipments
+        SET state = 'failed', reason_code = $4, reason = $5, failed_at = now(), verify_first = true,
+            lease_until = NULL, updated_at = now()
+        WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
+        """,
+        claimed.shop,
+        claimed.shipment_id,
+        claimed.claim,
+        code,
+        reason[:1000],
+    )
+
+
+# --- operator -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipmentState:
+    shop: str
+    state: str
+    fulfillment_id: str | None
+
+
+async def shipment_states(
+    conn: Connection, shipment_id: str, shop: str | None
+) -> list[ShipmentState]:
+    rows = await conn.fetch(
+        "SELECT shop, state, fulfillment_id FROM shipments "
+        "WHERE shipment_id = $1 AND ($2::text IS NULL OR shop = $2) ORDER BY shop",
+        shipment_id,
+        shop,
+    )
+    return [ShipmentState(r["shop"], r["state"], r["fulfillment_id"]) for r in rows]
+
+
+async def retry_now(conn: Connection, shop: str, shipment_id: str, wait_s: float) -> str | None:
+    """An operator's retry: due now, Shopify read back first; waiting again for its WMS order if
+    that is still unknown. Returns the new state, or None if the shipment is not retryable."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        """
+        WITH known AS (
+            SELECT w.fulfillment_order_id FROM wms_orders w, shipments s
+            WHERE s.shop = $1 AND s.shipment_id = $2
+              AND w.shop = s.shop AND w.wms_order_ref = s.wms_order_ref
+        )
+        UPDATE shipments
+        SET state = CASE WHEN EXISTS (SELECT 1 FROM known) THEN 'pending' ELSE 'awaiting_order' END,
+            fulfillment_order_id = (SELECT fulfillment_order_id FROM known),
+            wait_until = CASE WHEN EXISTS (SELECT 1 FROM known) THEN NULL
+                              ELSE now() + make_interval(secs => $3::float8) END,
+            next_attempt_at = now(), failures = 0, verify_first = true, reason_code = NULL,
+            reason = NULL, failed_at = NULL, lease_until = NULL, updated_at = now()
+        WHERE shop = $1 AND shipment_id = $2
+          AND state IN ('failed', 'on_hold', 'pending', 'awaiting_order')
+        RETURNING state
+        """,
+        shop,
+        shipment_id,
+        wait_s,
+    )
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
+    """Counts by state, ages, and the shipments an operator may need to look at."""
+    states = await conn.fetch("SELECT state, count(*) AS n FROM shipments GROUP BY state")
+    ages = await conn.fetchrow(
+        """
+        SELECT
+          extract(epoch FROM now() - min(received_at)
+                  FILTER (WHERE state IN ('pending', 'creating'))) AS oldest_pending_s,
+          extract(epoch FROM now() - min(received_at)
+                  FILTER (WHERE state = 'awaiting_order')) AS oldest_awaiting_s,
+          extract(epoch FROM now() - min(received_at)
+                  FILTER (WHERE state = 'on_hold')) AS oldest_on_hold_s,
+          count(*) FILTER (WHERE state = 'pending' AND failures > 0) AS retrying,
+          max(synced_at) AS last_synced_at
+        FROM shipments
+        WHERE state <> 'synced' OR synced_at > now() - interval '1 day'
+        """
+    )
+    assert ages is not None  # an aggregate always returns one row
+    failed = await conn.fetch(
+        "SELECT shop, shipment_id, wms_order_ref, reason_code, reason, failed_at FROM shipments "
+        "WHERE state = 'failed' ORDER BY failed_at DESC LIMIT $1",
+        recent,
+    )
+    failed_by_code = await conn.fetch(
+        "SELECT reason_code, count(*) AS n FROM shipments WHERE state = 'failed' "
+        "GROUP BY reason_code"
+    )
+    waiting = await conn.fetch(
+        "SELECT shop, shipment_id, wms_order_ref, state, reason, next_attempt_at, wait_until "
+        "FROM shipments WHERE state IN ('on_hold', 'awaiting_order') "
+        "   OR (state = 'pending' AND failures > 0) "
+        "ORDER BY received_at LIMIT $1",
+        recent,
+    )
+    counts: dict[str, int] = {r["state"]: r["n"] for r in states}
+    return {
+        "counts": {
+            "pending": counts.get("pending", 0) + counts.get("creating", 0),
+            "in_flight": counts.get("creating", 0),
+            "retrying": ages["retrying"],
+            "awaiting_order": counts.get("awaiting_order", 0),
+            "on_hold": counts.get("on_hold", 0),
+            "synced": counts.get("synced", 0),
+            "failed": counts.get("failed", 0),
+        },
+        "oldest_pending_age_s": _rounded(ages["oldest_pending_s"]),
+        "oldest_awaiting_order_age_s": _rounded(ages["oldest_awaiting_s"]),
+        "oldest_on_hold_age_s": _rounded(ages["oldest_on_hold_s"]),
+        "last_synced_at": ages["last_synced_at"],
+        "failed_by_reason": {r["reason_code"]: r["n"] for r in failed_by_code},
+        "failed": [dict(r) for r in failed],
+        "waiting": [dict(r) for r in waiting],
+    }
+
+
+def _rounded(seconds: Any) -> float | None:
+    return round(float(seconds), 1) if seconds is not None else None

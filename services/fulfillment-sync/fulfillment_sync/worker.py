@@ -1,0 +1,279 @@
+"""The worker: claims due shipments and makes their fulfillments, many shops and shipments at once.
+
+Each round claims what the shops have room for (store.claim_due: a lease per shipment, committed
+before Shopify is called; one per fulfillment order), runs each claimed shipment as a task
+(attempt.sync_shipment) with at most `shopify_concurrency` per shop talking to Shopify at once,
+and records the outcomes, many per transaction (group commit), with the
+`fulfillments.shipment.synced` events in the same transaction. While a task runs its lease is
+renewed; a crashed worker's leases run out and another worker takes the shipments over, reading
+Shopify back before it creates anything.
+
+Twice as many shipments per shop are claimed as may talk to Shopify: while some wait for their
+answer or their commit, the next ones are already claimed, so each shop's cost-aware throttle
+(shared by every request to the shop) always has requests waiting, and the bucket, not round
+trips to the database, sets the pace.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from prometheus_client import Counter as MetricCounter
+
+from contracts import Envelope, ShipmentSynced, new_envelope, order_correlation_id
+from fulfillment_sync import store
+from fulfillment_sync.attempt import OnHold, Outcome, Retry, ShopifyExecutor, Synced, sync_shipment
+from fulfillment_sync.domain import Refusal, retry_delay_s
+from fulfillment_sync.settings import FulfillmentSyncSettings
+from fulfillment_sync.store import ClaimedShipment, FulfilledBefore, ShipmentKey, SyncedRow
+from messaging import add_to_outbox
+from messaging.group_commit import GroupCommit
+from shop_config import ShopsConfig
+
+log = structlog.get_logger(__name__)
+
+OUTCOMES = MetricCounter(
+    "fulfillment_sync_outcomes_total",
+    "Attempts at a shipment's fulfillment, by outcome.",
+    ["outcome"],  # synced, found_existing, retry, on_hold, failed
+)
+
+
+@dataclass
+class WorkerStats:
+    """What the worker has done since the process started (for /status and benchmarks)."""
+
+    claimed: int = 0
+    synced: int = 0
+    found_existing: int = 0
+    retries: int = 0
+    on_hold: int = 0
+    failed: int = 0
+    largest_claim: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class _Job:
+    claimed: ClaimedShipment
+    before: FulfilledBefore
+
+
+class ShipmentWorker:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        shops: ShopsConfig,
+        clients: Mapping[str, ShopifyExecutor],
+        settings: FulfillmentSyncSettings,
+    ) -> None:
+        self._pool = pool
+        self._shops = shops
+        self._clients = clients
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._in_flight: dict[ShipmentKey, ClaimedShipment] = {}
+        self._claimed_per_shop: Counter[str] = Counter()
+        self._calls_per_shop = {
+            shop: asyncio.Semaphore(settings.shopify_concurrency) for shop in clients
+        }
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._outcomes: GroupCommit[tuple[ClaimedShipment, Outcome], None] = GroupCommit(
+            self._record, max_batch=settings.claim_batch_size, max_in_flight=2
+        )
+        self._next_expiry_check = 0.0
+        self.stats = WorkerStats()
+
+    async def run(self) -> None:
+        """Until cancelled: claim while there is work and room, else sleep until woken."""
+        async with self._pool.acquire() as listener:
+            await listener.add_listener(store.WORK_CHANNEL, self._on_notify)
+            leases = asyncio.create_task(self._renew_leases())
+            try:
+                while True:
+                    self._wake.clear()
+                    try:
+                        await self._expire_waits()
+                        await self.run_once()
+                    except Exception as exc:  # database trouble: keep the worker alive
+                        log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._settings.idle_poll_s)
+            finally:
+                leases.cancel()
+                if self._tasks:  # let the shipments in hand finish and record their outcome
+                    await asyncio.wait(set(self._tasks), timeout=10)
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(store.WORK_CHANNEL, self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claim what there is room for and start it; returns how many shipments it claimed."""
+        free = {
+            shop: 2 * self._settings.shopify_concurrency - self._claimed_per_shop[shop]
+            for shop in self._clients
+        }
+        async with self._pool.acquire() as conn, conn.transaction():
+            claimed = await store.claim_due(
+                conn, free, self._settings.lease_s, self._settings.claim_batch_size
+            )
+            if not claimed:
+                return 0
+            before = await store.fulfilled_before(
+                conn, {(c.shop, c.order.fulfillment_order_id) for c in claimed}
+            )
+        self.stats.claimed += len(claimed)
+        self.stats.largest_claim = max(self.stats.largest_claim, len(claimed))
+        for shipment in claimed:
+            self._start(
+                _Job(shipment, before[(shipment.shop, shipment.order.fulfillment_order_id)])
+            )
+        return len(claimed)
+
+    def _start(self, job: _Job) -> None:
+        claimed = job.claimed
+        self._in_flight[claimed.key] = claimed
+        self._claimed_per_shop[claimed.shop] += 1
+        task = asyncio.create_task(self._sync(job))
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            self._in_flight.pop(claimed.key, None)
+            self._claimed_per_shop[claimed.shop] -= 1
+            self._wake.set()  # room for another
+
+        task.add_done_callback(done)
+
+    async def _sync(self, job: _Job) -> None:
+        claimed = job.claimed
+        context = {
+            "correlation_id": str(
+                order_correlation_id(claimed.shop, claimed.order.shopify_order_id)
+            ),
+            "shop": claimed.shop,
+            "shipment_id": claimed.shipment_id,
+        }
+        with structlog.contextvars.bound_contextvars(**context):
+            shop = self._shops.get(claimed.shop)
+            assert shop is not None  # only shops with a client are claimed
+            try:
+                async with self._calls_per_shop[claimed.shop]:
+                    outcome = await sync_shipment(
+                        self._clients[claimed.shop],
+                        claimed,
+                        job.before.units,
+                        job.before.fulfillment_ids,
+                        notify_customer=shop.fulfillment.notify_customer,
+                    )
+            except Exception as exc:  # a bug or an unreadable answer: look before trying again
+                log.exception("shipment.attempt_crashed")
+                outcome = Retry(f"{type(exc).__name__}: {exc}", verify_first=True)
+            try:
+                await self._outcomes.submit((claimed, outcome))
+            except Exception as exc:
+                # Not recorded: the lease runs out and the next attempt reads Shopify back first.
+                log.error("shipment.outcome_not_recorded", error=f"{type(exc).__name__}: {exc}")
+                return
+            self._count(outcome)
+
+    def _count(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Synced):
+            kind = "found_existing" if outcome.found_existing else "synced"
+            self.stats.synced += 1
+            self.stats.found_existing += outcome.found_existing
+            log.info("shipment.synced", fulfillment_id=outcome.fulfillment_id, how=kind)
+        elif isinstance(outcome, Retry):
+            kind = "retry"
+            self.stats.retries += 1
+            log.warning("shipment.will_retry", error=outcome.error)
+        elif isinstance(outcome, OnHold):
+            kind = "on_hold"
+            self.stats.on_hold += 1
+            log.info("shipment.on_hold", reason=outcome.reason)
+        else:
+            kind = "failed"
+            self.stats.failed += 1
+            log.warning("shipment.failed", code=outcome.code, reason=outcome.reason)
+        OUTCOMES.labels(kind).inc()
+
+    async def _record(self, batch: Sequence[tuple[ClaimedShipment, Outcome]]) -> list[None]:
+        """Commit a batch of outcomes, and the synced events, in one transaction."""
+        synced = [(claimed, outcome) for claimed, outcome in batch if isinstance(outcome, Synced)]
+        async with self._pool.acquire() as conn, conn.transaction():
+            still_ours = await store.mark_synced(
+                conn,
+                [SyncedRow(c, o.fulfillment_id, o.request.lines) for c, o in synced],
+            )
+            await add_to_outbox(
+                conn, [_synced_event(c, o) for c, o in synced if c.key in still_ours]
+            )
+            for claimed, outcome in batch:
+                if isinstance(outcome, Retry):
+                    delay = retry_delay_s(
+                        claimed.failures, self._settings.retry_base_s, self._settings.retry_max_s
+                    )
+                    await store.mark_retry(
+                        conn,
+                        claimed,
+                        outcome.error,
+                        verify_first=outcome.verify_first,
+                        delay_s=delay,
+                    )
+                elif isinstance(outcome, OnHold):
+                    await store.mark_on_hold(
+                        conn, claimed, outcome.reason, self._settings.hold_recheck_s
+                    )
+                elif isinstance(outcome, Refusal):
+                    await store.mark_failed(conn, claimed, outcome.code, outcome.reason)
+        return [None] * len(batch)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.lease_s / 3)
+            try:
+                async with self._pool.acquire() as conn:
+                    await store.extend_leases(
+                        conn, list(self._in_flight.values()), self._settings.lease_s
+                    )
+            except Exception as exc:
+                log.error("worker.lease_renewal_failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _expire_waits(self) -> None:
+        now = time.monotonic()
+        if now < self._next_expiry_check:
+            return
+        self._next_expiry_check = now + self._settings.expiry_check_s
+        async with self._pool.acquire() as conn:
+            expired = await store.expire_waits(conn)
+        for shop, shipment_id in expired:
+            log.warning("shipment.order_never_known", shop=shop, shipment_id=shipment_id)
+
+
+def _synced_event(claimed: ClaimedShipment, synced: Synced) -> Envelope:
+    order = claimed.order
+    return new_envelope(
+        "fulfillments.shipment.synced",
+        ShipmentSynced(
+            shipment_id=claimed.shipment_id,
+            wms_order_ref=order.wms_order_ref,
+            shopify_order_id=order.shopify_order_id,
+            fulfillment_order_id=order.fulfillment_order_id,
+            fulfillment_id=synced.fulfillment_id,
+            lines=list(synced.request.lines),
+            fulfillment_order_complete=synced.order_complete,
+        ),
+        shop=claimed.shop,
+        correlation_id=order_correlation_id(claimed.shop, order.shopify_order_id),
+        causation_id=claimed.message_id,
+    )
