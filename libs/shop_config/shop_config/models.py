@@ -110,8 +110,12 @@ class InventoryFeed(_Section):
 
 
 class Cancellation(_Section):
+    """What Shopify's orderCancel does when the warehouse cancels an order on its own."""
+
     refund_to_original_payment: bool = True
+    """Refund what was paid to the original payment method; false cancels without a refund."""
     notify_customer: bool = True
+    """Shopify tells the customer about the cancellation."""
 
 
 class ShopSecrets(_Section):

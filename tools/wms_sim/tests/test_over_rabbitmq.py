@@ -226,6 +226,34 @@ async def test_state_survives_a_restart(
         await second.stop()
 
 
+async def test_while_stopped_the_warehouse_works_offline_and_reports_on_start(
+    project: Project, isolated_vhost: str
+) -> None:
+    # A shipment made while the link is down, and a cancel that waited in the queue meanwhile:
+    # the cancel is refused (the order has shipped), and both are told once the link is back.
+    sim = WmsSimulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    await sim.start(isolated_vhost)
+    create = order_create("#1001", [("MUG", 2)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await sim.stop()
+    cancel = command_about(
+        create, "wms.order.cancel", reason="customer", requested_at="2026-11-22T10:00:00Z"
+    )
+    await project.send(cancel)
+    await sim.ship_now("#1001")
+    assert project.events("wms.shipment.confirmed") == [] and sim.unconfirmed > 0
+
+    await sim.start(isolated_vhost)
+    try:
+        [result] = await project.wait_for("wms.order.cancel_result")
+        await project.wait_for("wms.shipment.confirmed")
+        assert result.data.outcome == "refused"
+        assert sim.order("#1001").status is OrderStatus.SHIPPED and sim.unconfirmed == 0
+    finally:
+        await sim.stop()
+
+
 async def test_a_command_stays_unacked_until_its_answer_is_confirmed(
     project: Project, start_simulator: StartSimulator, isolated_vhost: str
 ) -> None:

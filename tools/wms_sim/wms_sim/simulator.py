@@ -107,7 +107,7 @@ class WmsSimulator:
     def stock(self, sku: str, facility: Facility | None = None) -> StockLevel:
         return self._warehouse.state.stock[str(facility or self._only_facility())][sku]
 
-    # --- triggers (each publishes what it causes before returning) ----------------------------
+    # --- triggers (each publishes what it causes before returning, or on start if stopped) -----
 
     async def ship_now(self, ref: str, shop: str | None = None) -> list[Envelope]:
         shop = shop or self._default_shop()
@@ -194,9 +194,10 @@ class WmsSimulator:
         self._save()
 
     async def _publish_pending(self) -> None:
-        if not self._pending:
+        if not self._pending or self._bus is None:
+            # Stopped: the warehouse keeps working offline (a shipment, its own cancel); what it
+            # decided is kept and goes out first on the next start.
             return
-        assert self._bus is not None, "start() first"
         # One at a time, each confirmed before the next: the project sees events in the order
         # the warehouse decided them (accepted before shipped).
         while self._pending:

@@ -15,7 +15,13 @@ from shopify_sim.domain.order_status import FINAL_FO_STATUSES
 from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.ids import gid_number
 from shopify_sim.resolvers.context import RequestContext, context_of
-from shopify_sim.state.models import FulfillmentOrder, FulfillmentOrderLineItem, LineItem, Order
+from shopify_sim.state.models import (
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    LineItem,
+    Order,
+    OrderCancellation,
+)
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.orders import order_node
 
@@ -226,12 +232,13 @@ def order_cancel(
     for fo in shop.fulfillment_orders_of(order):
         if fo.status in FINAL_FO_STATUSES:
             continue
-        if restock:
-            for fo_line in fo.line_items:
-                line = shop.line_item(order, fo_line.line_item_id)
-                if line is not None:
-                    inventory_moves.restock(shop, line, fo_line.remaining_quantity)
-        fo.status = "CANCELLED"
+        for fo_line in fo.line_items:
+            line = shop.line_item(order, fo_line.line_item_id)
+            if restock and line is not None:
+                inventory_moves.restock(shop, line, fo_line.remaining_quantity)
+            # As captured from Shopify: a cancelled order's open FOs end CLOSED, emptied.
+            fo_line.total_quantity = fo_line.remaining_quantity = 0
+        fo.status = "CLOSED"
         fo.updated_at = now
     refunds = bool(refund) or bool((refundMethod or {}).get("originalPaymentMethodsRefund"))
     if refunds and order.financial_status in ("PAID", "PARTIALLY_PAID"):
@@ -239,6 +246,12 @@ def order_cancel(
     order.cancelled_at = now
     order.closed_at = now
     order.cancel_reason = reason
+    order.cancellation = OrderCancellation(
+        staff_note=staffNote,
+        restock=restock,
+        notify_customer=bool(notifyCustomer),
+        refunded=refunds,
+    )
     shop.touch(order)
     ctx.emit_order(order, "orders/cancelled", "orders/updated")
     return {

@@ -145,6 +145,16 @@ class Fulfillment:
 
 
 @dataclass(slots=True)
+class OrderCancellation:
+    """What orderCancel was asked to do (Shopify shows the staff note as `Order.cancellation`)."""
+
+    staff_note: str | None
+    restock: bool
+    notify_customer: bool
+    refunded: bool
+
+
+@dataclass(slots=True)
 class Order:
     id: int
     number: int
@@ -169,6 +179,7 @@ class Order:
     fulfillment_ids: list[int] = field(default_factory=list)
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    cancellation: OrderCancellation | None = None
     closed_at: datetime | None = None
     risk_level: str = "LOW"
     po_number: str | None = None

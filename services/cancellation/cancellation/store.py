@@ -1,0 +1,593 @@
+"""cancellation's SQL: every read and write of its own tables, and nothing else.
+
+Every function takes the caller's connection, so the caller decides the transaction.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cancellation.domain import ACTIVE_STATES, WarehouseCancellation, WmsOrder, units_by_sku
+from cancellation.shopify_payloads import SeenCancellation
+from contracts import RestockedLine, WmsOrderCancelled, WmsOrderSent
+from storage import Connection
+
+WORK_CHANNEL = "cancellation_work"
+"""NOTIFY channel that wakes the Shopify worker when a warehouse cancellation becomes due."""
+
+
+async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
+    """Serialize work on one Shopify order until the commit: a cancellation and the mapping of a
+    WMS order arriving at the same moment must not both miss each other."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, order_gid)
+
+
+# --- what we know of WMS orders ----------------------------------------------------------------
+
+
+async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> bool:
+    """Remember a WMS order's mapping; False if it was already known."""
+    lines = [{"sku": line.sku, "quantity": line.quantity} for line in sent.lines]
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO wms_orders (shop, wms_order_ref, order_gid, order_name, fulfillment_order_id,
+                                facility, location_id, lines, sent_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT DO NOTHING RETURNING 1
+        """,
+        shop,
+        sent.wms_order_ref,
+        sent.shopify_order_id,
+        sent.shopify_order_name,
+        sent.fulfillment_order_id,
+        sent.facility,
+        sent.location_id,
+        lines,
+        sent.sent_at,
+    )
+    return inserted is not None
+
+
+async def record_rejection(conn: Connection, shop: str, wms_order_ref: str, reason: str) -> None:
+    await conn.execute(
+        "INSERT INTO rejected_wms_orders (shop, wms_order_ref, reason) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        shop,
+        wms_order_ref,
+        reason,
+    )
+
+
+async def record_shipment(
+    conn: Connection,
+    shop: str,
+    shipment_id: str,
+    wms_order_ref: str,
+    lines: Sequence[tuple[str, int]],
+    *,
+    completes_order: bool,
+) -> None:
+    """The same shipment heard from the WMS and from fulfillment-sync is one row."""
+    await conn.execute(
+        """
+        INSERT INTO shipments (shop, shipment_id, wms_order_ref, lines, completes_order)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (shop, shipment_id) DO UPDATE
+        SET completes_order = shipments.completes_order OR EXCLUDED.completes_order
+        """,
+        shop,
+        shipment_id,
+        wms_order_ref,
+        [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+        completes_order,
+    )
+
+
+async def wms_orders_of(conn: Connection, shop: str, order_gid: str) -> list[WmsOrder]:
+    rows = await conn.fetch(
+        "SELECT * FROM wms_orders WHERE shop = $1 AND order_gid = $2 ORDER BY wms_order_ref",
+        shop,
+        order_gid,
+    )
+    return await _with_shipments(conn, shop, rows)
+
+
+async def wms_order(conn: Connection, shop: str, wms_order_ref: str) -> WmsOrder | None:
+    rows = await conn.fetch(
+        "SELECT * FROM wms_orders WHERE shop = $1 AND wms_order_ref = $2", shop, wms_order_ref
+    )
+    found = await _with_shipments(conn, shop, rows)
+    return found[0] if found else None
+
+
+async def _with_shipments(conn: Connection, shop: str, rows: Sequence[Any]) -> list[WmsOrder]:
+    refs = [r["wms_order_ref"] for r in rows]
+    shipments = await conn.fetch(
+        "SELECT wms_order_ref, shipment_id, lines, completes_order FROM shipments "
+        "WHERE shop = $1 AND wms_order_ref = ANY($2) ORDER BY recorded_at, shipment_id",
+        shop,
+        refs,
+    )
+    rejected = {
+        r["wms_order_ref"]
+        for r in await conn.fetch(
+            "SELECT wms_order_ref FROM rejected_wms_orders "
+            "WHERE shop = $1 AND wms_order_ref = ANY($2)",
+            shop,
+            refs,
+        )
+    }
+    by_ref: dict[str, list[Any]] = defaultdict(list)
+    for shipment in shipments:
+        by_ref[shipment["wms_order_ref"]].append(shipment)
+    return [
+        WmsOrder(
+            ref=r["wms_order_ref"],
+            order_gid=r["order_gid"],
+            order_name=r["order_name"],
+            fulfillment_order_id=r["fulfillment_order_id"],
+            facility=r["facility"],
+            location_id=r["location_id"],
+            ordered=units_by_sku((x["sku"], x["quantity"]) for x in r["lines"]),
+            shipped=units_by_sku(
+                (x["sku"], x["quantity"]) for s in by_ref[r["wms_order_ref"]] for x in s["lines"]
+            ),
+            shipment_ids=tuple(s["shipment_id"] for s in by_ref[r["wms_order_ref"]]),
+            completed_by_shipment=any(s["completes_order"] for s in by_ref[r["wms_order_ref"]]),
+            rejected=r["wms_order_ref"] in rejected,
+        )
+        for r in rows
+    ]
+
+
+# --- Shopify -> WMS ----------------------------------------------------------------------------
+
+
+async def record_order_cancellation(
+    conn: Connection, shop: str, seen: SeenCancellation, seen_via: str
+) -> bool:
+    """One cancellation per Shopify order; False if it was already recorded."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO order_cancellations
+            (shop, order_gid, order_name, reason, cancelled_at, seen_via)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT DO NOTHING RETURNING 1
+        """,
+        shop,
+        seen.order_gid,
+        seen.order_name,
+        seen.reason,
+        seen.cancelled_at,
+        seen_via,
+    )
+    return inserted is not None
+
+
+@dataclass(frozen=True)
+class RecordedCancellation:
+    reason: str | None
+
+
+async def order_cancellation(
+    conn: Connection, shop: str, order_gid: str
+) -> RecordedCancellation | None:
+    row = await conn.fetchrow(
+        "SELECT reason FROM order_cancellations WHERE shop = $1 AND order_gid = $2",
+        shop,
+        order_gid,
+    )
+    return RecordedCancellation(row["reason"]) if row else None
+
+
+async def cancel_request_exists(conn: Connection, shop: str, wms_order_ref: str) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM cancel_requests WHERE shop = $1 AND wms_order_ref = $2", shop, wms_order_ref
+    )
+    return found is not None
+
+
+async def insert_cancel_request(
+    conn: Connection, shop: str, order: WmsOrder, state: str, reason: str | None
+) -> None:
+    # No ON CONFLICT: the caller checked under the order's lock; a second row would mean a
+    # second `wms.order.cancel`, which must fail loudly instead.
+    await conn.execute(
+        "INSERT INTO cancel_requests (shop, wms_order_ref, order_gid, state, reason) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        shop,
+        order.ref,
+        order.order_gid,
+        state,
+        reason,
+    )
+
+
+async def answer_cancel_request(
+    conn: Connection, shop: str, wms_order_ref: str, outcome: str, reason: str | None
+) -> bool:
+    """The WMS answered our `wms.order.cancel`; False if no request was waiting for it."""
+    updated = await conn.fetchval(
+        """
+        UPDATE cancel_requests SET state = $3, reason = $4, answered_at = now()
+        WHERE shop = $1 AND wms_order_ref = $2 AND state = 'requested'
+        RETURNING 1
+        """,
+        shop,
+        wms_order_ref,
+        outcome,
+        reason,
+    )
+    return updated is not None
+
+
+# --- WMS -> Shopify ----------------------------------------------------------------------------
+
+
+async def record_warehouse_cancellation(
+    conn: Connection, shop: str, cancelled: WmsOrderCancelled
+) -> bool:
+    """Queue the Shopify side of it; the worker is woken at commit. False if already known."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO warehouse_cancellations (shop, wms_order_ref, reason, restock, note)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT DO NOTHING RETURNING 1
+        """,
+        shop,
+        cancelled.wms_order_ref,
+        cancelled.reason,
+        cancelled.restock,
+        cancelled.note,
+    )
+    if inserted is not None:
+        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+    return inserted is not None
+
+
+async def warehouse_cancellation_exists(conn: Connection, shop: str, wms_order_ref: str) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM warehouse_cancellations WHERE shop = $1 AND wms_order_ref = $2",
+        shop,
+        wms_order_ref,
+    )
+    return found is not None
+
+
+async def wake_worker_if_pending(conn: Connection, shop: str, wms_order_ref: str) -> None:
+    """A warehouse cancellation that waited for its WMS order's mapping can now be worked on."""
+    await conn.execute(
+        "SELECT pg_notify($3, '') FROM warehouse_cancellations "
+        "WHERE shop = $1 AND wms_order_ref = $2 AND state = 'pending'",
+        shop,
+        wms_order_ref,
+        WORK_CHANNEL,
+    )
+
+
+async def requeue_warehouse_cancellations(
+    conn: Connection, shop: str, order_gid: str, states: Sequence[str]
+) -> int:
+    """Have the worker look at the order in Shopify again (e.g. the merchant cancelled it)."""
+    refs = await conn.fetch(
+        """
+        UPDATE warehouse_cancellations w
+        SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
+            acknowledged_at = NULL, updated_at = now()
+        FROM wms_orders o
+        WHERE o.shop = w.shop AND o.wms_order_ref = w.wms_order_ref
+          AND w.shop = $1 AND o.order_gid = $2 AND w.state = ANY($3)
+        RETURNING w.wms_order_ref
+        """,
+        shop,
+        order_gid,
+        list(states),
+    )
+    if refs:
+        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+    return len(refs)
+
+
+@dataclass(frozen=True)
+class DueOrder:
+    shop: str
+    order_gid: str
+
+
+async def claim_due_orders(conn: Connection, limit: int, lease_s: float) -> list[DueOrder]:
+    """Lease due warehouse cancellations (FOR UPDATE SKIP LOCKED: never two workers on one row);
+    the Shopify orders they belong to are the work. Rows still waiting for their WMS order's
+    mapping are not due."""
+    rows = await conn.fetch(
+        """
+        UPDATE warehouse_cancellations w
+        SET lease_until = now() + make_interval(secs => $2)
+        FROM (
+            SELECT c.shop, c.wms_order_ref, o.order_gid
+            FROM warehouse_cancellations c
+            JOIN wms_orders o ON o.shop = c.shop AND o.wms_order_ref = c.wms_order_ref
+            WHERE c.state IN ('pending', 'submitted') AND c.next_attempt_at <= now()
+              AND (c.lease_until IS NULL OR c.lease_until < now())
+            ORDER BY c.next_attempt_at
+            LIMIT $1
+            FOR UPDATE OF c SKIP LOCKED
+        ) due
+        WHERE w.shop = due.shop AND w.wms_order_ref = due.wms_order_ref
+        RETURNING due.shop, due.order_gid
+        """,
+        limit,
+        lease_s,
+    )
+    return list(dict.fromkeys(DueOrder(r["shop"], r["order_gid"]) for r in rows))
+
+
+async def warehouse_cancellations_of(
+    conn: Connection, shop: str, order_gid: str
+) -> list[WarehouseCancellation]:
+    """Every WMS order of this Shopify order the warehouse cancelled, in any state."""
+    orders = {o.ref: o for o in await wms_orders_of(conn, shop, order_gid)}
+    rows = await conn.fetch(
+        "SELECT * FROM warehouse_cancellations WHERE shop = $1 AND wms_order_ref = ANY($2)",
+        shop,
+        list(orders),
+    )
+    return [
+        WarehouseCancellation(
+            order=orders[r["wms_order_ref"]],
+            reason=r["reason"],
+            restock=r["restock"],
+            note=r["note"],
+            state=r["state"],
+            received_at=r["received_at"],
+            attempts=r["attempts"],
+            job_id=r["job_id"],
+            shopify_restock=r["shopify_restock"],
+        )
+        for r in rows
+    ]
+
+
+async def settle_warehouse_cancellations(
+    conn: Connection, shop: str, refs: Sequence[str], state: str, detail: str | None
+) -> list[str]:
+    """Move still-active rows to `state`; returns the refs that moved (a row another path settled
+    meanwhile is left alone)."""
+    rows = await conn.fetch(
+        """
+        UPDATE warehouse_cancellations
+        SET state = $3, detail = $4, lease_until = NULL, updated_at = now()
+        WHERE shop = $1 AND wms_order_ref = ANY($2) AND state = ANY($5)
+        RETURNING wms_order_ref
+        """,
+        shop,
+        list(refs),
+        state,
+        detail,
+        list(ACTIVE_STATES),
+    )
+    return [r["wms_order_ref"] for r in rows]
+
+
+async def mark_submitted(
+    conn: Connection,
+    shop: str,
+    refs: Sequence[str],
+    *,
+    job_id: str | None,
+    restock: bool,
+    confirm_in_s: float,
+) -> None:
+    """Shopify took our orderCancel; its job is checked (the order read again) after a while."""
+    await conn.execute(
+        """
+        UPDATE warehouse_cancellations
+        SET state = 'submitted', job_id = $3, shopify_restock = $4, attempts = 0,
+            detail = 'orderCancel accepted by Shopify; waiting for its job to cancel the order',
+            next_attempt_at = now() + make_interval(secs => $5), lease_until = NULL,
+            updated_at = now()
+        WHERE shop = $1 AND wms_order_ref = ANY($2) AND state = ANY($6)
+        """,
+        shop,
+        list(refs),
+        job_id,
+        restock,
+        confirm_in_s,
+        list(ACTIVE_STATES),
+    )
+
+
+async def try_again_later(
+    conn: Connection, shop: str, refs: Sequence[str], detail: str, delay_s: float | None
+) -> None:
+    """Count a failed attempt: due again after `delay_s`, or failed for good (None)."""
+    await conn.execute(
+        """
+        UPDATE warehouse_cancellations
+        SET attempts = attempts + 1, detail = $3, lease_until = NULL, updated_at = now(),
+            next_attempt_at = now() + make_interval(secs => coalesce($4::float8, 0)),
+            state = CASE WHEN $4::float8 IS NULL THEN 'failed' ELSE state END
+        WHERE shop = $1 AND wms_order_ref = ANY($2) AND state IN ('pending', 'submitted')
+        """,
+        shop,
+        list(refs),
+        detail[:1000],
+        delay_s,
+    )
+
+
+# --- restocks ----------------------------------------------------------------------------------
+
+
+async def record_restock(
+    conn: Connection,
+    restock_id: str,
+    shop: str,
+    wms_order_ref: str,
+    restocked_in_shopify: bool,
+    lines: Sequence[RestockedLine],
+) -> bool:
+    """False if this restock was already announced (by the other direction, or a repeat)."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO restocks (restock_id, shop, wms_order_ref, restocked_in_shopify, lines)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT DO NOTHING RETURNING 1
+        """,
+        restock_id,
+        shop,
+        wms_order_ref,
+        restocked_in_shopify,
+        [line.model_dump() for line in lines],
+    )
+    return inserted is not None
+
+
+# --- operator actions --------------------------------------------------------------------------
+
+ALERT_STATES = ("refused", "shipped")
+FOR_OPERATOR_STATES = ("needs_operator", "refused_by_shopify", "failed")
+
+
+async def acknowledge(conn: Connection, shop: str, wms_order_ref: str) -> bool:
+    """An operator has dealt with this alert: it leaves the list of what needs attention."""
+    found = await conn.fetchval(
+        """
+        WITH requests AS (
+            UPDATE cancel_requests SET acknowledged_at = now()
+            WHERE shop = $1 AND wms_order_ref = $2 AND state = ANY($3)
+              AND acknowledged_at IS NULL
+            RETURNING 1
+        ), warehouse AS (
+            UPDATE warehouse_cancellations SET acknowledged_at = now(), updated_at = now()
+            WHERE shop = $1 AND wms_order_ref = $2 AND state = ANY($4)
+              AND acknowledged_at IS NULL
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM warehouse)
+        """,
+        shop,
+        wms_order_ref,
+        list(ALERT_STATES),
+        list(FOR_OPERATOR_STATES),
+    )
+    return bool(found)
+
+
+async def retry_warehouse_cancellation(conn: Connection, shop: str, wms_order_ref: str) -> bool:
+    """An operator asks for the Shopify side of a warehouse cancellation to be tried again."""
+    updated = await conn.fetchval(
+        """
+        UPDATE warehouse_cancellations
+        SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
+            acknowledged_at = NULL, updated_at = now()
+        WHERE shop = $1 AND wms_order_ref = $2 AND state = ANY($3)
+        RETURNING 1
+        """,
+        shop,
+        wms_order_ref,
+        list(FOR_OPERATOR_STATES),
+    )
+    if updated is not None:
+        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+    return updated is not None
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
+    """Open cancellations, what needs an operator, and what was sent to Shopify with its outcome."""
+    requests = await conn.fetch("SELECT state, count(*) AS n FROM cancel_requests GROUP BY state")
+    warehouse = await conn.fetch(
+        "SELECT state, count(*) AS n FROM warehouse_cancellations GROUP BY state"
+    )
+    totals = await conn.fetchrow(
+        """
+        SELECT (SELECT count(*) FROM order_cancellations) AS shopify_cancellations,
+               (SELECT count(*) FROM restocks) AS restocks,
+               (SELECT count(*) FROM cancel_requests
+                WHERE state = ANY($1) AND acknowledged_at IS NULL) AS shipped_alerts,
+               (SELECT count(*) FROM warehouse_cancellations
+                WHERE state = ANY($2) AND acknowledged_at IS NULL) AS for_operator,
+               (SELECT count(*) FROM warehouse_cancellations w WHERE NOT EXISTS (
+                    SELECT 1 FROM wms_orders o
+                    WHERE o.shop = w.shop AND o.wms_order_ref = w.wms_order_ref))
+                   AS awaiting_mapping
+        """,
+        list(ALERT_STATES),
+        list(FOR_OPERATOR_STATES),
+    )
+    assert totals is not None  # scalar subqueries always return one row
+    open_requests = await conn.fetch(
+        """
+        SELECT r.shop, o.order_name, r.wms_order_ref, r.requested_at,
+               round(extract(epoch FROM now() - r.requested_at)::numeric, 1) AS age_s
+        FROM cancel_requests r JOIN wms_orders o USING (shop, wms_order_ref)
+        WHERE r.state = 'requested' ORDER BY r.requested_at LIMIT $1
+        """,
+        recent,
+    )
+    waiting_for_shopify = await conn.fetch(
+        """
+        SELECT w.shop, o.order_name, w.wms_order_ref, w.state, w.attempts, w.detail,
+               round(extract(epoch FROM now() - w.received_at)::numeric, 1) AS age_s
+        FROM warehouse_cancellations w LEFT JOIN wms_orders o USING (shop, wms_order_ref)
+        WHERE w.state IN ('pending', 'submitted') ORDER BY w.received_at LIMIT $1
+        """,
+        recent,
+    )
+    shipped = await conn.fetch(
+        """
+        SELECT r.shop, o.order_name, r.wms_order_ref, r.state, r.reason,
+               coalesce(r.answered_at, r.requested_at) AS at
+        FROM cancel_requests r JOIN wms_orders o USING (shop, wms_order_ref)
+        WHERE r.state = ANY($2) AND r.acknowledged_at IS NULL
+        ORDER BY at DESC LIMIT $1
+        """,
+        recent,
+        list(ALERT_STATES),
+    )
+    for_operator = await conn.fetch(
+        """
+        SELECT w.shop, o.order_name, w.wms_order_ref, o.facility, w.reason, w.state, w.detail,
+               w.updated_at
+        FROM warehouse_cancellations w JOIN wms_orders o USING (shop, wms_order_ref)
+        WHERE w.state = ANY($2) AND w.acknowledged_at IS NULL
+        ORDER BY w.updated_at DESC LIMIT $1
+        """,
+        recent,
+        list(FOR_OPERATOR_STATES),
+    )
+    sent = await conn.fetch(
+        """
+        SELECT w.shop, o.order_name, w.wms_order_ref, w.reason, w.restock, w.state AS outcome,
+               w.job_id, w.detail, w.updated_at
+        FROM warehouse_cancellations w JOIN wms_orders o USING (shop, wms_order_ref)
+        WHERE w.state IN ('submitted', 'cancelled', 'already_cancelled', 'refused_by_shopify')
+        ORDER BY w.updated_at DESC LIMIT $1
+        """,
+        recent,
+    )
+    request_counts = {r["state"]: r["n"] for r in requests}
+    warehouse_counts = {r["state"]: r["n"] for r in warehouse}
+    return {
+        "counts": {
+            "shopify_cancellations": totals["shopify_cancellations"],
+            "warehouse_asked": request_counts,
+            "warehouse_cancellations": warehouse_counts,
+            "warehouse_cancellations_awaiting_mapping": totals["awaiting_mapping"],
+            "restocks": totals["restocks"],
+            "needs_attention": totals["shipped_alerts"] + totals["for_operator"],
+        },
+        "open": {
+            "waiting_for_warehouse": [dict(r) for r in open_requests],
+            # order_name is null while the WMS order's mapping has not arrived yet
+            "waiting_for_shopify": [dict(r) for r in waiting_for_shopify],
+        },
+        "needs_attention": {
+            "cancelled_in_shopify_but_shipped": [dict(r) for r in shipped],
+            "warehouse_cancellations": [dict(r) for r in for_operator],
+        },
+        "sent_to_shopify": [dict(r) for r in sent],
+    }

@@ -1,0 +1,429 @@
+"""A real cancellation service against the Shopify simulator, the WMS simulator, Postgres and
+RabbitMQ.
+
+`world()` starts the Shopify simulator with one shop (locations "Shop location" -> WH1,
+"Warehouse East" -> WH2, "Pop-up" unmapped), the WMS simulator with facilities WH1 and WH2 (it
+ships and cancels only when a test says so), a tap on what the service publishes, and the
+service. The test plays order-intake (`send_to_wms`: `wms.order.create` to the warehouse, then
+`orders.wms_order.sent`), the gateway (`webhook_cancelled`) and fulfillment-sync where needed.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+import pytest
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from cancellation.app import DEFINITION
+from contracts import (
+    INTERNAL_EVENTS,
+    WMS_COMMANDS,
+    WMS_EVENTS,
+    Envelope,
+    FulfillmentOrderLineRef,
+    OrderRestocked,
+    ShopifyOrderCancelled,
+    ShopifyWebhook,
+    WmsOrderSent,
+    new_envelope,
+    order_correlation_id,
+    parse_envelope,
+    webhook_message_type,
+)
+from messaging.amqp import build_message
+from messaging.topology import EXCHANGES, declare_exchanges
+from service_runtime import RuntimeSettings, ServiceRuntime
+from shopify_sim.config import SimConfig as ShopifySimConfig
+from shopify_sim.schema_runtime import SchemaRuntime
+from shopify_sim.state.models import Order as SimOrder
+from shopify_sim.state.repository import ShopState
+from shopify_sim.testing import SimulatorHandle, running_simulator
+from shopify_sim.webhook_payloads import order_body
+from testkit.plugin import IsolatedDatabase
+from testkit.probe import eventually
+from testkit.services import test_settings
+from wms_sim import Facility, WmsSimulator
+from wms_sim.testing import quiet_config
+
+DOMAIN = "cancel-test.myshopify.com"
+TOKEN = "shpat_cancel_test"
+MAPPED = {"Shop location": "WH1", "Warehouse East": "WH2"}
+UNMAPPED = "Pop-up"
+SKUS = [f"SKU-{n:05d}" for n in range(1, 11)]
+
+MERCHANT_CANCEL = """mutation($id: ID!, $reason: OrderCancelReason!) {
+  orderCancel(orderId: $id, reason: $reason, restock: true) { orderCancelUserErrors { message } }
+}"""
+FULFILL_ALL = """mutation($fo: ID!) {
+  fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder: [{fulfillmentOrderId: $fo}]}) {
+    userErrors { message } } }"""
+
+
+@dataclass
+class Tap:
+    """Everything the service publishes that others act on: WMS commands and restocks."""
+
+    messages: list[Envelope] = field(default_factory=list)
+
+    def of_type(self, message_type: str) -> list[Envelope]:
+        return [m for m in self.messages if m.type == message_type]
+
+    def cancels_for(self, ref: str) -> list[Envelope]:
+        return [
+            m
+            for m in self.of_type("wms.order.cancel")
+            if m.data.wms_order_ref == ref  # type: ignore[attr-defined]
+        ]
+
+    def restocks(self) -> list[OrderRestocked]:
+        return [m.data for m in self.of_type("cancellations.order.restocked")]  # type: ignore[misc]
+
+
+@dataclass
+class CancelWorld:
+    sim: SimulatorHandle
+    wms: WmsSimulator
+    runtime: ServiceRuntime
+    channel: AbstractChannel
+    tap: Tap
+
+    async def restart(self) -> None:
+        """Stop the service mid-work (its worker is cancelled wherever it is) and start another."""
+        await self.runtime.stop()
+        self.runtime = await start_service(self.runtime.settings)
+
+    @property
+    def shop(self) -> ShopState:
+        return self.sim.simulator.store.shop(DOMAIN)
+
+    def location_gid(self, name: str) -> str:
+        location = next(loc for loc in self.shop.locations.values() if loc.name == name)
+        return f"gid://shopify/Location/{location.id}"
+
+    def sim_order(self, order_gid: str) -> SimOrder:
+        return self.shop.orders[int(order_gid.rsplit("/", 1)[1])]
+
+    async def create_order(self, lines: list[tuple[str, int, str]]) -> dict[str, Any]:
+        """A paid order from (sku, quantity, location name) lines; returns {id, name}."""
+        return await self.sim.create_order(DOMAIN, lines)
+
+    # --- playing order-intake ------------------------------------------------------------------
+
+    async def send_to_wms(
+        self, order: dict[str, Any], *, announce: bool = True
+    ) -> list[WmsOrderSent]:
+        """What order-intake does: one `wms.order.create` per fulfillment order at a mapped
+        location (the warehouse accepts it), then `orders.wms_order.sent` for each."""
+        sim_order = self.sim_order(order["id"])
+        skus = {line.id: line.sku for line in sim_order.line_items}
+        mapped = [
+            fo
+            for fo in self.shop.fulfillment_orders_of(sim_order)
+            if self.shop.locations[fo.location_id].name in MAPPED
+        ]
+        sent = []
+        for index, fo in enumerate(mapped, start=1):
+            ref = order["name"] if len(mapped) == 1 else f"{order['name']}-{index}"
+            location = self.shop.locations[fo.location_id]
+            lines = [
+                FulfillmentOrderLineRef(
+                    line_ref=f"gid://shopify/FulfillmentOrderLineItem/{line.id}",
+                    sku=skus[line.line_item_id] or "",
+                    quantity=line.total_quantity,
+                )
+                for line in fo.line_items
+            ]
+            now = datetime.now(UTC)
+            create = {
+                "wms_order_ref": ref,
+                "shopify_order_id": order["id"],
+                "shopify_order_name": order["name"],
+                "fulfillment_order_id": f"gid://shopify/FulfillmentOrder/{fo.id}",
+                "facility": MAPPED[location.name],
+                "placed_at": now,
+                "on_hold": False,
+                "cash_on_delivery": False,
+                "shipping_method": {"code": "standard", "title": "Standard"},
+                "ship_to": {
+                    "name": "Sam Buyer",
+                    "address1": "1 Main St",
+                    "city": "Toronto",
+                    "country_code": "CA",
+                },
+                "lines": [{**line.model_dump(), "title": line.sku} for line in lines],
+            }
+            await self.publish(WMS_COMMANDS, self._about(order["id"], "wms.order.create", create))
+            sent.append(
+                WmsOrderSent(
+                    wms_order_ref=ref,
+                    shopify_order_id=order["id"],
+                    shopify_order_name=order["name"],
+                    fulfillment_order_id=create["fulfillment_order_id"],
+                    facility=create["facility"],
+                    location_id=f"gid://shopify/Location/{location.id}",
+                    placed_at=now,
+                    sent_at=now,
+                    lines=lines,
+                )
+            )
+        refs = {s.wms_order_ref for s in sent}
+        await eventually(lambda: refs <= self._accepted_refs(), timeout_s=10)
+        if announce:
+            for event in sent:
+                await self.announce(event)
+        return sent
+
+    def _accepted_refs(self) -> set[str]:
+        return {
+            e.data.wms_order_ref  # type: ignore[attr-defined]
+            for e in self.wms.published
+            if e.type == "wms.order.accepted"
+        }
+
+    async def announce(self, sent: WmsOrderSent) -> Envelope:
+        envelope = self._about(sent.shopify_order_id, "orders.wms_order.sent", sent)
+        await self.publish(INTERNAL_EVENTS, envelope)
+        return envelope
+
+    # --- playing the gateway, order-intake and fulfillment-sync ---------------------------------
+
+    async def webhook_cancelled(self, order_gid: str) -> Envelope:
+        return await self.webhook("orders/cancelled", order_gid)
+
+    async def webhook_created(self, order_gid: str) -> Envelope:
+        return await self.webhook("orders/create", order_gid)
+
+    async def webhook(self, topic: str, order_gid: str) -> Envelope:
+        """A Shopify webhook for the order as it is now, put on the bus as the gateway does."""
+        body = json.loads(json.dumps(order_body(self.shop, self.sim_order(order_gid)), default=str))
+        webhook = ShopifyWebhook(
+            webhook_id=str(uuid.uuid4()),
+            topic=topic,  # type: ignore[arg-type]
+            received_at=datetime.now(UTC),
+            payload=body,
+        )
+        envelope = self._about(order_gid, webhook_message_type(topic), webhook)
+        await self.publish(INTERNAL_EVENTS, envelope)
+        return envelope
+
+    async def intake_saw_cancelled(self, order_gid: str) -> Envelope:
+        order = self.sim_order(order_gid)
+        assert order.cancelled_at is not None
+        event = ShopifyOrderCancelled(
+            shopify_order_id=order_gid,
+            shopify_order_name=order.name,
+            cancelled_at=order.cancelled_at,
+            reason=order.cancel_reason,
+        )
+        envelope = self._about(order_gid, "orders.order.cancelled", event)
+        await self.publish(INTERNAL_EVENTS, envelope)
+        return envelope
+
+    async def merchant_cancels(self, order_gid: str, reason: str = "CUSTOMER") -> None:
+        """The merchant cancels the order in Shopify's admin (restocking, as Shopify suggests)."""
+        result = await self.sim.run_as_storefront(
+            DOMAIN, MERCHANT_CANCEL, {"id": order_gid, "reason": reason}
+        )
+        assert result["data"]["orderCancel"]["orderCancelUserErrors"] == []
+
+    async def merchant_fulfills(self, fulfillment_order_gid: str) -> None:
+        result = await self.sim.run_as_storefront(
+            DOMAIN, FULFILL_ALL, {"fo": fulfillment_order_gid}
+        )
+        assert result["data"]["fulfillmentCreate"]["userErrors"] == []
+
+    async def wms_event(self, message_type: str, data: dict[str, Any]) -> Envelope:
+        envelope = new_envelope(message_type, data, shop=DOMAIN)
+        await self.publish(WMS_EVENTS, envelope)
+        return envelope
+
+    def _about(self, order_gid: str, message_type: str, data: Any) -> Envelope:
+        return new_envelope(
+            message_type, data, shop=DOMAIN, correlation_id=order_correlation_id(DOMAIN, order_gid)
+        )
+
+    async def publish(self, exchange_name: str, envelope: Envelope) -> None:
+        exchange = await self.channel.get_exchange(exchange_name)
+        await exchange.publish(
+            build_message(
+                envelope.to_json(),
+                message_id=str(envelope.id),
+                message_type=envelope.type,
+                correlation_id=str(envelope.correlation_id),
+            ),
+            routing_key=envelope.type,
+        )
+
+    # --- looking at the service -----------------------------------------------------------------
+
+    async def status(self) -> dict[str, Any]:
+        url = f"http://127.0.0.1:{self.runtime.port}/status"
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            body: dict[str, Any] = await resp.json()
+            return body["cancellations"]
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        url = f"http://127.0.0.1:{self.runtime.port}{path}"
+        async with aiohttp.ClientSession() as http, http.post(url, json=body) as resp:
+            return resp.status, await resp.json()
+
+    async def request_state(self, ref: str) -> tuple[str, str | None] | None:
+        row = await self.runtime.pool.fetchrow(
+            "SELECT state, reason FROM cancel_requests WHERE shop = $1 AND wms_order_ref = $2",
+            DOMAIN,
+            ref,
+        )
+        return (row["state"], row["reason"]) if row else None
+
+    async def warehouse_state(self, ref: str) -> tuple[str, str | None] | None:
+        row = await self.runtime.pool.fetchrow(
+            "SELECT state, detail FROM warehouse_cancellations "
+            "WHERE shop = $1 AND wms_order_ref = $2",
+            DOMAIN,
+            ref,
+        )
+        return (row["state"], row["detail"]) if row else None
+
+    async def wait_request(self, ref: str, state: str) -> str | None:
+        """Wait for the warehouse's side of a Shopify cancellation; returns its reason."""
+        return await _wait_for_state(lambda: self.request_state(ref), state)
+
+    async def wait_warehouse(self, ref: str, state: str) -> str | None:
+        """Wait for the Shopify side of a warehouse cancellation; returns its detail."""
+        return await _wait_for_state(lambda: self.warehouse_state(ref), state)
+
+    async def settled(self) -> None:
+        """Nothing left in the outbox, no Shopify work due, and the tap has caught up."""
+
+        async def idle() -> bool:
+            outbox = await self.runtime.pool.fetchval("SELECT count(*) FROM outbox")
+            due = await self.runtime.pool.fetchval(
+                "SELECT count(*) FROM warehouse_cancellations "
+                "WHERE state IN ('pending', 'submitted') AND wms_order_ref IN "
+                "(SELECT wms_order_ref FROM wms_orders)"
+            )
+            return outbox == 0 and due == 0
+
+        await eventually(idle, timeout_s=20)
+        await asyncio.sleep(0.4)  # let what was published reach the tap (and any repeat arrive)
+        dead = await self.runtime.pool.fetch("SELECT message_type, reason FROM dead_letters")
+        assert [dict(d) for d in dead] == []
+
+
+async def _wait_for_state(
+    read: Callable[[], Awaitable[tuple[str, str | None] | None]], state: str
+) -> str | None:
+    async def reached() -> bool:
+        current = await read()
+        return current is not None and current[0] == state
+
+    await eventually(reached, timeout_s=20)
+    current = await read()
+    return current[1] if current else None
+
+
+def shops_toml(locations: dict[str, str], *, refund: bool, notify: bool) -> str:
+    mapping = "\n".join(f'"{gid}" = "{facility}"' for gid, facility in locations.items())
+    return (
+        f'[[shops]]\ndomain = "{DOMAIN}"\n'
+        f"[shops.locations]\n{mapping}\n"
+        f"[shops.cancellation]\nrefund_to_original_payment = {str(refund).lower()}\n"
+        f"notify_customer = {str(notify).lower()}\n"
+    )
+
+
+async def start_service(settings: RuntimeSettings) -> ServiceRuntime:
+    runtime = ServiceRuntime(DEFINITION, settings, port=0)
+    await runtime.start()
+    return runtime
+
+
+@pytest.fixture(scope="session")
+def schema_runtime() -> SchemaRuntime:
+    # Building the real schema takes ~2.5 s: once per test session.
+    return SchemaRuntime.from_shared_dir(ShopifySimConfig().shared_dir)
+
+
+WorldFactory = Callable[..., AbstractAsyncContextManager[CancelWorld]]
+
+
+@pytest.fixture
+def world(
+    isolated_database: IsolatedDatabase,
+    isolated_vhost: str,
+    schema_runtime: SchemaRuntime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> WorldFactory:
+    @asynccontextmanager
+    async def start(
+        *, refund: bool = True, notify: bool = False, split_shipments: bool = False
+    ) -> AsyncIterator[CancelWorld]:
+        async with running_simulator(ShopifySimConfig(random_seed=7), schema_runtime) as sim:
+            locations = (*MAPPED, UNMAPPED)
+            await sim.create_shop(DOMAIN, TOKEN, locations=locations)
+            await sim.seed(
+                DOMAIN, products=10, locations=list(locations), min_quantity=50, max_quantity=50
+            )
+            shop = sim.simulator.store.shop(DOMAIN)
+            gids = {loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()}
+            config = tmp_path / "shops.toml"
+            config.write_text(
+                shops_toml({gids[n]: f for n, f in MAPPED.items()}, refund=refund, notify=notify)
+            )
+            monkeypatch.setenv("SHOPS_CONFIG", str(config))
+            monkeypatch.setenv("SHOPIFY_CANCEL_TEST_ACCESS_TOKEN", TOKEN)
+            monkeypatch.setenv("CANCELLATION_CONFIRM_DELAY_S", "0.05")
+            monkeypatch.setenv("CANCELLATION_RETRY_BASE_S", "0.05")
+            monkeypatch.setenv("CANCELLATION_WORKER_IDLE_POLL_S", "0.2")
+            monkeypatch.setenv("CANCELLATION_SHOPIFY_MAX_ATTEMPTS", "2")
+            monkeypatch.setenv("CANCELLATION_LEASE_S", "1")
+
+            connection = await aio_pika.connect(isolated_vhost)
+            channel = await connection.channel()
+            await declare_exchanges(channel, EXCHANGES)
+            tap = Tap()
+            queue = await channel.declare_queue(exclusive=True)
+            await queue.bind(
+                await channel.get_exchange(WMS_COMMANDS), routing_key="wms.order.cancel"
+            )
+            await queue.bind(
+                await channel.get_exchange(INTERNAL_EVENTS), routing_key="cancellations.#"
+            )
+
+            async def collect(message: AbstractIncomingMessage) -> None:
+                async with message.process():
+                    tap.messages.append(parse_envelope(message.body))
+
+            await queue.consume(collect)
+            wms = WmsSimulator(
+                quiet_config(
+                    facilities=(Facility(DOMAIN, "WH1"), Facility(DOMAIN, "WH2")),
+                    catalog={facility: dict.fromkeys(SKUS, 100) for facility in ("WH1", "WH2")},
+                    ship_delay_s=None,
+                    split_probability=1.0 if split_shipments else 0.0,
+                )
+            )
+            await wms.start(isolated_vhost)
+            settings = test_settings(
+                isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
+            )
+            cancel_world = CancelWorld(sim, wms, await start_service(settings), channel, tap)
+            try:
+                yield cancel_world
+            finally:
+                if cancel_world.runtime.started:
+                    await cancel_world.runtime.stop()
+                await wms.stop()
+                await connection.close()
+
+    return start
