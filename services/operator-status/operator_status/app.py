@@ -1,14 +1,22 @@
-"""The operator status server (port 8090): one JSON document and one page over all services."""
+"""The operator status server (port 8090): one JSON document and one page over all services.
+
+`GET /status` is overview.py's document (problems, services, shops, every service's section)
+with a top-level `healthy`; `GET /` is the same for people (page.py). Both need
+`Authorization: Bearer <OPS_TOKEN>` when OPS_TOKEN is set.
+"""
 
 import hmac
-import html
+import json
 import os
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from operator_status.overview import overview
+from operator_status.page import render
 from operator_status.sources import collect, service_urls
 
 URLS: web.AppKey[dict[str, str]] = web.AppKey("urls")
@@ -29,45 +37,19 @@ async def bearer_auth(
     return await handler(request)
 
 
+async def _overview(request: web.Request) -> dict[str, Any]:
+    urls: dict[str, str] = request.app[URLS]
+    return overview(await collect(urls))
+
+
 async def status(request: web.Request) -> web.Response:
-    return web.json_response(await collect(request.app[URLS]))
-
-
-def _render(doc: dict[str, Any]) -> str:
-    rows = []
-    # Problems first: down, not ready, or holding dead letters.
-    ordered = sorted(
-        doc["services"].items(), key=lambda kv: (kv[1].get("up") and kv[1].get("database"), kv[0])
-    )
-    for name, s in ordered:
-        backlog = s.get("backlog", {})
-        state = (
-            "down"
-            if not s.get("up")
-            else ("ready" if s.get("database") and s.get("broker") else "not ready")
-        )
-        rows.append(
-            f"<tr class='{'bad' if state != 'ready' else 'ok'}'><td>{html.escape(name)}</td>"
-            f"<td>{state}</td><td>{backlog.get('queue_depth', '')}</td>"
-            f"<td>{backlog.get('outbox_pending', '')}</td>"
-            f"<td>{s.get('dead_letters', {}).get('open', '')}</td>"
-            f"<td>{html.escape(str(s.get('error', '')))}</td></tr>"
-        )
-    verdict = "healthy" if doc["healthy"] else "needs attention"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='5'>"
-        "<title>shipbridge status</title><style>body{font:14px system-ui;margin:2em}"
-        "td,th{padding:4px 10px;text-align:left}.bad{background:#fdd}.ok{background:#efe}"
-        "</style></head><body>"
-        f"<h1>shipbridge: {verdict}</h1><table><tr><th>service</th><th>state</th>"
-        "<th>queue</th><th>outbox</th><th>dead letters</th><th>error</th></tr>"
-        + "".join(rows)
-        + "</table></body></html>"
-    )
+    doc = {"generated_at": datetime.now(UTC).isoformat(), **await _overview(request)}
+    return web.json_response(doc, dumps=lambda obj: json.dumps(obj, default=str))
 
 
 async def page(request: web.Request) -> web.Response:
-    return web.Response(text=_render(await collect(request.app[URLS])), content_type="text/html")
+    doc = await _overview(request)
+    return web.Response(text=render(doc, datetime.now(UTC).isoformat()), content_type="text/html")
 
 
 async def health(_: web.Request) -> web.Response:

@@ -1,38 +1,30 @@
 """Wiring of order-intake: its subscriptions, handlers, routes and schedules, in one place."""
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 from contracts import INTERNAL_EVENTS, WMS_EVENTS
 from messaging import Subscription
-from order_intake import store
+from order_intake import installations, store
+from order_intake.download_jobs import DownloadJobs
 from order_intake.handlers import message_handlers
 from order_intake.http import operator_routes
 from order_intake.polling import OrderDownloader
+from order_intake.privacy import RetentionPurge, RetentionSettings, privacy_handlers, privacy_routes
 from order_intake.settings import IntakeSettings
 from order_intake.sync_worker import SyncWorker, utc_now
-from service_runtime import ServiceDefinition, ServiceRuntime, Wiring
+from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import load_shops
-from shopify_admin import ShopifyClient
 
 
 def wire(runtime: ServiceRuntime) -> Wiring:
     settings = IntakeSettings()
     shops = load_shops()
-    clients = {
-        shop.domain: ShopifyClient.from_env(
-            shop.domain,
-            shop.access_token,
-            api_version=runtime.settings.shopify_api_version,
-            admin_url=runtime.settings.shopify_admin_url,
-            max_attempts=settings.shopify_max_attempts,
-        )
-        for shop in shops
-        if shop.access_token is not None
-    }
-    worker = SyncWorker(runtime.pool, shops, clients, settings, utc_now)
-    downloader = OrderDownloader(runtime.pool, shops, clients, settings, utc_now)
+    clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
+    worker = SyncWorker(runtime.pool, shops, clients.by_shop, settings, utc_now)
+    downloader = OrderDownloader(runtime.pool, shops, clients.by_shop, settings, utc_now)
+    download_jobs = DownloadJobs(downloader)
+    retention = RetentionPurge(runtime.pool, RetentionSettings())
 
     async def sync_orders(_: ServiceRuntime) -> None:
         await worker.run()
@@ -40,23 +32,36 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     async def poll_orders(_: ServiceRuntime) -> None:
         await downloader.run()
 
-    async def close_shopify_clients(_: ServiceRuntime) -> None:
-        # Lives as long as the service; its cancellation at shutdown closes the HTTP sessions.
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for client in clients.values():
-                await client.close()
+    async def supervise_downloads(_: ServiceRuntime) -> None:
+        await download_jobs.supervise()
+
+    async def purge_personal_data(_: ServiceRuntime) -> None:
+        await retention.run()
 
     async def status(rt: ServiceRuntime) -> dict[str, Any]:
         async with rt.pool.acquire() as conn:
             summary = await store.status_summary(conn)
-        return {"orders": {**summary, "sync_worker": worker.stats.as_json()}}
+            uninstalled = await installations.uninstalled_shops(conn)
+        return {
+            "orders": {**summary, "sync_worker": worker.stats.as_json()},
+            "uninstalled_shops": uninstalled,
+            "retention": retention.stats.as_json(),
+        }
 
     return Wiring(
-        handlers=message_handlers(shops),
-        routes=operator_routes(downloader),
-        background=[sync_orders, poll_orders, close_shopify_clients],
+        handlers={
+            **message_handlers(shops),
+            "shopify.webhook.app.uninstalled": installations.on_app_uninstalled,
+            **privacy_handlers(),
+        },
+        routes=[*operator_routes(downloader, download_jobs), *privacy_routes(runtime.pool)],
+        background=[
+            sync_orders,
+            poll_orders,
+            supervise_downloads,
+            purge_personal_data,
+            clients.close_at_shutdown,
+        ],
         status=status,
     )
 
@@ -66,6 +71,10 @@ DEFINITION = ServiceDefinition(
     default_port=8081,
     subscriptions=[
         Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.*"),
+        Subscription(INTERNAL_EVENTS, "shopify.webhook.app.uninstalled"),
+        Subscription(INTERNAL_EVENTS, "shopify.webhook.customers.redact"),
+        Subscription(INTERNAL_EVENTS, "shopify.webhook.shop.redact"),
+        Subscription(INTERNAL_EVENTS, "fulfillments.shipment.synced"),
         Subscription(WMS_EVENTS, "wms.order.accepted"),
         Subscription(WMS_EVENTS, "wms.order.rejected"),
     ],

@@ -13,6 +13,7 @@ import structlog
 from contracts import ShopifyWebhook, WmsOrderAccepted, WmsOrderRejected
 from messaging import Handler, MessageContext
 from order_intake import store
+from order_intake.installations import still_uninstalled
 from shop_config import ShopsConfig
 
 log = structlog.get_logger(__name__)
@@ -43,6 +44,9 @@ def order_webhook_handler(shops: ShopsConfig) -> Handler:
         shop = shops.get(ctx.envelope.shop)
         if shop is None:
             log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
+            return
+        if await still_uninstalled(ctx.conn, shop.domain, webhook.triggered_at):
+            log.info("webhook.uninstalled_shop_ignored", topic=webhook.topic)
             return
         if shop.order_download.mode == "polling":
             return  # the shop asked for polling only: its download will find the order

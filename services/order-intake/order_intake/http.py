@@ -1,42 +1,19 @@
 """Operator endpoints: download a time window, re-sync one order by name.
 
-The operator command line (another issue) calls these; both need the OPS_TOKEN bearer token
-when one is configured. They answer when the work is done, with what it did.
+The operator command line calls these; the POSTs need the OPS_TOKEN bearer token when one is
+configured. `POST /orders/download` answers when the download is done; `POST /orders/downloads`
+starts it in the background and `GET /orders/downloads/{job_id}` shows how far it got.
 """
 
-import json
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from order_intake.download_jobs import DownloadJobs
 from order_intake.polling import OrderDownloader, UnknownShop
 from service_runtime.ops import require_operator
-
-
-def _bad_request(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
-
-
-def _not_found(message: str) -> web.HTTPNotFound:
-    return web.HTTPNotFound(text=json.dumps({"error": message}), content_type="application/json")
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise _bad_request("body must be JSON") from None
-    if not isinstance(body, dict):
-        raise _bad_request("body must be a JSON object")
-    return body
-
-
-def _text_field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise _bad_request(f"{name} is required")
-    return value.strip()
+from service_runtime.requests import bad_request, json_object, not_found, text_field
 
 
 def _timestamp(body: dict[str, Any], name: str, *, required: bool) -> datetime | None:
@@ -46,39 +23,61 @@ def _timestamp(body: dict[str, Any], name: str, *, required: bool) -> datetime |
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise _bad_request(f"{name} must be an ISO 8601 timestamp") from None
+        raise bad_request(f"{name} must be an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
-        raise _bad_request(f"{name} needs a timezone (e.g. Z)")
+        raise bad_request(f"{name} needs a timezone (e.g. Z)")
     return parsed
 
 
-def operator_routes(downloader: OrderDownloader) -> list[web.RouteDef]:
+def _window(body: dict[str, Any]) -> tuple[datetime, datetime | None]:
+    since = _timestamp(body, "since", required=True)
+    assert since is not None
+    until = _timestamp(body, "until", required=False)
+    if until is not None and until < since:
+        raise bad_request("until is before since")
+    return since, until
+
+
+def operator_routes(downloader: OrderDownloader, jobs: DownloadJobs) -> list[web.RouteDef]:
     async def download(request: web.Request) -> web.Response:
         require_operator(request)
-        body = await _json_body(request)
-        shop = _text_field(body, "shop")
-        since = _timestamp(body, "since", required=True)
-        assert since is not None
-        until = _timestamp(body, "until", required=False)
-        if until is not None and until < since:
-            raise _bad_request("until is before since")
+        body = await json_object(request)
+        shop = text_field(body, "shop")
+        since, until = _window(body)
         try:
             result = await downloader.download(shop, since, until)
         except UnknownShop as exc:
-            raise _not_found(str(exc)) from None
+            raise not_found(str(exc)) from None
         return web.json_response({"shop": shop, **result.as_json()})
+
+    async def start_download(request: web.Request) -> web.Response:
+        require_operator(request)
+        body = await json_object(request)
+        shop = text_field(body, "shop")
+        since, until = _window(body)
+        try:
+            job = jobs.start(shop, since, until)
+        except UnknownShop as exc:
+            raise not_found(str(exc)) from None
+        return web.json_response(job.as_json(), status=202)
+
+    async def download_job(request: web.Request) -> web.Response:
+        job = jobs.get(request.match_info["job_id"])
+        if job is None:
+            raise not_found("no such download job (the service may have restarted)")
+        return web.json_response(job.as_json())
 
     async def resync(request: web.Request) -> web.Response:
         require_operator(request)
-        body = await _json_body(request)
-        shop = _text_field(body, "shop")
-        name = _text_field(body, "name")
+        body = await json_object(request)
+        shop = text_field(body, "shop")
+        name = text_field(body, "name")
         try:
             applied = await downloader.resync(shop, name)
         except UnknownShop as exc:
-            raise _not_found(str(exc)) from None
+            raise not_found(str(exc)) from None
         if applied is None:
-            raise _not_found(f"no order named {name} in {shop}")
+            raise not_found(f"no order named {name} in {shop}")
         decision = applied.decision
         return web.json_response(
             {
@@ -91,4 +90,9 @@ def operator_routes(downloader: OrderDownloader) -> list[web.RouteDef]:
             }
         )
 
-    return [web.post("/orders/download", download), web.post("/orders/resync", resync)]
+    return [
+        web.post("/orders/download", download),
+        web.post("/orders/downloads", start_download),
+        web.get("/orders/downloads/{job_id}", download_job),
+        web.post("/orders/resync", resync),
+    ]

@@ -22,6 +22,7 @@ import structlog
 
 from order_intake import store
 from order_intake.apply import Applied, apply_order
+from order_intake.installations import is_uninstalled
 from order_intake.settings import IntakeSettings
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.operations import ORDERS_UPDATED_SINCE
@@ -84,6 +85,10 @@ class OrderDownloader:
         self._settings = settings
         self._clock = clock
 
+    def check_shop(self, domain: str) -> None:
+        """Raise UnknownShop unless the shop is configured with an access token."""
+        self._shop_and_client(domain)
+
     def _shop_and_client(self, domain: str) -> tuple[ShopConfig, GraphQLExecutor]:
         shop = self._shops.get(domain)
         client = self._clients.get(domain)
@@ -102,11 +107,15 @@ class OrderDownloader:
         until: datetime | None = None,
         *,
         advance_watermark: bool = False,
+        result: DownloadResult | None = None,
     ) -> DownloadResult:
-        """Apply every order updated in [since, until]; stops at the first failure (raises)."""
+        """Apply every order updated in [since, until]; stops at the first failure (raises).
+
+        `result`, when given, is filled in as orders are applied (an operator's job shows it).
+        """
         shop, client = self._shop_and_client(domain)
         oldest = self._clock() - timedelta(days=shop.order_download.max_age_days)
-        result = DownloadResult()
+        result = result if result is not None else DownloadResult()
         async for node in self._orders(client, window_query(max(since, oldest), until)):
             async with self._pool.acquire() as conn, conn.transaction():
                 applied = await apply_order(conn, shop, node, self._clock())
@@ -160,6 +169,8 @@ class OrderDownloader:
 
     async def _due(self, shop: ShopConfig) -> bool:
         async with self._pool.acquire() as conn:
+            if await is_uninstalled(conn, shop.domain):
+                return False
             state = await store.poll_state(conn, shop.domain)
         if state.last_poll_at is None:
             return True

@@ -120,8 +120,12 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def process(args: list[str], env: Mapping[str, str], ready_url: str) -> AsyncIterator[None]:
-    """A child process, started, waited on until `ready_url` answers 200, stopped by its PID."""
+async def process(
+    args: list[str], env: Mapping[str, str], ready_url: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A child process, started, waited on until `ready_url` answers 200, stopped by its PID.
+
+    Yields the child (e.g. to read its peak memory from /proc)."""
     child = await asyncio.create_subprocess_exec(
         sys.executable, *args, env={**os.environ, **env}, stdout=asyncio.subprocess.DEVNULL
     )
@@ -136,7 +140,7 @@ async def process(args: list[str], env: Mapping[str, str], ready_url: str) -> As
                 if child.returncode is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args} did not become ready")
                 await asyncio.sleep(0.1)
-        yield
+        yield child
     finally:
         if child.returncode is None:
             child.terminate()

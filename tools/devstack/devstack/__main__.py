@@ -148,7 +148,8 @@ async def main() -> int:
     print("applying migrations ...", flush=True)
     await migrate_all(settings)
     env = {
-        **demo_environment(ROOT / "shops.dev.toml", SIMULATOR_URL), **os.environ,
+        **demo_environment(ROOT / "shops.dev.toml", SIMULATOR_URL, GATEWAY_WEBHOOKS),
+        **os.environ,
         "DATABASE_URL": settings.database_url, "AUTO_MIGRATE": "false",
     }  # fmt: skip
     children: dict[str, asyncio.subprocess.Process] = {}

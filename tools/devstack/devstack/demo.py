@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 import structlog
 
-from contracts import SUBSCRIBED_TOPICS
 from shopify_admin.client import ShopifyClient
 from shopify_admin.mutations import create_webhook_subscription
+from webhook_gateway.subscriptions import API_TOPICS
 
 log = structlog.get_logger(__name__)
 
@@ -21,13 +21,13 @@ DEMO_TOKEN = "shpat_demo_simulator_only"
 DEMO_CLIENT_SECRET = "demo-simulator-webhook-secret"
 # The location shops.dev.toml maps: the first id a fresh simulator allocates.
 DEMO_LOCATION = "gid://shopify/Location/8000000000001"
-API_SUBSCRIBABLE = [t for t in SUBSCRIBED_TOPICS if not t.startswith(("customers/", "shop/"))]
 
 
-def demo_environment(shops_config: Path, simulator_url: str) -> dict[str, str]:
+def demo_environment(shops_config: Path, simulator_url: str, webhook_url: str) -> dict[str, str]:
     """What the services need to talk to the simulated shop (the caller's env wins)."""
     return {
         "SHOPS_CONFIG": str(shops_config),
+        "WEBHOOK_CALLBACK_URL": webhook_url,
         "SHOPIFY_ADMIN_URL": simulator_url,
         "SHOPIFY_DEMO_ACCESS_TOKEN": DEMO_TOKEN,
         "SHOPIFY_DEMO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
@@ -53,7 +53,7 @@ async def create_demo_shop(simulator_url: str, webhook_url: str) -> None:
         await _admin(session, "POST", f"{admin}/{DEMO_SHOP}/seed",
                      {"products": 2000, "locations": ["Warehouse 1"]})  # fmt: skip
     async with ShopifyClient(DEMO_SHOP, DEMO_TOKEN, admin_url=simulator_url) as client:
-        for topic in API_SUBSCRIBABLE:
+        for topic in API_TOPICS:
             result = await create_webhook_subscription(client, topic, uri=webhook_url)
             if not result.ok:
                 raise RuntimeError(f"subscribing {topic}: {result.user_errors}")

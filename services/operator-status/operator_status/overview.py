@@ -1,0 +1,291 @@
+"""From every service's /status to what an operator needs first: pure, no I/O.
+
+`overview(sections)` reads the sections the services returned (a section with `up: false` is a
+service that did not answer) and answers: the problems, most serious first, each with the rows
+to act on; a line per service (state, backlog, oldest pending, dead letters); and a line per
+shop (last order poll, last inventory sync, webhook subscriptions, uninstalled).
+
+Sections it knows how to read (anything else is still shown, generically, by the page):
+- every service: `database`, `broker`, `backlog`, `dead_letters` (service_runtime.ops);
+- order-intake `orders`: `recent_rejections.by_checks|by_wms`, `failed_syncs`, `polling`,
+  and `retention`;
+- webhook-gateway: `webhook_subscriptions.shops`, `privacy.open_data_requests`;
+- fulfillment-sync `shipments.failed`: shipments that did not become fulfillments;
+- cancellation `cancellations.needs_attention`: {what: [rows]} an operator must look at;
+- inventory-sync `inventory.facilities`: per shop and facility, `last_snapshot` (its
+  `completed_at`) and `realtime.last_push_at`: the shop's last inventory sync is the latest.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Section = Mapping[str, Any]
+
+SEVERITY = {"critical": 0, "attention": 1}
+
+
+@dataclass(frozen=True)
+class Problem:
+    service: str
+    kind: str
+    severity: str
+    """critical: a service cannot work; attention: something is stuck or refused."""
+    title: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "kind": self.kind,
+            "severity": self.severity,
+            "title": self.title,
+            "rows": self.rows,
+        }
+
+
+def _get(section: Section, *path: str) -> Any:
+    node: Any = section
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    return (
+        [dict(row) for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def state_of(section: Section) -> str:
+    if not section.get("up"):
+        return "down"
+    return "ready" if section.get("database") and section.get("broker") else "not ready"
+
+
+def _availability(name: str, section: Section) -> list[Problem]:
+    state = state_of(section)
+    if state == "down":
+        error = section.get("error") or "no answer"
+        return [Problem(name, "down", "critical", f"{name} is down", [{"error": error}])]
+    if state == "not ready":
+        missing = [part for part in ("database", "broker") if not section.get(part)]
+        row = {"unreachable": ", ".join(missing)}
+        return [Problem(name, "not_ready", "critical", f"{name} is not ready", [row])]
+    return []
+
+
+def _dead_letters(name: str, section: Section) -> list[Problem]:
+    count = _get(section, "dead_letters", "open") or 0
+    if not count:
+        return []
+    rows = [
+        {k: row.get(k) for k in ("id", "type", "reason", "attempts", "dead_at")}
+        for row in _rows(_get(section, "dead_letters", "recent"))
+    ]
+    title = f"{name}: {_plural(count, 'dead letter')} waiting for replay"
+    return [Problem(name, "dead_letters", "attention", title, rows)]
+
+
+def _order_intake(name: str, section: Section) -> list[Problem]:
+    problems: list[Problem] = []
+    by_checks = _rows(_get(section, "orders", "recent_rejections", "by_checks"))
+    by_wms = _rows(_get(section, "orders", "recent_rejections", "by_wms"))
+    rejected = [
+        {"shop": r.get("shop"), "order": r.get("order_name"), "rejected_by": "checks",
+         "reason": r.get("reason"), "at": r.get("decided_at")}
+        for r in by_checks
+    ] + [
+        {"shop": r.get("shop"), "order": r.get("wms_order_ref"), "rejected_by": "warehouse",
+         "reason": r.get("wms_reason"), "at": r.get("answered_at")}
+        for r in by_wms
+    ]  # fmt: skip
+    if rejected:
+        title = f"{_plural(len(rejected), 'order')} rejected: fix and re-sync"
+        problems.append(Problem(name, "rejected_orders", "attention", title, rejected))
+    failed = _rows(_get(section, "orders", "failed_syncs"))
+    if failed:
+        title = f"{_plural(len(failed), 'order')} could not be read from Shopify"
+        problems.append(Problem(name, "failed_syncs", "attention", title, failed))
+    polls = _get(section, "orders", "polling") or {}
+    failed_polls = [
+        {"shop": shop, "at": poll.get("last_poll_at"), "error": poll.get("last_error")}
+        for shop, poll in polls.items()
+        if isinstance(poll, Mapping) and poll.get("last_result") == "failed"
+    ]
+    if failed_polls:
+        title = f"order download failed for {_plural(len(failed_polls), 'shop')}"
+        problems.append(Problem(name, "order_poll_failed", "attention", title, failed_polls))
+    retention_error = _get(section, "retention", "last_error")
+    if retention_error:
+        problems.append(
+            Problem(
+                name,
+                "retention_failed",
+                "attention",
+                "personal data past retention could not be erased",
+                [{"error": retention_error}],
+            )
+        )
+    return problems
+
+
+def _webhook_gateway(name: str, section: Section) -> list[Problem]:
+    problems: list[Problem] = []
+    shops = _get(section, "webhook_subscriptions", "shops") or {}
+    unhealthy = [
+        {"shop": shop, "missing": ", ".join(s.get("missing") or []), "error": s.get("error"),
+         "checked_at": s.get("checked_at")}
+        for shop, s in shops.items()
+        if isinstance(s, Mapping) and not s.get("healthy") and not s.get("uninstalled_at")
+    ]  # fmt: skip
+    if unhealthy:
+        title = f"webhook subscriptions incomplete for {_plural(len(unhealthy), 'shop')}"
+        problems.append(Problem(name, "webhook_subscriptions", "attention", title, unhealthy))
+    requests = _rows(_get(section, "privacy", "open_data_requests"))
+    if requests:
+        rows = [
+            {"shop": r.get("shop"), "request": r.get("request_id"),
+             "orders": len(r.get("order_ids") or []), "received_at": r.get("received_at"),
+             "age_days": r.get("age_days")}
+            for r in requests
+        ]  # fmt: skip
+        title = f"{_plural(len(rows), 'customer data request')} to export (due within 30 days)"
+        problems.append(Problem(name, "data_requests", "attention", title, rows))
+    return problems
+
+
+def _fulfillment_sync(name: str, section: Section) -> list[Problem]:
+    rows = _rows(_get(section, "shipments", "failed"))
+    if not rows:
+        return []
+    title = f"{_plural(len(rows), 'shipment')} could not become a Shopify fulfillment"
+    return [Problem(name, "fulfillment_failures", "attention", title, rows)]
+
+
+def _cancellation(name: str, section: Section) -> list[Problem]:
+    groups = _get(section, "cancellations", "needs_attention") or {}
+    rows = [
+        {"what": what.replace("_", " "), **row}
+        for what, listed in groups.items()
+        for row in _rows(listed)
+    ]
+    if not rows:
+        return []
+    title = f"{_plural(len(rows), 'cancellation')} need an operator"
+    return [Problem(name, "cancellations_need_attention", "attention", title, rows)]
+
+
+# Checks of every service, then of the services whose sections say more.
+_ALL = (_availability, _dead_letters)
+_BY_SERVICE = {
+    "order-intake": (_order_intake,),
+    "webhook-gateway": (_webhook_gateway,),
+    "fulfillment-sync": (_fulfillment_sync,),
+    "cancellation": (_cancellation,),
+}
+
+
+def problems_of(sections: Mapping[str, Section]) -> list[Problem]:
+    found = [
+        problem
+        for name, section in sections.items()
+        for check in (*_ALL, *(_BY_SERVICE.get(name, ()) if section.get("up") else ()))
+        for problem in check(name, section)
+    ]
+    return sorted(found, key=lambda p: SEVERITY.get(p.severity, 9))
+
+
+def service_line(section: Section) -> dict[str, Any]:
+    backlog = section.get("backlog") or {}
+    oldest = [
+        age
+        for age in (
+            backlog.get("outbox_oldest_age_s"),
+            _get(section, "orders", "backlog", "oldest_age_s"),
+        )
+        if isinstance(age, int | float)
+    ]
+    return {
+        "state": state_of(section),
+        "queue_depth": backlog.get("queue_depth"),
+        "in_flight": backlog.get("in_flight"),
+        "outbox_pending": backlog.get("outbox_pending"),
+        "oldest_pending_age_s": max(oldest) if oldest else None,
+        "dead_letters": _get(section, "dead_letters", "open"),
+    }
+
+
+def shop_lines(sections: Mapping[str, Section]) -> dict[str, dict[str, Any]]:
+    gateway = sections.get("webhook-gateway", {})
+    intake = sections.get("order-intake", {})
+    inventory = sections.get("inventory-sync", {})
+    polls = _get(intake, "orders", "polling") or {}
+    subscriptions = _get(gateway, "webhook_subscriptions", "shops") or {}
+    feeds: dict[str, list[Mapping[str, Any]]] = {}
+    for facility in _rows(_get(inventory, "inventory", "facilities")):
+        feeds.setdefault(str(facility.get("shop")), []).append(facility)
+    uninstalled = {
+        **(_get(gateway, "uninstalled_shops") or {}),
+        **(_get(intake, "uninstalled_shops") or {}),
+    }
+    shops = sorted(
+        set(gateway.get("shops") or []) | set(polls) | set(subscriptions) | set(feeds)
+        | set(uninstalled)
+    )  # fmt: skip
+    return {shop: _shop_line(shop, polls, subscriptions, feeds, uninstalled) for shop in shops}
+
+
+def _shop_line(
+    shop: str,
+    polls: Mapping[str, Any],
+    subscriptions: Mapping[str, Any],
+    feeds: Mapping[str, list[Mapping[str, Any]]],
+    uninstalled: Mapping[str, Any],
+) -> dict[str, Any]:
+    poll = polls.get(shop) or {}
+    sub = subscriptions.get(shop)
+    facilities = feeds.get(shop, [])
+    # ISO timestamps of one service, all UTC: their text order is their time order.
+    syncs = [
+        when
+        for f in facilities
+        for when in (_get(f, "last_snapshot", "completed_at"), _get(f, "realtime", "last_push_at"))
+        if isinstance(when, str)
+    ]
+    return {
+        "last_order_poll": poll.get("last_poll_at"),
+        "last_order_poll_result": poll.get("last_result"),
+        "last_inventory_sync": max(syncs, default=None),
+        "webhook_subscriptions": _subscription_state(sub),
+        "uninstalled_at": uninstalled.get(shop)
+        or (sub.get("uninstalled_at") if isinstance(sub, Mapping) else None),
+    }
+
+
+def _subscription_state(sub: Any) -> str | None:
+    if not isinstance(sub, Mapping):
+        return None
+    if sub.get("healthy"):
+        return "healthy"
+    if sub.get("missing"):
+        return "missing " + ", ".join(sub["missing"])
+    return str(sub.get("error") or "not checked yet")
+
+
+def overview(sections: Mapping[str, Section]) -> dict[str, Any]:
+    """The status document: problems first, then services and shops, then every section."""
+    problems = problems_of(sections)
+    return {
+        "healthy": not problems,
+        "problems": [p.as_json() for p in problems],
+        "summary": {name: service_line(section) for name, section in sections.items()},
+        "shops": shop_lines(sections),
+        "services": dict(sections),
+    }
