@@ -11,6 +11,7 @@ from cancellation.shopify_worker import ShopifyCancelWorker
 from contracts import INTERNAL_EVENTS, WMS_EVENTS
 from messaging import Subscription
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
+from service_runtime.privacy import REDACTION_TOPICS, held_message_redaction
 from shop_config import load_shops
 
 
@@ -29,7 +30,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
         return {"cancellations": {**summary, "shopify_worker": worker.stats.as_json()}}
 
     return Wiring(
-        handlers=message_handlers(),
+        handlers={**message_handlers(), **held_message_redaction()},
         routes=operator_routes(runtime.pool),
         background=[settle_warehouse_cancellations, clients.close_at_shutdown],
         status=status,
@@ -48,6 +49,8 @@ DEFINITION = ServiceDefinition(
         Subscription(WMS_EVENTS, "wms.order.cancelled"),
         Subscription(WMS_EVENTS, "wms.order.rejected"),
         Subscription(WMS_EVENTS, "wms.shipment.confirmed"),
+        # Its only personal data: order webhooks it holds as dead letters.
+        *(Subscription(INTERNAL_EVENTS, topic) for topic in REDACTION_TOPICS),
     ],
     migrations=Path(__file__).parent / "migrations",
     wire=wire,

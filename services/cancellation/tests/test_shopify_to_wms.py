@@ -1,8 +1,13 @@
 """Cancelled in Shopify -> cancelled at the warehouse, on real infrastructure and simulators."""
 
+import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from contracts import order_correlation_id
+import aio_pika
+
+from contracts import INTERNAL_EVENTS, ShopifyWebhook, new_envelope, order_correlation_id
 from testkit.probe import eventually
 from wms_sim import OrderStatus
 
@@ -188,3 +193,46 @@ async def test_a_partly_shipped_order_has_only_its_unshipped_units_cancelled_and
         [restock] = w.tap.restocks()
         assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00006", 5 - shipped)]
         assert w.wms.order(order["name"], DOMAIN).lines[0].cancelled == 5 - shipped
+
+
+async def test_a_customer_redaction_scrubs_their_webhook_held_as_a_dead_letter(
+    world: WorldFactory,
+) -> None:
+    async with world() as w:
+        order = await order_at_wh1(w, ("SKU-00001", 1))
+        email = w.sim_order(order["id"]).email
+        assert email
+        # A webhook this version of the service cannot read is kept whole as a dead letter.
+        body = json.loads((await w.webhook_cancelled(order["id"])).to_json())
+        body.update(id=str(uuid.uuid4()), version=99)
+        await w.channel.default_exchange.publish(
+            aio_pika.Message(json.dumps(body).encode(), message_id=str(uuid.uuid4())),
+            routing_key="cancellation",
+        )
+
+        async def held() -> bool:
+            return bool(await w.runtime.pool.fetchval("SELECT count(*) FROM dead_letters"))
+
+        await eventually(held)
+        assert email.encode() in await w.runtime.pool.fetchval("SELECT body FROM dead_letters")
+
+        numeric_id = int(order["id"].rsplit("/", 1)[1])
+        redact = {"shop_domain": DOMAIN, "customer": {"id": 1, "email": email, "phone": None},
+                  "orders_to_redact": [numeric_id]}  # fmt: skip
+        envelope = new_envelope(
+            "shopify.webhook.customers.redact",
+            ShopifyWebhook(
+                webhook_id=str(uuid.uuid4()),
+                topic="customers/redact",
+                received_at=datetime.now(UTC),
+                payload=redact,
+            ),
+            shop=DOMAIN,
+        )
+        await w.publish(INTERNAL_EVENTS, envelope)
+
+        async def scrubbed() -> bool:
+            body = await w.runtime.pool.fetchval("SELECT body FROM dead_letters")
+            return email.encode() not in body
+
+        await eventually(scrubbed)
