@@ -1,8 +1,135 @@
-"""Wiring of inventory-sync: its subscriptions, handlers, routes and schedules, in one place."""
+"""Wiring of inventory-sync: its subscriptions, handlers, routes and schedules, in one place.
 
-from service_runtime import ServiceDefinition
+Warehouse stock becomes Shopify inventory (`available` at the facility's Shopify location):
+
+- Catalog: per location, SKU -> inventory item and what Shopify has, read page by page from
+  the Admin API and kept in this service's schema (catalog.py). Re-read daily, before a snapshot
+  when older than `catalog_max_age_h`, and by every full sync.
+- Snapshot (`wms.inventory.snapshot`, in parts): assembled here; applied only once every part
+  has arrived (snapshots.py, assembly.py), never partially; a snapshot still missing parts after
+  `snapshot_timeout_s` is reported incomplete on /status.
+- Realtime (`wms.inventory.adjusted`): an adjustment older than what was applied for its SKU is
+  ignored; a burst is coalesced for `realtime_coalesce_ms` and pushed in one batch (realtime.py).
+- Each SKU is checked before upload: no Shopify item, two items with the SKU, a negative
+  quantity, an untracked item, an item not stocked at the location are set aside with their
+  reason (on /status and in the job's report) and never fail the rest (domain.py, planner.py).
+- Only changes are pushed: `inventorySetQuantities`, 250 quantities per call, each with
+  `changeFromQuantity` and an idempotency key; a stale one is re-read and retried (pusher.py).
+
+No oversell: the quantity set is `max(0, WMS available - units in flight)`, where units are in
+flight from `orders.wms_order.sent` until the warehouse counts them (accepted before the figure's
+`as_of`), and from the `orders/create` webhook until order-intake sends the order (at most
+`placement_hold_minutes`, counted at every facility of the shop since the facility is not known
+yet). A rejected or cancelled order stops counting. `domain.py` states the rule in full.
+
+Restock (`cancellations.order.restocked`), once per `restock_id`: the order stops being in
+flight and, when Shopify restocked it itself, the quantity we track goes up by as much so the
+next compare-and-set is right; the warehouse's next figures are absolute, so nothing doubles.
+
+Operator: `POST /inventory/full-sync` and `GET /inventory/full-sync/{job_id}` (http.py); the
+same full sync runs daily at each feed's `daily_at` (schedule.py).
+"""
+
+from pathlib import Path
+from typing import Any
+
+from contracts import INTERNAL_EVENTS, WMS_EVENTS
+from inventory_sync import snapshots, stock
+from inventory_sync.assembly import Assembler
+from inventory_sync.feeds import Feeds
+from inventory_sync.handlers import message_handlers
+from inventory_sync.http import operator_routes
+from inventory_sync.job_store import JOBS_CHANNEL
+from inventory_sync.jobs import JobRunner
+from inventory_sync.planner import PUSH_CHANNEL
+from inventory_sync.pusher import Pusher
+from inventory_sync.realtime import RealtimeFlusher
+from inventory_sync.schedule import Scheduler
+from inventory_sync.settings import InventorySettings
+from inventory_sync.signals import Signals
+from inventory_sync.status import status_section
+from messaging import Subscription
+from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
+from service_runtime.privacy import REDACTION_TOPICS, held_message_redaction
+from shop_config import load_shops
+from shopify_admin.throttle import ThrottleRegistry
+
+
+def wire(runtime: ServiceRuntime) -> Wiring:
+    settings = InventorySettings()
+    shops = load_shops()
+    feeds = Feeds(shops)
+    # Ours, not the process-wide default: the pusher reads the buckets it paces calls by.
+    throttles = ThrottleRegistry()
+    shopify = ShopifyClients(
+        runtime, shops, max_attempts=settings.shopify_max_attempts, throttles=throttles
+    )
+    clients = shopify.by_shop
+    signals = Signals(
+        runtime.pool,
+        [JOBS_CHANNEL, PUSH_CHANNEL, stock.DIRTY_CHANNEL, snapshots.PARTS_CHANNEL],
+    )
+    assembler = Assembler(runtime.pool, settings, signals)
+    pusher = Pusher(runtime.pool, feeds, clients, settings, signals, throttles)
+    jobs = JobRunner(runtime.pool, feeds, clients, settings, signals)
+    realtime = RealtimeFlusher(runtime.pool, feeds, settings, signals)
+    scheduler = Scheduler(runtime.pool, feeds, settings)
+
+    async def listen(_: ServiceRuntime) -> None:
+        await signals.run()
+
+    async def assemble(_: ServiceRuntime) -> None:
+        await assembler.run()
+
+    async def push(_: ServiceRuntime) -> None:
+        await pusher.run()
+
+    async def run_jobs(_: ServiceRuntime) -> None:
+        await jobs.run()
+
+    async def flush_realtime(_: ServiceRuntime) -> None:
+        await realtime.run()
+
+    async def schedule(_: ServiceRuntime) -> None:
+        await scheduler.run()
+
+    async def status(rt: ServiceRuntime) -> dict[str, Any]:
+        async with rt.pool.acquire() as conn:
+            return await status_section(conn, feeds, settings, pusher.stats)
+
+    return Wiring(
+        handlers={**message_handlers(feeds), **held_message_redaction()},
+        routes=operator_routes(runtime.pool, feeds),
+        background=[
+            listen,
+            assemble,
+            push,
+            run_jobs,
+            flush_realtime,
+            schedule,
+            shopify.close_at_shutdown,
+        ],
+        status=status,
+    )
+
 
 DEFINITION = ServiceDefinition(
     name="inventory-sync",
     default_port=8083,
+    subscriptions=[
+        Subscription(WMS_EVENTS, "wms.inventory.snapshot"),
+        Subscription(WMS_EVENTS, "wms.inventory.adjusted"),
+        Subscription(WMS_EVENTS, "wms.order.accepted"),
+        Subscription(WMS_EVENTS, "wms.order.rejected"),
+        Subscription(WMS_EVENTS, "wms.order.cancelled"),
+        Subscription(WMS_EVENTS, "wms.order.cancel_result"),
+        Subscription(INTERNAL_EVENTS, "orders.wms_order.sent"),
+        Subscription(INTERNAL_EVENTS, "orders.order.cancelled"),
+        Subscription(INTERNAL_EVENTS, "cancellations.order.restocked"),
+        Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.create"),
+        # Its only personal data: order webhooks it holds as dead letters.
+        *(Subscription(INTERNAL_EVENTS, topic) for topic in REDACTION_TOPICS),
+    ],
+    migrations=Path(__file__).parent / "migrations",
+    wire=wire,
 )

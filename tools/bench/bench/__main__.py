@@ -6,9 +6,12 @@ from collections.abc import Awaitable, Callable
 import uvloop
 
 from bench import (
+    fulfillment_sync,
+    inventory_sync,
     messaging_pipeline,
     order_budget,
     order_pipeline,
+    privacy_retention,
     shopify_client,
     webhook_ingest,
 )
@@ -20,6 +23,9 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "webhook-ingest": webhook_ingest.run,
     "order-pipeline": order_pipeline.run,
     "order-budget": order_budget.run,
+    "fulfillment-sync": fulfillment_sync.run,
+    "inventory-sync": inventory_sync.run,
+    "privacy-retention": privacy_retention.run,
 }
 
 

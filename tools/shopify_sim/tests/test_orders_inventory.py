@@ -5,6 +5,12 @@ from __future__ import annotations
 from shopify_sim.parity import assert_same_shape, capture
 
 CANCEL = capture("fulfillment-multi-tracking-info")["cleanup"]["cancel"]["query"]
+CANCEL_MUTATION_WITH_NOTE = """mutation($orderId: ID!, $reason: OrderCancelReason!,
+  $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String,
+  $refundMethod: OrderCancelRefundMethodInput) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock,
+    notifyCustomer: $notifyCustomer, staffNote: $staffNote, refundMethod: $refundMethod) {
+    job { id done } orderCancelUserErrors { field message code } } }"""
 BOUNDS = capture("inventorySetQuantities-quantity-bounds")["cases"]
 SET = BOUNDS["onHandNegative"]["query"]
 NO_DIRECTIVE = """mutation($input: InventorySetQuantitiesInput!) {
@@ -42,10 +48,49 @@ async def test_cancel_with_restock_returns_committed_units_and_cannot_repeat(wor
     level = world.level("SKU-00004", "Shop location")
     assert (level["available"], level["committed"], level["on_hand"]) == (10, 0, 10)
     fos = await world.sim.state(world.domain, "fulfillment_orders")
-    assert {fo["status"] for fo in fos if fo["order_id"] == order["id"]} == {"CANCELLED"}
+    # As captured from Shopify (orderCancel-restock-refundMethod-parity.json): CLOSED, emptied.
+    cancelled_fos = [fo for fo in fos if fo["order_id"] == order["id"]]
+    assert {fo["status"] for fo in cancelled_fos} == {"CLOSED"}
+    assert {
+        (line["total_quantity"], line["remaining_quantity"])
+        for fo in cancelled_fos
+        for line in fo["line_items"]
+    } == {(0, 0)}
     again = (await world.gql(CANCEL, variables))["data"]["orderCancel"]
     assert again["job"] is None
     assert again["orderCancelUserErrors"][0]["code"] == "INVALID"
+
+
+RESTOCK_REFUND = capture("orderCancel-restock-refundMethod-parity")
+CANCEL_READ = """query($id: ID!) { order(id: $id) {
+  cancelledAt cancelReason cancellation { staffNote }
+  displayFinancialStatus displayFulfillmentStatus
+  fulfillmentOrders(first: 5) { nodes { status lineItems(first: 5) {
+    nodes { totalQuantity remainingQuantity } } } } } }"""
+
+
+async def test_cancel_with_refund_and_staff_note_reads_back_as_captured(world):
+    order = await world.sim.create_order(world.domain, [("SKU-00004", 2)])
+    variables = {**RESTOCK_REFUND["variables"], "orderId": order["id"]}
+    cancelled = (await world.gql(CANCEL_MUTATION_WITH_NOTE, variables))["data"]["orderCancel"]
+    assert cancelled["orderCancelUserErrors"] == []
+
+    ours = (await world.gql(CANCEL_READ, {"id": order["id"]}))["data"]["order"]
+    theirs = RESTOCK_REFUND["downstreamRead"]["response"]["data"]["order"]
+    for key in ("cancelReason", "cancellation", "displayFinancialStatus"):
+        assert ours[key] == theirs[key], key
+    assert ours["displayFulfillmentStatus"] == theirs["displayFulfillmentStatus"]
+    assert ours["cancelledAt"] is not None
+    [fo] = ours["fulfillmentOrders"]["nodes"]
+    [their_fo] = theirs["fulfillmentOrders"]["nodes"]
+    assert fo["status"] == their_fo["status"] == "CLOSED"
+    assert fo["lineItems"]["nodes"] == [
+        {k: line[k] for k in ("totalQuantity", "remainingQuantity")}
+        for line in their_fo["lineItems"]["nodes"]
+    ]
+    recorded = world.shop.orders[int(order["id"].rsplit("/", 1)[1])].cancellation
+    assert recorded is not None
+    assert (recorded.restock, recorded.notify_customer, recorded.refunded) == (True, False, True)
 
 
 async def test_cancel_after_fulfilment_matches_capture(world):

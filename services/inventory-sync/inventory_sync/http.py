@@ -1,0 +1,48 @@
+"""Operator endpoints: start a full sync of a facility and follow its progress.
+
+`POST /inventory/full-sync {"shop", "facility"}` answers 202 with the job id at once (a full
+sync of a large catalog takes minutes: it re-reads the catalog from Shopify, verifying what we
+track, then pushes the warehouse's last complete truth). `GET /inventory/full-sync/{job_id}`
+reports its phase and counts. As with the runtime's dead-letter routes, starting one needs the
+OPS_TOKEN bearer token when one is configured; reading does not.
+"""
+
+import uuid
+
+import asyncpg
+from aiohttp import web
+
+from inventory_sync import job_store
+from inventory_sync.feeds import Feeds
+from service_runtime.ops import require_operator
+from service_runtime.requests import json_object, not_found, text_field
+
+
+def operator_routes(pool: asyncpg.Pool, feeds: Feeds) -> list[web.RouteDef]:
+    async def start_full_sync(request: web.Request) -> web.Response:
+        require_operator(request)
+        body = await json_object(request)
+        shop, facility = text_field(body, "shop"), text_field(body, "facility")
+        feed = feeds.get(shop, facility)
+        if feed is None:
+            raise not_found(f"no inventory feed for {facility} in {shop}")
+        async with pool.acquire() as conn, conn.transaction():
+            job_id = await job_store.create(conn, feed.shop, feed.facility, "full_sync", "operator")
+            job = await job_store.get(conn, job_id)
+        return web.json_response(job, status=202)
+
+    async def full_sync_progress(request: web.Request) -> web.Response:
+        try:
+            job_id = uuid.UUID(request.match_info["job_id"])
+        except ValueError:
+            raise not_found("no such job") from None
+        async with pool.acquire() as conn:
+            job = await job_store.get(conn, job_id)
+        if job is None:
+            raise not_found("no such job")
+        return web.json_response(job)
+
+    return [
+        web.post("/inventory/full-sync", start_full_sync),
+        web.get("/inventory/full-sync/{job_id}", full_sync_progress),
+    ]

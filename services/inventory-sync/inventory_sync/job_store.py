@@ -1,0 +1,245 @@
+"""Jobs (apply a snapshot, full sync, read the catalog): their SQL.
+
+A job is `queued`, then `running` (leased: a process that dies leaves it to be taken again), then
+`pushing` while the targets it queued are sent, then `done`; or `failed` with the reason once its
+attempts are spent. The pusher reports each batch to the jobs whose targets it carried; whoever
+removes a job's last target finishes the job, under the job's row lock (see `finish_pushed`).
+"""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from storage import Connection
+
+JOBS_CHANNEL = "inventory_sync_jobs"
+"""NOTIFY channel that wakes the job runner."""
+
+JOB_COLUMNS = (
+    "id, shop, facility, kind, snapshot, requested_by, state, phase, attempts, catalog_pages, "
+    "catalog_items, considered, unchanged, changes, pushed, already_right, push_failed, "
+    "mutations, stale_retries, set_aside, diff_ms, diff_cpu_ms, note, error, created_at, "
+    "started_at, planned_at, finished_at"
+)
+
+# What the pusher may add to a job's counters.
+PUSH_COUNTERS = frozenset({"pushed", "already_right", "push_failed", "mutations", "stale_retries"})
+
+
+@dataclass(frozen=True)
+class Job:
+    id: UUID
+    shop: str
+    facility: str
+    kind: str
+    snapshot: int | None
+    attempts: int
+
+
+async def create(
+    conn: Connection,
+    shop: str,
+    facility: str,
+    kind: str,
+    requested_by: str,
+    snapshot: int | None = None,
+) -> UUID:
+    job_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO jobs (id, shop, facility, kind, requested_by, snapshot) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        job_id,
+        shop,
+        facility,
+        kind,
+        requested_by,
+        snapshot,
+    )
+    await conn.execute("SELECT pg_notify($1, '')", JOBS_CHANNEL)
+    return job_id
+
+
+async def has_open(conn: Connection, shop: str, facility: str, kinds: Iterable[str]) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM jobs WHERE shop = $1 AND facility = $2 AND kind = ANY($3::text[]) "
+        "AND state IN ('queued', 'running') LIMIT 1",
+        shop,
+        facility,
+        list(kinds),
+    )
+    return found is not None
+
+
+async def claim_next(conn: Connection, shops: Iterable[str], lease_s: float) -> Job | None:
+    """Lease the oldest due job of these shops (or one whose runner died)."""
+    row = await conn.fetchrow(
+        """
+        UPDATE jobs j
+        SET state = 'running', attempts = j.attempts + 1, error = NULL,
+            lease_until = now() + make_interval(secs => $2),
+            started_at = coalesce(j.started_at, now())
+        FROM (
+            SELECT id FROM jobs
+            WHERE shop = ANY($1::text[])
+              AND ((state = 'queued' AND next_attempt_at <= now())
+                   OR (state = 'running' AND lease_until < now()))
+            ORDER BY created_at
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        ) due
+        WHERE j.id = due.id
+        RETURNING j.id, j.shop, j.facility, j.kind, j.snapshot, j.attempts
+        """,
+        list(shops),
+        lease_s,
+    )
+    return Job(**dict(row)) if row else None
+
+
+async def extend_lease(conn: Connection, job_id: UUID, lease_s: float) -> None:
+    await conn.execute(
+        "UPDATE jobs SET lease_until = now() + make_interval(secs => $2) WHERE id = $1",
+        job_id,
+        lease_s,
+    )
+
+
+async def update(conn: Connection, job_id: UUID, **fields: Any) -> None:
+    """Set the job's progress fields (absolute values)."""
+    names = list(fields)
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    await conn.execute(f"UPDATE jobs SET {assignments} WHERE id = $1", job_id, *fields.values())
+
+
+async def failed(conn: Connection, job_id: UUID, error: str, retry_in_s: float | None) -> None:
+    """A failed attempt: queued again after `retry_in_s`, or failed for good (None)."""
+    await conn.execute(
+        """
+        UPDATE jobs
+        SET error = $2, lease_until = NULL,
+            state = CASE WHEN $3::float8 IS NULL THEN 'failed' ELSE 'queued' END,
+            next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)),
+            finished_at = CASE WHEN $3::float8 IS NULL THEN now() END
+        WHERE id = $1
+        """,
+        job_id,
+        error[:1000],
+        retry_in_s,
+    )
+
+
+async def done(conn: Connection, job_id: UUID, note: str | None = None) -> None:
+    await conn.execute(
+        "UPDATE jobs SET state = 'done', phase = NULL, note = coalesce($2, note), "
+        "lease_until = NULL, finished_at = now() WHERE id = $1",
+        job_id,
+        note,
+    )
+
+
+async def planned(conn: Connection, job_id: UUID) -> None:
+    """Planning is over: the job waits for its pushes, or is done if it queued none."""
+    await conn.execute("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", job_id)
+    await conn.execute(
+        "UPDATE jobs SET state = 'pushing', phase = 'pushing', lease_until = NULL, "
+        "planned_at = now() WHERE id = $1",
+        job_id,
+    )
+    await finish_pushed(conn, [job_id])
+
+
+async def add_push_counts(conn: Connection, counts: Mapping[UUID, Mapping[str, int]]) -> None:
+    """Add what a batch did to the jobs whose targets it carried, locking them in id order (two
+    pushers never wait on each other's jobs in opposite orders), then finish any job left with
+    nothing to push."""
+    origins = sorted(counts)
+    if not origins:
+        return
+    await conn.execute(
+        "SELECT 1 FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", origins
+    )
+    for origin in origins:
+        increments = counts[origin]
+        if not increments:
+            continue
+        unknown = set(increments) - PUSH_COUNTERS
+        if unknown:
+            raise ValueError(f"not a push counter: {sorted(unknown)}")
+        assignments = ", ".join(
+            f"{name} = {name} + ${i}" for i, name in enumerate(increments, start=2)
+        )
+        await conn.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = $1", origin, *increments.values()
+        )
+    await finish_pushed(conn, origins)
+
+
+async def finish_pushed(conn: Connection, job_ids: Iterable[UUID] | None = None) -> list[UUID]:
+    """Jobs (these, or every pushing one) with no target left in the queue or in a batch."""
+    rows = await conn.fetch(
+        """
+        UPDATE jobs j SET state = 'done', phase = NULL, finished_at = now()
+        WHERE j.state = 'pushing' AND ($1::uuid[] IS NULL OR j.id = ANY($1::uuid[]))
+          AND NOT EXISTS (SELECT 1 FROM push_queue q WHERE q.origin = j.id)
+          AND NOT EXISTS (SELECT 1 FROM push_batch_items b WHERE b.origin = j.id)
+        RETURNING j.id
+        """,
+        None if job_ids is None else list(job_ids),
+    )
+    return [r["id"] for r in rows]
+
+
+async def get(conn: Connection, job_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1", job_id)
+    return job_json(row) if row else None
+
+
+async def recent(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1", limit
+    )
+    return [job_json(r) for r in rows]
+
+
+def job_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "job_id": str(row["id"]),
+        "shop": row["shop"],
+        "facility": row["facility"],
+        "kind": row["kind"],
+        "requested_by": row["requested_by"],
+        "state": row["state"],
+        "phase": row["phase"],
+        "attempts": row["attempts"],
+        "progress": {
+            "catalog_pages": row["catalog_pages"],
+            "catalog_items": row["catalog_items"],
+            "skus_considered": row["considered"],
+            "unchanged": row["unchanged"],
+            "changes": row["changes"],
+            "pushed": row["pushed"],
+            "already_right": row["already_right"],
+            "push_failed": row["push_failed"],
+            "remaining": max(
+                0,
+                row["changes"] - row["pushed"] - row["already_right"] - row["push_failed"],
+            ),
+            "mutations": row["mutations"],
+            "stale_retries": row["stale_retries"],
+            "set_aside": row["set_aside"],
+        },
+        "diff_ms": row["diff_ms"],
+        "diff_cpu_ms": row["diff_cpu_ms"],
+        "note": row["note"],
+        "error": row["error"],
+        "created_at": when(row["created_at"]),
+        "started_at": when(row["started_at"]),
+        "planned_at": when(row["planned_at"]),
+        "finished_at": when(row["finished_at"]),
+    }

@@ -1,0 +1,213 @@
+"""The job runner: applies complete snapshots, runs full syncs, reads catalogs.
+
+One worker per shop takes that shop's jobs oldest first (a shop's Shopify bucket is shared
+anyway). A job's steps:
+
+- catalog: read the location's catalog from Shopify (SKU -> item, levels, drift).
+- snapshot: read the catalog first if it is missing or old; skip the snapshot if a newer one of
+  the facility was applied already; merge its items into the warehouse's truth (a newer
+  adjustment of a SKU wins); plan every SKU it names.
+- full_sync (operator or daily): read the catalog (this verifies what we track against
+  Shopify), then plan every SKU the warehouse ever reported for the facility: the last complete
+  snapshot's truth, with the adjustments since.
+
+Planning commits chunk by chunk, so the pusher starts on the first changes while later ones are
+decided. A job whose plan queued changes stays `pushing` until the pusher has sent them all.
+A job that fails is retried with a growing delay, then marked failed with its reason; re-running
+one is harmless (merging and planning are idempotent).
+"""
+
+import asyncio
+import time
+from collections.abc import Mapping
+
+import asyncpg
+import structlog
+
+from inventory_sync import job_store, snapshots, stock
+from inventory_sync.catalog import catalog_age_s, read_catalog
+from inventory_sync.feeds import Feed, Feeds
+from inventory_sync.job_store import JOBS_CHANNEL, Job
+from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
+from inventory_sync.settings import InventorySettings
+from inventory_sync.signals import Signals, wait
+from shopify_admin.pagination import GraphQLExecutor
+
+log = structlog.get_logger(__name__)
+
+JOB_LEASE_S = 300.0
+"""A running job not heard of for this long (its process died) is taken again."""
+
+
+class JobFailed(Exception):
+    """A job that retrying cannot help (no feed for the facility, no access token)."""
+
+
+def planning_limits(settings: InventorySettings) -> Limits:
+    return Limits(
+        in_flight_max_age_s=settings.in_flight_max_age_h * 3600,
+        placement_hold_s=settings.placement_hold_minutes * 60,
+        chunk_size=settings.plan_chunk_size,
+    )
+
+
+class JobRunner:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        feeds: Feeds,
+        clients: Mapping[str, GraphQLExecutor],
+        settings: InventorySettings,
+        signals: Signals,
+    ) -> None:
+        self._pool = pool
+        self._feeds = feeds
+        self._clients = clients
+        self._settings = settings
+        self._signals = signals
+        self._limits = planning_limits(settings)
+
+    async def run(self) -> None:
+        shops = sorted({feed.shop for feed in self._feeds})
+        await asyncio.gather(*(self._worker(shop) for shop in shops))
+
+    async def _worker(self, shop: str) -> None:
+        wake = self._signals.subscribe(JOBS_CHANNEL)
+        while True:
+            wake.clear()
+            try:
+                async with self._pool.acquire() as conn:
+                    job = await job_store.claim_next(conn, [shop], JOB_LEASE_S)
+            except Exception as exc:  # database trouble: keep the worker alive
+                log.error("job.claim_failed", shop=shop, error=f"{type(exc).__name__}: {exc}")
+                job = None
+            if job is None:
+                await wait(wake, self._settings.idle_poll_s)
+                continue
+            await self.execute(job)
+
+    async def execute(self, job: Job) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=str(job.id), facility=job.facility):
+            log.info("job.started", kind=job.kind, attempt=job.attempts)
+            try:
+                feed, client = self._feed_and_client(job)
+                if job.kind == "catalog":
+                    await self._read_catalog(job, feed, client)
+                    async with self._pool.acquire() as conn:
+                        await job_store.done(conn, job.id)
+                elif job.kind == "full_sync":
+                    await self._read_catalog(job, feed, client)
+                    await self._plan(job, feed, Scope("all"))
+                else:
+                    await self._apply_snapshot(job, feed, client)
+            except Exception as exc:
+                await self._failed(job, exc)
+                return
+            log.info("job.planned_or_done", kind=job.kind)
+
+    def _feed_and_client(self, job: Job) -> tuple[Feed, GraphQLExecutor]:
+        feed = self._feeds.get(job.shop, job.facility)
+        if feed is None:
+            raise JobFailed(f"facility {job.facility} has no inventory feed in {job.shop}")
+        client = self._clients.get(job.shop)
+        if client is None:
+            raise JobFailed(f"no Shopify access token configured for {job.shop}")
+        return feed, client
+
+    async def _read_catalog(self, job: Job, feed: Feed, client: GraphQLExecutor) -> None:
+        async def progress(pages: int, variants: int) -> None:
+            async with self._pool.acquire() as conn:
+                await job_store.update(conn, job.id, catalog_pages=pages, catalog_items=variants)
+                await job_store.extend_lease(conn, job.id, JOB_LEASE_S)
+
+        async with self._pool.acquire() as conn:
+            await job_store.update(conn, job.id, phase="reading_catalog")
+        read = await read_catalog(self._pool, client, feed, progress)
+        log.info("catalog.read", variants=read.variants, stocked=read.stocked, drift=read.drift)
+
+    async def _apply_snapshot(self, job: Job, feed: Feed, client: GraphQLExecutor) -> None:
+        assert job.snapshot is not None, "a snapshot job names its snapshot"
+        async with self._pool.acquire() as conn:
+            snapshot = await snapshots.load(conn, job.snapshot)
+            age = await catalog_age_s(conn, feed)
+        if age is None or age > self._settings.catalog_max_age_h * 3600:
+            await self._read_catalog(job, feed, client)
+        async with self._pool.acquire() as conn, conn.transaction():
+            newer = await snapshots.newer_applied(conn, snapshot)
+            if newer is not None:
+                note = f"superseded: snapshot {newer} of a later as_of was applied already"
+                await snapshots.close(conn, snapshot.id, "superseded", note)
+                await job_store.done(conn, job.id, note)
+                log.info("snapshot.superseded", snapshot_id=snapshot.snapshot_id, by=newer)
+                return
+        await self._plan(job, feed, Scope("snapshot", snapshot=snapshot.id), merge=snapshot)
+
+    async def _plan(
+        self, job: Job, feed: Feed, scope: Scope, merge: snapshots.SnapshotRow | None = None
+    ) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        totals = PlanTotals()
+        async with self._pool.acquire() as conn:
+            # A re-run starts its counts afresh: planning again is idempotent.
+            await job_store.update(
+                conn, job.id, phase="planning", considered=0, unchanged=0, changes=0, set_aside={}
+            )
+            if merge is not None:
+                await stock.advance_snapshot_as_of(conn, feed.shop, feed.facility, merge.as_of)
+            await refresh_statistics(conn, scope)
+        after = ""
+        while True:
+            async with self._pool.acquire() as conn, conn.transaction():
+                if merge is not None:
+                    # Merged chunk by chunk, each just before it is decided: the first changes
+                    # go out while the rest of a large snapshot is still being merged.
+                    await stock.merge_snapshot_chunk(
+                        conn, feed.shop, feed.facility, merge.id, merge.as_of, after,
+                        self._limits.chunk_size,
+                    )  # fmt: skip
+                chunk, last = await plan_chunk(
+                    conn, feed, scope, after, self._limits, origin=job.id
+                )
+                totals.add(chunk)
+                await job_store.update(
+                    conn,
+                    job.id,
+                    considered=totals.considered,
+                    unchanged=totals.unchanged,
+                    changes=totals.changes,
+                    set_aside=totals.set_aside,
+                )
+                await job_store.extend_lease(conn, job.id, JOB_LEASE_S)
+            if last is None:
+                break
+            after = last
+        async with self._pool.acquire() as conn, conn.transaction():
+            await job_store.update(
+                conn,
+                job.id,
+                diff_ms=round((time.perf_counter() - wall) * 1000),
+                diff_cpu_ms=round((time.process_time() - cpu) * 1000),
+                note=None if totals.considered else "the warehouse has reported no stock yet",
+            )
+            if merge is not None:
+                await snapshots.close(conn, merge.id, "applied")
+            await job_store.planned(conn, job.id)
+        log.info(
+            "job.plan",
+            considered=totals.considered,
+            changes=totals.changes,
+            unchanged=totals.unchanged,
+            set_aside=totals.set_aside,
+        )
+
+    async def _failed(self, job: Job, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        retry_in: float | None = None
+        if not isinstance(exc, JobFailed) and job.attempts < self._settings.job_max_attempts:
+            retry_in = self._settings.job_retry_base_s * 2 ** (job.attempts - 1)
+        log.warning("job.failed", error=error, retry_in_s=retry_in)
+        try:
+            async with self._pool.acquire() as conn:
+                await job_store.failed(conn, job.id, error, retry_in)
+        except Exception as db_exc:  # the lease expires and the job is taken again
+            log.error("job.fail_not_recorded", error=str(db_exc))

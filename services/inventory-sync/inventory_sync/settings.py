@@ -1,0 +1,41 @@
+"""inventory-sync's own tunables, from INVENTORY_SYNC_* environment variables."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class InventorySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INVENTORY_SYNC_", env_file=None, extra="ignore")
+
+    shopify_max_attempts: int = 5
+    """Attempts of one Shopify request inside the client (THROTTLED, 429, 5xx, network)."""
+    push_batch_size: int = 250
+    """Quantities per inventorySetQuantities (Shopify's maximum: one call costs the same)."""
+    push_concurrency: int = 2
+    """Batches in flight per location while the shop's bucket has room (see pusher.py)."""
+    push_headroom_calls: int = 4
+    """Calls' worth of points the bucket must hold for a second call to overlap the first."""
+    push_lease_s: float = 120.0
+    """A batch claimed by a process that died is sent again (same key) after this."""
+    push_retry_base_s: float = 1.0
+    push_retry_max_s: float = 60.0
+    realtime_coalesce_ms: int = 200
+    """Adjustments to one facility arriving within this window go out as one push."""
+    plan_chunk_size: int = 10_000
+    """SKUs decided per round trip when a snapshot or full sync is planned (bounds memory)."""
+    snapshot_timeout_s: float = 3600.0
+    """A snapshot still missing parts this long after its first part is reported incomplete."""
+    catalog_max_age_h: float = 24.0
+    """A snapshot re-reads the Shopify catalog of its location first when it is older."""
+    in_flight_max_age_h: float = 72.0
+    """A WMS order never answered stops counting as in flight after this (shown on /status)."""
+    placement_hold_minutes: float = 30.0
+    """How long an order placed in Shopify but not yet sent to the WMS holds its units."""
+    daily_timezone: str = "UTC"
+    """The zone of the shops' `daily_at` times."""
+    schedule_check_s: float = 30.0
+    idle_poll_s: float = 1.0
+    """Fallback wake-up of the workers when no NOTIFY arrives."""
+    job_max_attempts: int = 5
+    job_retry_base_s: float = 5.0
+    retention_days: int = 14
+    """Finished jobs, answered WMS orders and old snapshots are kept this long."""
