@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from testkit.plugin import IsolatedDatabase
 
@@ -15,12 +14,6 @@ from .e2e_support import OrderFlow, running_order_flow
 
 StartOrderFlow = Callable[..., AbstractAsyncContextManager[OrderFlow]]
 """`async with order_flow(download_mode=..., services_amqp_url=...) as flow:`"""
-
-
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
 
 
 @pytest.fixture

@@ -347,12 +347,6 @@ async def start_service(settings: RuntimeSettings) -> ServiceRuntime:
     return runtime
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(ShopifySimConfig().shared_dir)
-
-
 WorldFactory = Callable[..., AbstractAsyncContextManager[CancelWorld]]
 
 

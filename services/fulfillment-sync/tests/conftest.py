@@ -378,12 +378,6 @@ def shops_toml(notify_customer: bool) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 Fulfil = Callable[..., AbstractAsyncContextManager[World]]
 
 

@@ -243,12 +243,6 @@ def shops_toml(location_gid: str, mode: str, daily_at: str) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 InventoryFactory = Callable[..., AbstractAsyncContextManager[InventoryWorld]]
 
 

@@ -56,11 +56,6 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 @pytest.fixture
 async def stack(
     isolated_database: IsolatedDatabase,

@@ -207,12 +207,6 @@ def shops_toml(world_locations: dict[str, str], mode: str) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 IntakeFactory = Callable[..., AbstractAsyncContextManager[IntakeWorld]]
 
 

@@ -71,11 +71,6 @@ class World:
 StartWorld = Callable[..., AbstractAsyncContextManager[World]]
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 @pytest.fixture
 def world(
     isolated_database: IsolatedDatabase,

@@ -112,11 +112,6 @@ class World:
             await connection.close()
 
 
-@pytest.fixture(scope="session")
-def schema_runtime() -> SchemaRuntime:
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
     runner = web.AppRunner(app)
     await runner.setup()
