@@ -119,9 +119,14 @@ class ShipmentWorker:
 
     async def run_once(self) -> int:
         """Claim what there is room for and start it; returns how many shipments it claimed."""
+        window = 2 * self._settings.shopify_concurrency
+        # Claim in batches, when half the window is free (or nothing is in hand): the claim
+        # query looks at every due shipment, and running it after each finished call was what
+        # bounded the rate under a backlog.
         free = {
-            shop: 2 * self._settings.shopify_concurrency - self._claimed_per_shop[shop]
+            shop: window - in_hand
             for shop in self._clients
+            if (in_hand := self._claimed_per_shop[shop]) == 0 or window - in_hand >= window // 2
         }
         async with self._pool.acquire() as conn, conn.transaction():
             claimed = await store.claim_due(
