@@ -13,7 +13,8 @@ from order_intake.domain import Decision, IgnoredEdit, Order, SentFulfillmentOrd
 from storage import Connection
 
 SYNC_CHANNEL = "order_intake_sync"
-"""NOTIFY channel that wakes the sync worker when a trigger adds work."""
+"""NOTIFY channel that wakes the sync worker when a trigger adds work (sent by a database
+trigger on pending_syncs, migration 0003)."""
 
 
 # --- pending syncs ----------------------------------------------------------------------------
@@ -49,7 +50,6 @@ async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str)
         order_gid,
         reason,
     )
-    await conn.execute("SELECT pg_notify($1, '')", SYNC_CHANNEL)
 
 
 async def claim_due_syncs(conn: Connection, limit: int, lease_s: float) -> list[ClaimedSync]:
