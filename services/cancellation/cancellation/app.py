@@ -13,13 +13,18 @@ from messaging import Subscription
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from service_runtime.privacy import REDACTION_TOPICS, held_message_redaction
 from shop_config import load_shops
+from storage.signals import Signals
 
 
 def wire(runtime: ServiceRuntime) -> Wiring:
     settings = CancellationSettings()
     shops = load_shops()
     clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
-    worker = ShopifyCancelWorker(runtime.pool, shops, clients.by_shop, settings)
+    signals = Signals(runtime.pool, [store.WORK_CHANNEL])
+    worker = ShopifyCancelWorker(runtime.pool, shops, clients.by_shop, settings, signals)
+
+    async def listen(_: ServiceRuntime) -> None:
+        await signals.run()
 
     async def settle_warehouse_cancellations(_: ServiceRuntime) -> None:
         await worker.run()
@@ -32,7 +37,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     return Wiring(
         handlers={**message_handlers(), **held_message_redaction()},
         routes=operator_routes(runtime.pool),
-        background=[settle_warehouse_cancellations, clients.close_at_shutdown],
+        background=[listen, settle_warehouse_cancellations, clients.close_at_shutdown],
         status=status,
     )
 

@@ -12,8 +12,6 @@ merchant's. A refusal is read back too before it is believed, since a repeated c
 answer was lost is refused as "already cancelled".
 """
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -43,6 +41,7 @@ from shopify_admin.mutations import MutationExecutor, cancel_order
 from shopify_admin.operations import ORDER_CANCELLATION_STATE
 from shopify_admin.pagination import GraphQLExecutor
 from storage import Connection
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 
@@ -88,37 +87,26 @@ class ShopifyCancelWorker:
         shops: ShopsConfig,
         clients: Mapping[str, ShopifyExecutor],
         settings: CancellationSettings,
+        signals: Signals,
     ) -> None:
         self._pool = pool
         self._shops = shops
         self._clients = clients
         self._settings = settings
-        self._wake = asyncio.Event()
+        self._wake = signals.subscribe(store.WORK_CHANNEL)
         self.stats = WorkerStats()
 
     async def run(self) -> None:
         """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll."""
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(store.WORK_CHANNEL, self._on_notify)
+        while True:
+            self._wake.clear()
             try:
-                while True:
-                    self._wake.clear()
-                    try:
-                        claimed = await self.run_once()
-                    except Exception as exc:  # database trouble: keep the worker alive
-                        log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
-                        claimed = 0
-                    if claimed < self._settings.worker_batch_size:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(
-                                self._wake.wait(), self._settings.worker_idle_poll_s
-                            )
-            finally:
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(store.WORK_CHANNEL, self._on_notify)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+                claimed = await self.run_once()
+            except Exception as exc:  # database trouble: keep the worker alive
+                log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
+                claimed = 0
+            if claimed < self._settings.worker_batch_size:
+                await wait(self._wake, self._settings.worker_idle_poll_s)
 
     async def run_once(self) -> int:
         """One round: lease due rows, work on their orders one by one. Returns orders worked."""

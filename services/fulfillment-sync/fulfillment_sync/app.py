@@ -12,13 +12,18 @@ from fulfillment_sync.worker import ShipmentWorker
 from messaging import Subscription
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import load_shops
+from storage.signals import Signals
 
 
 def wire(runtime: ServiceRuntime) -> Wiring:
     settings = FulfillmentSyncSettings()
     shops = load_shops()
     clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
-    worker = ShipmentWorker(runtime.pool, shops, clients.by_shop, settings)
+    signals = Signals(runtime.pool, [store.WORK_CHANNEL])
+    worker = ShipmentWorker(runtime.pool, shops, clients.by_shop, settings, signals)
+
+    async def listen(_: ServiceRuntime) -> None:
+        await signals.run()
 
     async def make_fulfillments(_: ServiceRuntime) -> None:
         try:
@@ -34,7 +39,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     return Wiring(
         handlers=message_handlers(set(clients.by_shop), settings),
         routes=operator_routes(runtime.pool, set(clients.by_shop), settings),
-        background=[make_fulfillments],
+        background=[listen, make_fulfillments],
         status=status,
     )
 

@@ -15,7 +15,6 @@ trips to the database, sets the pace.
 """
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -35,6 +34,7 @@ from fulfillment_sync.store import ClaimedShipment, FulfilledBefore, ShipmentKey
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
 from shop_config import ShopsConfig
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 
@@ -74,12 +74,13 @@ class ShipmentWorker:
         shops: ShopsConfig,
         clients: Mapping[str, ShopifyExecutor],
         settings: FulfillmentSyncSettings,
+        signals: Signals,
     ) -> None:
         self._pool = pool
         self._shops = shops
         self._clients = clients
         self._settings = settings
-        self._wake = asyncio.Event()
+        self._wake = signals.subscribe(store.WORK_CHANNEL)
         self._in_flight: dict[ShipmentKey, ClaimedShipment] = {}
         self._claimed_per_shop: Counter[str] = Counter()
         self._calls_per_shop = {
@@ -94,28 +95,20 @@ class ShipmentWorker:
 
     async def run(self) -> None:
         """Until cancelled: claim while there is work and room, else sleep until woken."""
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(store.WORK_CHANNEL, self._on_notify)
-            leases = asyncio.create_task(self._renew_leases())
-            try:
-                while True:
-                    self._wake.clear()
-                    try:
-                        await self._expire_waits()
-                        await self.run_once()
-                    except Exception as exc:  # database trouble: keep the worker alive
-                        log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._settings.idle_poll_s)
-            finally:
-                leases.cancel()
-                if self._tasks:  # let the shipments in hand finish and record their outcome
-                    await asyncio.wait(set(self._tasks), timeout=10)
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(store.WORK_CHANNEL, self._on_notify)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        leases = asyncio.create_task(self._renew_leases())
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._expire_waits()
+                    await self.run_once()
+                except Exception as exc:  # database trouble: keep the worker alive
+                    log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
+                await wait(self._wake, self._settings.idle_poll_s)
+        finally:
+            leases.cancel()
+            if self._tasks:  # let the shipments in hand finish and record their outcome
+                await asyncio.wait(set(self._tasks), timeout=10)
 
     async def run_once(self) -> int:
         """Claim what there is room for and start it; returns how many shipments it claimed."""

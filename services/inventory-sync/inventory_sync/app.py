@@ -46,13 +46,13 @@ from inventory_sync.pusher import Pusher
 from inventory_sync.realtime import RealtimeFlusher
 from inventory_sync.schedule import Scheduler
 from inventory_sync.settings import InventorySettings
-from inventory_sync.signals import Signals
 from inventory_sync.status import status_section
 from messaging import Subscription
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from service_runtime.privacy import REDACTION_TOPICS, held_message_redaction
 from shop_config import load_shops
 from shopify_admin.throttle import ThrottleRegistry
+from storage.signals import Signals
 
 
 def wire(runtime: ServiceRuntime) -> Wiring:

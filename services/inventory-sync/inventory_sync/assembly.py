@@ -9,7 +9,7 @@ import structlog
 
 from inventory_sync import job_store, snapshots
 from inventory_sync.settings import InventorySettings
-from inventory_sync.signals import Signals, wait
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 

@@ -30,8 +30,8 @@ from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.job_store import JOBS_CHANNEL, Job
 from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
 from inventory_sync.settings import InventorySettings
-from inventory_sync.signals import Signals, wait
 from shopify_admin.pagination import GraphQLExecutor
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 

@@ -31,12 +31,12 @@ from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.metrics import MUTATIONS, QUANTITIES_PUSHED, STALE_RETRIES
 from inventory_sync.planner import PUSH_CHANNEL
 from inventory_sync.settings import InventorySettings
-from inventory_sync.signals import Signals, wait
 from shopify_admin import ShopifyClient, ShopifyError
 from shopify_admin.mutations import QuantitySetting, set_inventory_quantities
 from shopify_admin.operations import INVENTORY_ITEM_LEVELS, INVENTORY_SET_QUANTITIES
 from shopify_admin.pagination import fetch_nodes
 from shopify_admin.throttle import ThrottleRegistry
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 

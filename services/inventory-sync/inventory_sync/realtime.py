@@ -16,7 +16,7 @@ from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.jobs import planning_limits
 from inventory_sync.planner import PlanTotals, Scope, plan_chunk
 from inventory_sync.settings import InventorySettings
-from inventory_sync.signals import Signals, wait
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 

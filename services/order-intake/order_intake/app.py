@@ -15,16 +15,21 @@ from order_intake.settings import IntakeSettings
 from order_intake.sync_worker import SyncWorker, utc_now
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import load_shops
+from storage.signals import Signals
 
 
 def wire(runtime: ServiceRuntime) -> Wiring:
     settings = IntakeSettings()
     shops = load_shops()
     clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
-    worker = SyncWorker(runtime.pool, shops, clients.by_shop, settings, utc_now)
+    signals = Signals(runtime.pool, [store.SYNC_CHANNEL])
+    worker = SyncWorker(runtime.pool, shops, clients.by_shop, settings, signals, utc_now)
     downloader = OrderDownloader(runtime.pool, shops, clients.by_shop, settings, utc_now)
     download_jobs = DownloadJobs(downloader)
     retention = RetentionPurge(runtime.pool, RetentionSettings())
+
+    async def listen(_: ServiceRuntime) -> None:
+        await signals.run()
 
     async def sync_orders(_: ServiceRuntime) -> None:
         await worker.run()
@@ -56,6 +61,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
         },
         routes=[*operator_routes(downloader, download_jobs), *privacy_routes(runtime.pool)],
         background=[
+            listen,
             sync_orders,
             poll_orders,
             supervise_downloads,

@@ -9,7 +9,6 @@ reason.
 """
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from order_intake.store import ClaimedSync
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.operations import ORDERS_BY_ID
 from shopify_admin.pagination import GraphQLExecutor, fetch_nodes
+from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
 
@@ -77,6 +77,7 @@ class SyncWorker:
         shops: ShopsConfig,
         clients: Mapping[str, GraphQLExecutor],
         settings: IntakeSettings,
+        signals: Signals,
         clock: Clock = utc_now,
     ) -> None:
         self._pool = pool
@@ -84,11 +85,8 @@ class SyncWorker:
         self._clients = clients
         self._settings = settings
         self._clock = clock
-        self._wake = asyncio.Event()
+        self._wake = signals.subscribe(store.SYNC_CHANNEL)
         self.stats = SyncStats()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run(self) -> None:
         """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll.
@@ -98,39 +96,29 @@ class SyncWorker:
         next claim waits for the round in flight: triggers arriving meanwhile make one batch.
         """
         in_flight: set[asyncio.Task[None]] = set()
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(store.SYNC_CHANNEL, self._on_notify)
-            try:
-                while True:
-                    self._wake.clear()
-                    try:
-                        claimed = await self._claim()
-                    except Exception as exc:  # database trouble: keep the worker alive
-                        log.error("sync.round_failed", error=f"{type(exc).__name__}: {exc}")
-                        claimed = []
-                    if claimed:
-                        round_ = asyncio.create_task(self._sync(claimed))
-                        in_flight.add(round_)
-                        round_.add_done_callback(in_flight.discard)
-                    backlog = len(claimed) == self._settings.sync_batch_size
-                    if backlog and len(in_flight) < self._settings.sync_concurrency:
-                        continue
-                    if in_flight:
-                        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                    else:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(
-                                self._wake.wait(), self._settings.sync_idle_poll_s
-                            )
-            finally:
-                for round_ in in_flight:
-                    round_.cancel()
-                await asyncio.gather(*in_flight, return_exceptions=True)
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(store.SYNC_CHANNEL, self._on_notify)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    claimed = await self._claim()
+                except Exception as exc:  # database trouble: keep the worker alive
+                    log.error("sync.round_failed", error=f"{type(exc).__name__}: {exc}")
+                    claimed = []
+                if claimed:
+                    round_ = asyncio.create_task(self._sync(claimed))
+                    in_flight.add(round_)
+                    round_.add_done_callback(in_flight.discard)
+                backlog = len(claimed) == self._settings.sync_batch_size
+                if backlog and len(in_flight) < self._settings.sync_concurrency:
+                    continue
+                if in_flight:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await wait(self._wake, self._settings.sync_idle_poll_s)
+        finally:
+            for round_ in in_flight:
+                round_.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def run_once(self) -> int:
         """One round: claim a batch, read it per shop, apply. Returns how many rows it claimed."""

@@ -1,4 +1,4 @@
-"""One LISTEN connection for the whole service, fanned out to the workers that wait on it.
+"""One LISTEN connection for a whole service, fanned out to the workers that wait on it.
 
 A commit that queues work sends NOTIFY on the work's channel; every worker subscribed to that
 channel is woken. Workers clear their event before looking for work, so a notification that
