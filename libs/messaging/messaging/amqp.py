@@ -6,6 +6,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from contracts import Envelope
+
 
 async def connect(url: str, *, name: str) -> AbstractRobustConnection:
     """A connection that restores itself, its channels and consumers after a broker restart."""
@@ -30,6 +32,16 @@ def build_message(
         type=message_type,
         correlation_id=correlation_id,
         headers=dict(headers or {}),
+    )
+
+
+def envelope_message(envelope: Envelope) -> aio_pika.Message:
+    """An envelope as it is published: its id, type and correlation id also as AMQP properties."""
+    return build_message(
+        envelope.to_json(),
+        message_id=str(envelope.id),
+        message_type=envelope.type,
+        correlation_id=str(envelope.correlation_id),
     )
 
 

@@ -39,7 +39,7 @@ from contracts import (
     parse_envelope,
     webhook_message_type,
 )
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import RuntimeSettings, ServiceRuntime
 from shopify_sim.config import SimConfig as ShopifySimConfig
@@ -254,12 +254,7 @@ class CancelWorld:
     async def publish(self, exchange_name: str, envelope: Envelope) -> None:
         exchange = await self.channel.get_exchange(exchange_name)
         await exchange.publish(
-            build_message(
-                envelope.to_json(),
-                message_id=str(envelope.id),
-                message_type=envelope.type,
-                correlation_id=str(envelope.correlation_id),
-            ),
+            envelope_message(envelope),
             routing_key=envelope.type,
         )
 

@@ -37,7 +37,7 @@ from contracts import (
     parse_envelope,
 )
 from fulfillment_sync.app import DEFINITION
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import ServiceRuntime
 from shop_config import env_name
@@ -248,12 +248,7 @@ class World:
     async def publish(self, exchange_name: str, envelope: Envelope) -> None:
         exchange = await self.channel.get_exchange(exchange_name)
         await exchange.publish(
-            build_message(
-                envelope.to_json(),
-                message_id=str(envelope.id),
-                message_type=envelope.type,
-                correlation_id=str(envelope.correlation_id),
-            ),
+            envelope_message(envelope),
             routing_key=envelope.type,
         )
 

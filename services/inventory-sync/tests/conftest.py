@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from contracts import INTERNAL_EVENTS, WMS_EVENTS, Envelope, new_envelope
 from inventory_sync.app import DEFINITION
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import ServiceRuntime
 from shopify_sim.config import SimConfig
@@ -100,12 +100,7 @@ class InventoryWorld:
         exchange_name = WMS_EVENTS if envelope.type.startswith("wms.") else INTERNAL_EVENTS
         exchange = await self.channel.get_exchange(exchange_name)
         await exchange.publish(
-            build_message(
-                envelope.to_json(),
-                message_id=str(envelope.id),
-                message_type=envelope.type,
-                correlation_id=str(envelope.correlation_id),
-            ),
+            envelope_message(envelope),
             routing_key=envelope.type,
         )
         self.published.append(envelope)

@@ -31,7 +31,7 @@ from contracts import (
     parse_envelope,
     webhook_message_type,
 )
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import EXCHANGES, declare_exchanges
 from order_intake.app import DEFINITION
 from service_runtime import ServiceRuntime
@@ -144,12 +144,7 @@ class IntakeWorld:
     async def _publish(self, exchange_name: str, envelope: Envelope) -> None:
         exchange = await self.channel.get_exchange(exchange_name)
         await exchange.publish(
-            build_message(
-                envelope.to_json(),
-                message_id=str(envelope.id),
-                message_type=envelope.type,
-                correlation_id=str(envelope.correlation_id),
-            ),
+            envelope_message(envelope),
             routing_key=envelope.type,
         )
 

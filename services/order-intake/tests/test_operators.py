@@ -17,7 +17,7 @@ from contracts import (
     webhook_message_type,
 )
 from messaging import list_dead_letters
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from shopify_sim.testing import SHIPPING_ADDRESS
 from testkit.probe import eventually
 
@@ -198,12 +198,7 @@ async def test_personal_data_of_orders_shipped_or_cancelled_past_retention_is_er
         )  # fmt: skip
         exchange = await world.channel.get_exchange(INTERNAL_EVENTS)
         await exchange.publish(
-            build_message(
-                synced.to_json(),
-                message_id=str(synced.id),
-                message_type=synced.type,
-                correlation_id=str(synced.correlation_id),
-            ),
+            envelope_message(synced),
             routing_key=synced.type,
         )
         answer = await world.sim.run_as_storefront(DOMAIN, CANCEL, {"id": cancelled["id"]})

@@ -61,7 +61,7 @@ from contracts import (
     order_correlation_id,
     parse_envelope,
 )
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import declare_exchanges
 from service_runtime.logging import configure_logging
 from shopify_admin import ShopifyClient
@@ -216,12 +216,7 @@ class Bus:
             await asyncio.gather(
                 *(
                     exchange.publish(
-                        build_message(
-                            e.to_json(),
-                            message_id=str(e.id),
-                            message_type=e.type,
-                            correlation_id=str(e.correlation_id),
-                        ),
+                        envelope_message(e),
                         routing_key=e.type,
                     )
                     for e in envelopes[start : start + 200]

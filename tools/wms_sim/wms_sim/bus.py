@@ -19,7 +19,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import ChannelNotFoundEntity
 
 from contracts import WMS_COMMANDS, WMS_EVENTS, Envelope
-from messaging.amqp import build_message, connect
+from messaging.amqp import connect, envelope_message
 
 log = structlog.get_logger(__name__)
 
@@ -52,12 +52,7 @@ class WarehouseBus:
     async def publish(self, envelope: Envelope) -> None:
         """Returns once the broker confirmed it."""
         assert self._events is not None, "open() first"
-        message = build_message(
-            envelope.to_json(),
-            message_id=str(envelope.id),
-            message_type=envelope.type,
-            correlation_id=str(envelope.correlation_id),
-        )
+        message = envelope_message(envelope)
         await self._events.publish(message, routing_key=envelope.type)
 
     async def close(self) -> None:

@@ -15,7 +15,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from contracts import WMS_COMMANDS, WMS_EVENTS, Envelope, new_envelope, parse_envelope
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import EXCHANGES, declare_exchanges
 from testkit.probe import eventually
 from wms_sim.config import DEFAULT_SHOP, SimConfig
@@ -40,12 +40,7 @@ class Project:
         channel = await self.connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(WMS_COMMANDS)
         await exchange.publish(
-            build_message(
-                command.to_json(),
-                message_id=str(command.id),
-                message_type=command.type,
-                correlation_id=str(command.correlation_id),
-            ),
+            envelope_message(command),
             routing_key=command.type,
         )
         await channel.close()
