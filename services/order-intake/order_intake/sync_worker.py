@@ -120,12 +120,6 @@ class SyncWorker:
                 round_.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def run_once(self) -> int:
-        """One round: claim a batch, read it per shop, apply. Returns how many rows it claimed."""
-        claimed = await self._claim()
-        await self._sync(claimed)
-        return len(claimed)
-
     async def _claim(self) -> list[ClaimedSync]:
         async with self._pool.acquire() as conn, conn.transaction():
             return await store.claim_due_syncs(
