@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from contracts import order_correlation_id
 from storage import Connection
 
 REDACTED = "[redacted]"
@@ -128,6 +129,18 @@ class MessageSelection:
     correlation_ids: Collection[str] = ()
     contacts: Collection[str] = ()
     whole_shop: bool = False
+
+    @classmethod
+    def about_orders(
+        cls, shop: str, order_gids: Iterable[str], contacts: Collection[str] = ()
+    ) -> "MessageSelection":
+        """Messages about these orders (every message about an order carries its correlation
+        id), or naming one of these contact strings."""
+        return cls(
+            shop,
+            correlation_ids={str(order_correlation_id(shop, gid)) for gid in order_gids},
+            contacts=contacts,
+        )
 
     def matches(self, correlation_id: str | None, envelope: dict[str, Any], raw: bytes) -> bool:
         if envelope.get("shop") != self.shop:

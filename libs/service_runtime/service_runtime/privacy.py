@@ -6,7 +6,7 @@ the customer. Such a service subscribes to the two redaction webhooks with these
 Services holding personal data in their own tables (order-intake) erase those too.
 """
 
-from contracts import ShopifyWebhook, order_correlation_id
+from contracts import ShopifyWebhook
 from messaging import Handler, MessageContext
 from messaging.personal_data import MessageSelection, erase_personal_data_in_messages
 from shopify_admin.compliance import customer_request
@@ -21,11 +21,7 @@ async def _redact_customer(ctx: MessageContext) -> None:
     request = customer_request(webhook.payload)
     await erase_personal_data_in_messages(
         ctx.conn,
-        MessageSelection(
-            shop,
-            correlation_ids={str(order_correlation_id(shop, gid)) for gid in request.order_gids},
-            contacts=request.contacts,
-        ),
+        MessageSelection.about_orders(shop, request.order_gids, request.contacts),
     )
 
 

@@ -19,7 +19,7 @@ import structlog
 from aiohttp import web
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from contracts import ShipmentSynced, ShopifyWebhook, order_correlation_id
+from contracts import ShipmentSynced, ShopifyWebhook
 from messaging import Handler, MessageContext
 from messaging.personal_data import (
     MessageSelection,
@@ -45,16 +45,6 @@ class RetentionSettings(BaseSettings):
     retention_batch_size: int = 500
 
 
-def _order_messages(
-    shop: str, order_gids: set[str], contacts: tuple[str, ...] = ()
-) -> MessageSelection:
-    return MessageSelection(
-        shop,
-        correlation_ids={str(order_correlation_id(shop, gid)) for gid in order_gids},
-        contacts=contacts,
-    )
-
-
 async def on_customer_redact(ctx: MessageContext) -> None:
     webhook = ctx.envelope.data
     assert isinstance(webhook, ShopifyWebhook)
@@ -62,7 +52,7 @@ async def on_customer_redact(ctx: MessageContext) -> None:
     request = customer_request(webhook.payload)
     touched = await personal_data.erase_orders(ctx.conn, shop, request.order_gids, request.contacts)
     messages = await erase_personal_data_in_messages(
-        ctx.conn, _order_messages(shop, touched, request.contacts)
+        ctx.conn, MessageSelection.about_orders(shop, touched, request.contacts)
     )
     log.info("privacy.customer_redacted", orders=len(touched), messages=messages)
 
@@ -103,7 +93,9 @@ def privacy_routes(pool: asyncpg.Pool) -> list[web.RouteDef]:
         order_gids = [str(gid) for gid in body.get("order_ids") or []]
         async with pool.acquire() as conn:
             orders = await personal_data.export(conn, shop, order_gids)
-            held = await personal_data_in_messages(conn, _order_messages(shop, set(order_gids)))
+            held = await personal_data_in_messages(
+                conn, MessageSelection.about_orders(shop, set(order_gids))
+            )
         return web.json_response(
             {
                 "service": "order-intake",
@@ -162,7 +154,9 @@ class RetentionPurge:
                 await personal_data.erase(conn, due)
                 for shop in {key.shop for key in due}:
                     orders = {key.order_gid for key in due if key.shop == shop}
-                    await erase_personal_data_in_messages(conn, _order_messages(shop, orders))
+                    await erase_personal_data_in_messages(
+                        conn, MessageSelection.about_orders(shop, orders)
+                    )
             erased += len(due)
             if len(due) < self._settings.retention_batch_size:
                 break

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import structlog
 
-from contracts import ShopifyWebhook, order_correlation_id
+from contracts import ShopifyWebhook
 from messaging import Handler, MessageContext
 from messaging.personal_data import MessageSelection, erase_personal_data_in_messages
 from shopify_admin.compliance import customer_request
@@ -47,11 +47,7 @@ async def on_customer_redact(ctx: MessageContext) -> None:
     shop = ctx.envelope.shop
     request = customer_request(_webhook(ctx).payload)
     await shop_records.forget_customer(ctx.conn, shop, request.customer_id, request.order_gids)
-    selection = MessageSelection(
-        shop,
-        correlation_ids={str(order_correlation_id(shop, gid)) for gid in request.order_gids},
-        contacts=request.contacts,
-    )
+    selection = MessageSelection.about_orders(shop, request.order_gids, request.contacts)
     erased = await erase_personal_data_in_messages(ctx.conn, selection)
     log.info("privacy.customer_redacted", orders=len(request.order_gids), messages=erased)
 

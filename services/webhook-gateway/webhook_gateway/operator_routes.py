@@ -15,7 +15,6 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from contracts import order_correlation_id
 from messaging.personal_data import MessageSelection, personal_data_in_messages
 from service_runtime import require_operator
 from service_runtime.requests import conflict, json_object, not_found, text_field
@@ -73,9 +72,7 @@ def operator_routes(pool: asyncpg.Pool, healer: SubscriptionHealer) -> list[web.
         body = await json_object(request)
         shop = text_field(body, "shop")
         order_ids = [str(gid) for gid in body.get("order_ids") or []]
-        selection = MessageSelection(
-            shop, correlation_ids={str(order_correlation_id(shop, gid)) for gid in order_ids}
-        )
+        selection = MessageSelection.about_orders(shop, order_ids)
         async with pool.acquire() as conn:
             held = await personal_data_in_messages(conn, selection)
         return web.json_response(
