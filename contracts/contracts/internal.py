@@ -49,8 +49,9 @@ def webhook_message_type(topic: str) -> str:
 class ShopifyWebhook(Payload):
     """A verified Shopify webhook delivery, handed to the bus by the webhook gateway.
 
-    The webhook is a trigger, not the truth: `payload` is Shopify's raw REST-shaped body, kept
-    as received; consumers read what they need from it and fetch the order over GraphQL.
+    The webhook is a trigger, not the truth: `payload` is Shopify's REST-shaped body as received,
+    except that an `orders/*` body carries only the fields of `contracts.webhook_bodies` (no
+    personal data); consumers read what they need from it and fetch the order over GraphQL.
     """
 
     webhook_id: RequiredText

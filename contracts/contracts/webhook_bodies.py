@@ -1,0 +1,42 @@
+"""What of a Shopify order webhook's body the gateway hands to the bus.
+
+The webhook is a trigger; the GraphQL order is the truth. Of a ~15 KB `orders/*` body, the
+consumers read which order it is, its status, the cancellation fields and, for the units about
+to leave the warehouse, each line's SKU and quantities. The rest is the customer, addresses,
+prices and taxes: personal data that would otherwise sit in queues, retry tiers and dead letters
+(where a redaction request cannot reach it), and bytes every hop would pay for. So only the
+fields below travel, as Shopify sent them; a field absent from the body stays absent.
+
+Other topics (`app/uninstalled`, the compliance topics) are small and read whole: they travel
+as received.
+"""
+
+from typing import Any
+
+import msgspec
+
+
+class OrderLineOnTheBus(msgspec.Struct):
+    id: Any = msgspec.UNSET
+    admin_graphql_api_id: Any = msgspec.UNSET
+    variant_id: Any = msgspec.UNSET
+    sku: Any = msgspec.UNSET
+    quantity: Any = msgspec.UNSET
+    current_quantity: Any = msgspec.UNSET
+    fulfillable_quantity: Any = msgspec.UNSET
+    fulfillment_status: Any = msgspec.UNSET
+    requires_shipping: Any = msgspec.UNSET
+    gift_card: Any = msgspec.UNSET
+
+
+class OrderOnTheBus(msgspec.Struct):
+    id: Any = msgspec.UNSET
+    admin_graphql_api_id: Any = msgspec.UNSET
+    name: Any = msgspec.UNSET
+    created_at: Any = msgspec.UNSET
+    updated_at: Any = msgspec.UNSET
+    cancelled_at: Any = msgspec.UNSET
+    cancel_reason: Any = msgspec.UNSET
+    financial_status: Any = msgspec.UNSET
+    fulfillment_status: Any = msgspec.UNSET
+    line_items: list[OrderLineOnTheBus] | msgspec.UnsetType | None = msgspec.UNSET
