@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import aiohttp
+import uvloop
 from aiohttp import web
 
 from shopify_sim.app import create_app
@@ -94,7 +95,14 @@ def main(argv: list[str] | None = None) -> None:
         config = SimConfig(
             host=args.host, port=args.port, webhook_retry_scale=args.webhook_retry_scale
         )
-        web.run_app(create_app(config), host=config.host, port=config.port)
+        # uvloop, as the services run: the simulator shares their cores in demos and benchmarks.
+        web.run_app(
+            create_app(config),
+            host=config.host,
+            port=config.port,
+            access_log=None,
+            loop=uvloop.new_event_loop(),
+        )
         return
     calls: dict[str, Any] = {
         "create-shop": lambda: _call(
