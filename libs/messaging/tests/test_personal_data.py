@@ -1,13 +1,13 @@
 """What counts as personal data in a message, and that scrubbing keeps messages usable."""
 
 import json
-from pathlib import Path
 
 from contracts import WmsOrderCreate
 from messaging.personal_data import REDACTED, erase_from_text, scrub
 from shopify_admin.compliance import customer_request
+from shopify_admin.reference import shopify_dir
 
-WEBHOOKS = Path("/work/shared/shopify/webhooks")
+WEBHOOKS = shopify_dir() / "webhooks"
 # The person in Shopify's own order sample: customer, billing and shipping address.
 SAMPLE_PERSON = (
     "jon@example.com",

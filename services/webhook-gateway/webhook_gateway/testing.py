@@ -12,10 +12,11 @@ from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
 from contracts import INTERNAL_EVENTS
 from service_runtime import ServiceRuntime
+from shopify_admin.reference import shopify_dir
 from shopify_admin.webhooks import sign
 from webhook_gateway.app import WEBHOOK_PATH
 
-SAMPLES = Path("/work/shared/shopify/webhooks")
+SAMPLES = shopify_dir() / "webhooks"
 
 SHOP = "demo.myshopify.com"
 SECRET = "current-secret"
