@@ -37,7 +37,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aiohttp import web
 
 from bench.infra import Scratch, scratch
-from bench.webhook_ingest import free_port, process
+from bench.webhook_ingest import cpu_seconds, free_port, process
 from contracts import WMS_COMMANDS
 from messaging.topology import declare_exchanges
 from shop_config import env_name
@@ -84,9 +84,10 @@ Json = dict[str, Any]
 class SimulatorAdmin:
     """The simulator's control plane (/_sim/), over HTTP: it runs in another process."""
 
-    def __init__(self, http: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, pid: int) -> None:
         self._http = http
         self.base_url = base_url
+        self.pid = pid
 
     async def call(self, method: str, path: str, body: Json | None = None) -> Any:
         async with self._http.request(method, f"{self.base_url}/_sim{path}", json=body) as resp:
@@ -114,8 +115,11 @@ async def simulator() -> AsyncIterator[SimulatorAdmin]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     args = ["-m", "shopify_sim", "serve", "--port", str(port)]
-    async with process(args, {}, f"{base_url}/health"), aiohttp.ClientSession() as http:
-        yield SimulatorAdmin(http, base_url)
+    async with (
+        process(args, {}, f"{base_url}/health") as child,
+        aiohttp.ClientSession() as http,
+    ):
+        yield SimulatorAdmin(http, base_url, child.pid)
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,7 @@ def services_env(
 class Services:
     gateway_url: str
     intake_url: str
+    pids: dict[str, int]  # process name -> pid, to read their CPU time
 
 
 @contextlib.asynccontextmanager
@@ -332,10 +337,11 @@ async def gateway_and_intake(
         gateway_env = {**env, "WEBHOOK_GATEWAY_PORT": str(gateway_port)}
         intake_env = {**env, **(intake_settings or {}), "ORDER_INTAKE_PORT": str(intake_port)}
         async with (
-            process(["-m", "webhook_gateway"], gateway_env, f"{gateway_url}/ready"),
-            process(["-m", "order_intake"], intake_env, f"{intake_url}/ready"),
+            process(["-m", "webhook_gateway"], gateway_env, f"{gateway_url}/ready") as gateway,
+            process(["-m", "order_intake"], intake_env, f"{intake_url}/ready") as intake,
         ):
-            yield Services(gateway_url, intake_url)
+            pids = {"webhook-gateway": gateway.pid, "order-intake": intake.pid}
+            yield Services(gateway_url, intake_url, pids)
 
 
 # --- the tap on wms.commands ----------------------------------------------------------------
@@ -460,6 +466,8 @@ async def run(orders: int = ORDERS, shop_count: int = SHOPS) -> dict[str, float]
             command_tap(where.amqp_url) as tap,
             gateway_and_intake(where, shops, admin.base_url) as services,
         ):
+            pids = {**services.pids, "shopify simulator": admin.pid}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             sent = Sent()
             started = time.perf_counter()
             await send_webhooks(
@@ -467,6 +475,7 @@ async def run(orders: int = ORDERS, shop_count: int = SHOPS) -> dict[str, float]
             )
             done = lambda: len(tap.arrivals) >= orders  # noqa: E731
             await wait_until(done, DEADLINE_S, f"{orders} orders through the pipeline")
+            cpu_ms = {n: 1000 * (cpu_seconds(p) - cpu_before[n]) / orders for n, p in pids.items()}
             await asyncio.sleep(0.5)  # a duplicate would arrive right behind
     arrivals = list(tap.arrivals.values())
     check_exactly_once(arrivals, orders)
@@ -493,6 +502,10 @@ async def run(orders: int = ORDERS, shop_count: int = SHOPS) -> dict[str, float]
         f"p50 {percentile_ms(latencies, 50):7.0f} ms  p99 {percentile_ms(latencies, 99):7.0f} ms"
     )
     print(
+        "  CPU per order (steadier than rates on a shared machine): "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
+    )
+    print(
         f"  exactly once: {orders} distinct wms_order_refs for {orders} orders "
         f"(copies of a message on the wire: {tap.wire_duplicates})"
     )
@@ -502,4 +515,5 @@ async def run(orders: int = ORDERS, shop_count: int = SHOPS) -> dict[str, float]
         "steady_rate": steady,
         "p50_ms": percentile_ms(latencies, 50),
         "p99_ms": percentile_ms(latencies, 99),
+        **{f"cpu_ms_per_order[{name}]": ms for name, ms in cpu_ms.items()},
     }

@@ -5,11 +5,15 @@ generator in this process: an aiohttp client with CONCURRENCY connections sendin
 number of orders/create deliveries, each with a new webhook id, over loopback. Reported: the
 rate of each, their ratio, p50/p99 latency at full load, and p99 at a fixed 1,000/s offered
 (open loop: latency counted from the intended send time, so a stall is not hidden).
-Afterwards the gateway's table must hold exactly the deliveries it answered 200 for.
+Also reported: each server's CPU time per request at full load, read from /proc. On a shared,
+noisy machine rates swing with the neighbours; CPU per request is the steadier way to compare
+two versions of the gateway. Afterwards the gateway's table must hold exactly the deliveries it
+answered 200 for.
 """
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import statistics
@@ -43,10 +47,15 @@ class Run:
     seconds: float
     latencies_s: list[float]
     failures: int
+    server_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_s / self.requests
 
     def percentile_ms(self, p: float) -> float:
         return statistics.quantiles(self.latencies_s, n=1000)[int(p * 10) - 1] * 1000
@@ -112,6 +121,12 @@ async def open_loop(target: Target, rate: int, seconds: int) -> Run:
     return Run(total, elapsed, latencies, failures)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -169,9 +184,11 @@ async def stored_deliveries(where: Scratch) -> int:
         await conn.close()
 
 
-async def measure(target: Target) -> tuple[Run, Run]:
+async def measure(target: Target, server_pid: int) -> tuple[Run, Run]:
     await closed_loop(target, WARMUP, CONCURRENCY)
+    cpu_before = cpu_seconds(server_pid)
     full = await closed_loop(target, REQUESTS, CONCURRENCY)
+    full = dataclasses.replace(full, server_cpu_s=cpu_seconds(server_pid) - cpu_before)
     paced = await open_loop(target, PACED_RATE, PACED_SECONDS)
     return full, paced
 
@@ -181,13 +198,15 @@ async def run() -> dict[str, float]:
     async with scratch() as where:
         bare_port, gateway_port = free_port(), free_port()
         bare_url = f"http://127.0.0.1:{bare_port}"
-        async with process(["-m", "bench.webhook_ingest", str(bare_port)], {}, bare_url):
-            bare, bare_paced = await measure(Target(bare_url + WEBHOOK_PATH, body))
+        async with process(["-m", "bench.webhook_ingest", str(bare_port)], {}, bare_url) as child:
+            bare, bare_paced = await measure(Target(bare_url + WEBHOOK_PATH, body), child.pid)
         with tempfile.TemporaryDirectory() as folder:
             env = gateway_env(where, Path(folder) / "shops.toml", gateway_port)
             gateway_url = f"http://127.0.0.1:{gateway_port}"
-            async with process(["-m", "webhook_gateway"], env, gateway_url + "/ready"):
-                ours, ours_paced = await measure(Target(gateway_url + WEBHOOK_PATH, body))
+            async with process(["-m", "webhook_gateway"], env, gateway_url + "/ready") as child:
+                ours, ours_paced = await measure(
+                    Target(gateway_url + WEBHOOK_PATH, body), child.pid
+                )
         accepted = WARMUP + REQUESTS + PACED_RATE * PACED_SECONDS
         durable = await stored_deliveries(where)
     failures = ours.failures + ours_paced.failures
@@ -202,7 +221,7 @@ async def run() -> dict[str, float]:
         print(
             f"  {name}: {full.rate:6.0f}/s  p50 {full.percentile_ms(50):5.1f} ms"
             f"  p99 {full.percentile_ms(99):5.1f} ms   p99 at {PACED_RATE}/s offered:"
-            f" {paced.percentile_ms(99):5.1f} ms"
+            f" {paced.percentile_ms(99):5.1f} ms   CPU {full.cpu_ms_per_request:.3f} ms/request"
         )
     print(
         f"  ratio: {ratio:.2f}   stored {durable}/{accepted}   targets: >= 2000/s, >= 0.35 of "
@@ -216,6 +235,8 @@ async def run() -> dict[str, float]:
         "p99_ms": ours.percentile_ms(99),
         "paced_p99_ms": ours_paced.percentile_ms(99),
         "bare_paced_p99_ms": bare_paced.percentile_ms(99),
+        "cpu_ms_per_request": ours.cpu_ms_per_request,
+        "bare_cpu_ms_per_request": bare.cpu_ms_per_request,
     }
 
 
