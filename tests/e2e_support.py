@@ -151,7 +151,7 @@ class OrderFlow:
 
     def fulfillment_line_refs(self, order: PlacedOrder) -> dict[str, str]:
         """SKU -> FulfillmentOrderLineItem GID, from the simulator's own state."""
-        sim_order = self.shop.orders[int(order.gid.rsplit("/", 1)[1])]
+        sim_order = self.shop.order(order.gid)
         sku_of_line = {line.id: line.sku for line in sim_order.line_items}
         return {
             sku_of_line[fo_line.line_item_id] or "": (

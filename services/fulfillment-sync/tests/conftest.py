@@ -108,7 +108,7 @@ class World:
     # --- Shopify's side ---------------------------------------------------------------------
 
     def sim_order(self, order_gid: str) -> SimOrder:
-        return self.shop.orders[int(order_gid.rsplit("/", 1)[1])]
+        return self.shop.order(order_gid)
 
     async def order(self, *lines: tuple[str, int]) -> WmsOrderSent:
         """A paid order in Shopify, and what order-intake would announce having sent for it."""

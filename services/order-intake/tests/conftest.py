@@ -93,7 +93,7 @@ class IntakeWorld:
         return f"gid://shopify/Location/{location.id}"
 
     def sim_order(self, order_gid: str) -> SimOrder:
-        return self.shop.orders[int(order_gid.rsplit("/", 1)[1])]
+        return self.shop.order(order_gid)
 
     async def create_order(self, lines: list[tuple[str, int, str]], **order: Any) -> dict[str, Any]:
         """An order from (sku, quantity, location name) lines; a sku "" is a custom line."""

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from shopify_sim.clock import Clock, utc_now
+from shopify_sim.ids import gid_number
 from shopify_sim.state.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -151,6 +152,13 @@ class ShopState:
 
     def add_order(self, order: Order) -> None:
         self.orders[order.id] = order
+
+    def order(self, order_gid: str) -> Order:
+        """The order a `gid://shopify/Order/<n>` names; KeyError when there is none."""
+        number = gid_number(order_gid, "Order")
+        if number is None:
+            raise KeyError(order_gid)
+        return self.orders[number]
 
     def touch(self, order: Order) -> None:
         """Record that an order (or anything under it) changed now."""
