@@ -15,7 +15,6 @@ from contracts.internal import (
     ShopifyOrderCancelled,
     ShopifyWebhook,
     WmsOrderSent,
-    webhook_envelope_json,
     webhook_message_type,
 )
 from contracts.registry import (
@@ -83,6 +82,5 @@ __all__ = [
     "order_correlation_id",
     "parse_envelope",
     "spec_for",
-    "webhook_envelope_json",
     "webhook_message_type",
 ]

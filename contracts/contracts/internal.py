@@ -1,6 +1,6 @@
 """Payloads of events between our own services (exchange `internal.events`)."""
 
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -16,9 +16,6 @@ from contracts.fields import (
     RequiredText,
     UtcDatetime,
 )
-
-if TYPE_CHECKING:  # envelope.py imports the registry, which imports this module
-    from contracts.envelope import Envelope
 
 SubscribedTopic = Literal[
     "orders/create",
@@ -67,26 +64,6 @@ class ShopifyWebhook(Payload):
     received_at: UtcDatetime
     """When the gateway verified and stored the delivery."""
     payload: dict[str, Any]
-
-
-# `payload` is ShopifyWebhook's last field and `data` the envelope's last: an envelope built with
-# an empty payload serialises to JSON ending exactly so.
-_EMPTY_PAYLOAD_END = b'"payload":{}}}'
-
-
-def webhook_envelope_json(envelope: "Envelope", raw_payload: bytes) -> bytes:
-    """The wire form of a shopify.webhook.* envelope, with Shopify's body as it arrived.
-
-    `envelope` is built with an empty payload; `raw_payload` is the verified body, already
-    checked to be a JSON object. Turning a 15 KB order into Python objects only to write it out
-    again was a quarter of the gateway's CPU, so the body is spliced in byte for byte instead.
-    """
-    wire = envelope.to_json()
-    data = envelope.data
-    if not (isinstance(data, ShopifyWebhook) and not data.payload
-            and wire.endswith(_EMPTY_PAYLOAD_END)):  # fmt: skip
-        raise ValueError("expected a shopify.webhook envelope built with an empty payload")
-    return wire[: -len(b"{}}}")] + raw_payload + b"}}"
 
 
 # --- events between services: what one service learned that another needs ----------------------

@@ -5,6 +5,7 @@ transaction commits, which is what makes "state changed" and "message sent" agre
 """
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from contracts import Envelope, spec_for
 from storage import Connection
@@ -38,32 +39,42 @@ async def add_to_outbox(
     batch = [envelopes] if isinstance(envelopes, Envelope) else list(envelopes)
     if not batch:
         return
-    rows = [outbox_row(env, exchange=exchange, routing_key=routing_key) for env in batch]
+    rows = [
+        message_row(
+            env.id,
+            env.type,
+            env.correlation_id,
+            env.to_json(),
+            exchange=exchange,
+            routing_key=routing_key,
+        )
+        for env in batch
+    ]
     await conn.executemany(_INSERT, rows)
     await conn.execute(_NOTIFY, NOTIFY_CHANNEL_PREFIX)
 
 
-def outbox_row(
-    envelope: Envelope,
+def message_row(
+    message_id: UUID,
+    message_type: str,
+    correlation_id: UUID,
+    body: bytes,
     *,
     exchange: str | None = None,
     routing_key: str | None = None,
-    body: bytes | None = None,
 ) -> OutboxRow:
     """One outbox row's values in OUTBOX_COLUMNS order; defaults as in `add_to_outbox`.
-
-    `body` replaces `envelope.to_json()` when the caller already has the wire form.
 
     For a caller that writes the row inside a statement of its own (e.g. a CTE inserting only if
     its own insert did). Such a caller sends no NOTIFY: it must wake its relay itself.
     """
     return (
-        str(envelope.id),
-        envelope.type,
-        str(envelope.correlation_id),
-        exchange if exchange is not None else spec_for(envelope.type).exchange,
-        routing_key if routing_key is not None else envelope.type,
-        body if body is not None else envelope.to_json(),
+        str(message_id),
+        message_type,
+        str(correlation_id),
+        exchange if exchange is not None else spec_for(message_type).exchange,
+        routing_key if routing_key is not None else message_type,
+        body,
     )
 
 

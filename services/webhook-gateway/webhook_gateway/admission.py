@@ -54,17 +54,18 @@ class PayloadIdentity(msgspec.Struct):
 
 
 # Each validates the whole document but builds only the fields it names, and what is forwarded
-# is spliced into the envelope as bytes (contracts.webhook_envelope_json): a 15 KB body is never
-# turned into Python dicts and back.
+# is embedded in the message as it is (contracts.webhook_wire): a 15 KB body is never turned into
+# Python dicts and back.
 _IDENTITY = msgspec.json.Decoder(PayloadIdentity)
 _ORDER = msgspec.json.Decoder(OrderOnTheBus)
-_ENCODE = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True)
 class Admitted:
     sender: Sender
-    body: bytes  # what goes on the bus: verified, a JSON object, trimmed for order topics
+    # What goes on the bus: the verified body (a JSON object), or for order topics its trimmed
+    # fields (or only its identity, see _order_on_the_bus).
+    payload: msgspec.Raw | msgspec.Struct
     identity: PayloadIdentity
 
 
@@ -90,23 +91,24 @@ def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
         return Ignored(sender.headers.topic)
     try:
         if sender.headers.topic.startswith("orders/"):
-            identity, body = _order_on_the_bus(body)
+            identity, payload = _order_on_the_bus(body)
         else:
             identity = _IDENTITY.decode(body)
+            payload = msgspec.Raw(body)
     except msgspec.ValidationError:
         return Rejected("not_json", 400, "body must be a JSON object")
     except msgspec.DecodeError:
         return Rejected("not_json", 400, "body is not JSON")
-    return Admitted(sender, body, identity)
+    return Admitted(sender, payload, identity)
 
 
-def _order_on_the_bus(body: bytes) -> tuple[PayloadIdentity, bytes]:
+def _order_on_the_bus(body: bytes) -> tuple[PayloadIdentity, msgspec.Struct]:
     try:
         order = _ORDER.decode(body)
     except msgspec.ValidationError:
         # An object whose lines are not objects: no Shopify order looks so, but a 400 would have
         # Shopify retry it for two days. Its identity is what makes the webhook a trigger.
         identity = _IDENTITY.decode(body)
-        return identity, _ENCODE.encode(identity)
+        return identity, identity
     identity = PayloadIdentity(id=order.id, admin_graphql_api_id=order.admin_graphql_api_id)
-    return identity, _ENCODE.encode(order)
+    return identity, order

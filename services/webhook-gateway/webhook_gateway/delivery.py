@@ -3,14 +3,8 @@
 from datetime import datetime
 from uuid import UUID, uuid5
 
-from contracts import (
-    Envelope,
-    ShopifyWebhook,
-    new_envelope,
-    webhook_envelope_json,
-    webhook_message_type,
-)
 from contracts.correlation import CORRELATION_NAMESPACE, order_correlation_id
+from contracts.webhook_wire import WebhookMessage, webhook_message
 from webhook_gateway.admission import Admitted, PayloadIdentity
 
 
@@ -32,24 +26,19 @@ def _order_gid(identity: PayloadIdentity) -> str | None:
     return None
 
 
-def to_envelope(admitted: Admitted, received_at: datetime) -> tuple[Envelope, bytes]:
-    """The message for an admitted webhook, and its wire form (Shopify's body spliced in)."""
+def to_message(admitted: Admitted, received_at: datetime) -> WebhookMessage:
+    """The message for an admitted webhook."""
     headers, shop = admitted.sender.headers, admitted.sender.shop.domain
-    envelope = new_envelope(
-        webhook_message_type(headers.topic),
-        ShopifyWebhook(
-            webhook_id=headers.webhook_id,
-            event_id=headers.event_id,
-            topic=headers.topic,
-            api_version=headers.api_version,
-            triggered_at=headers.triggered_at,
-            received_at=received_at,
-            payload={},
-        ),
+    return webhook_message(
         shop=shop,
         correlation_id=correlation_id_for(
             shop, headers.topic, headers.webhook_id, admitted.identity
         ),
-        occurred_at=received_at,
+        webhook_id=headers.webhook_id,
+        event_id=headers.event_id,
+        topic=headers.topic,
+        api_version=headers.api_version,
+        triggered_at=headers.triggered_at,
+        received_at=received_at,
+        payload=admitted.payload,
     )
-    return envelope, webhook_envelope_json(envelope, admitted.body)

@@ -16,7 +16,7 @@ from messaging.group_commit import GroupCommit
 from service_runtime import ServiceRuntime
 from shop_config import ShopsConfig
 from webhook_gateway.admission import Admitted, Ignored, Rejected, admit, identify, too_large
-from webhook_gateway.delivery import to_envelope
+from webhook_gateway.delivery import to_message
 from webhook_gateway.stats import GatewayStats
 from webhook_gateway.store import Delivery, record_deliveries
 
@@ -55,16 +55,16 @@ class WebhookReceiver:
 
     async def _accept(self, admitted: Admitted) -> web.Response:
         received_at = datetime.now(UTC)
-        envelope, wire = to_envelope(admitted, received_at)
+        message = to_message(admitted, received_at)
         try:
             async with asyncio.timeout(STORE_TIMEOUT_S):
-                new = await self._writer.submit(Delivery(admitted.sender.headers, envelope, wire))
+                new = await self._writer.submit(Delivery(admitted.sender.headers, message))
         except Exception as error:  # any failure to make it durable: let Shopify retry
             log.warning("webhook.not_stored", error=f"{type(error).__name__}: {error}")
             self._stats.reject("not_stored")
             return _json_error(503, "not stored, retry later")
         if new:
-            self._stats.accepted(envelope.shop, received_at)
+            self._stats.accepted(message.shop, received_at)
         else:
             self._stats.duplicate()
         return web.Response(body=_ACCEPTED, content_type="application/json")

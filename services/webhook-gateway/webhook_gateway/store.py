@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import asyncpg
 
-from contracts import Envelope
-from messaging.outbox import OUTBOX_COLUMNS, outbox_row
+from contracts.webhook_wire import WebhookMessage
+from messaging.outbox import OUTBOX_COLUMNS, message_row
 from shopify_admin.webhooks import WebhookHeaders
 from storage import Connection
 
@@ -43,8 +43,7 @@ RETURNING message_id
 @dataclass(frozen=True)
 class Delivery:
     headers: WebhookHeaders
-    envelope: Envelope
-    wire: bytes  # the envelope's JSON as it will be published
+    message: WebhookMessage
 
 
 async def record_deliveries(
@@ -64,21 +63,21 @@ async def record_deliveries(
     rows = [_row(d) for d in unique]
     columns = [list(column) for column in zip(*rows, strict=True)]
     inserted = {str(r["message_id"]) for r in await db.fetch(_RECORD, *columns)}
-    return [str(d.envelope.id) in inserted for d in deliveries]
+    return [str(d.message.id) in inserted for d in deliveries]
 
 
 def _row(delivery: Delivery) -> tuple[object, ...]:
-    headers, envelope = delivery.headers, delivery.envelope
+    headers, message = delivery.headers, delivery.message
     return (
         headers.webhook_id,
-        envelope.shop,
+        message.shop,
         headers.topic,
         headers.event_id,
         headers.triggered_at,
         headers.api_version,
-        envelope.id,
-        envelope.occurred_at,
-        *outbox_row(envelope, body=delivery.wire),
+        message.id,
+        message.occurred_at,
+        *message_row(message.id, message.type, message.correlation_id, message.wire),
     )
 
 
