@@ -45,16 +45,25 @@ def order_webhook_handler(shops: ShopsConfig) -> Handler:
         if shop is None:
             log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
             return
+        order_gid = order_gid_of(webhook.payload)
+        reason = f"webhook {webhook.topic}"
+        takes_webhooks = shop.order_download.mode != "polling"
+        # The common case, in one statement: the sync is requested unless the shop is uninstalled.
+        if (
+            takes_webhooks
+            and order_gid is not None
+            and await store.request_sync(ctx.conn, shop.domain, order_gid, reason)
+        ):
+            return
         if await still_uninstalled(ctx.conn, shop.domain, webhook.triggered_at):
             log.info("webhook.uninstalled_shop_ignored", topic=webhook.topic)
             return
-        if shop.order_download.mode == "polling":
+        if not takes_webhooks:
             return  # the shop asked for polling only: its download will find the order
-        order_gid = order_gid_of(webhook.payload)
         if order_gid is None:
             # Retrying cannot fix the body: fail so it is kept as a dead letter with the reason.
             raise ValueError(f"{webhook.topic} webhook without an order id")
-        await store.request_sync(ctx.conn, shop.domain, order_gid, f"webhook {webhook.topic}")
+        await store.request_sync(ctx.conn, shop.domain, order_gid, reason)  # reinstated just now
 
     return on_order_webhook
 

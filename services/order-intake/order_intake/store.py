@@ -28,15 +28,17 @@ class ClaimedSync:
     attempts: int
 
 
-async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str) -> None:
-    """Ask for the order to be read again; the worker is woken when the transaction commits.
+async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str) -> bool:
+    """Ask for the order to be read again, unless the shop is marked uninstalled (then False).
 
-    A new trigger also revives a sync that had failed for good: the order changed, so the
-    reason it failed may be gone.
+    The worker is woken when the transaction commits. A new trigger also revives a sync that had
+    failed for good: the order changed, so the reason it failed may be gone. The uninstall mark
+    is checked in the same statement: one round trip per order webhook, not two.
     """
-    await conn.execute(
+    requested = await conn.fetchval(
         """
-        INSERT INTO pending_syncs (shop, order_gid, reason) VALUES ($1, $2, $3)
+        INSERT INTO pending_syncs (shop, order_gid, reason)
+        SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM uninstalled_shops WHERE shop = $1)
         ON CONFLICT (shop, order_gid) DO UPDATE
         SET reason = EXCLUDED.reason,
             generation = pending_syncs.generation + 1,
@@ -45,11 +47,13 @@ async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str)
             next_attempt_at = CASE WHEN pending_syncs.failed_at IS NULL
                                    THEN pending_syncs.next_attempt_at ELSE now() END,
             failed_at = NULL
+        RETURNING true
         """,
         shop,
         order_gid,
         reason,
     )
+    return requested is not None
 
 
 async def claim_due_syncs(conn: Connection, limit: int, lease_s: float) -> list[ClaimedSync]:
