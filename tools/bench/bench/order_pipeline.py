@@ -36,6 +36,7 @@ import aiohttp
 from aio_pika.abc import AbstractIncomingMessage
 from aiohttp import web
 
+from bench.http_load import Connections, post_request
 from bench.infra import Scratch, scratch
 from bench.webhook_ingest import cpu_seconds, free_port, process
 from contracts import WMS_COMMANDS
@@ -417,19 +418,21 @@ async def send_webhooks(
     url: str, webhooks: Sequence[CapturedWebhook], concurrency: int, sent: Sent
 ) -> None:
     pending = iter(webhooks)
+    connections = Connections(url)
 
-    async def worker(http: aiohttp.ClientSession) -> None:
+    async def worker() -> None:
         for webhook in pending:
+            request = post_request(url, webhook.headers, webhook.body)
             sent.at[webhook.shop, webhook.order_gid] = time.perf_counter()
-            async with http.post(url, data=webhook.body, headers=webhook.headers) as resp:
-                await resp.read()
-                if resp.status != 200:
-                    raise RuntimeError(f"gateway answered {resp.status} for {webhook.order_gid}")
+            status = await connections.send(request)
+            if status != 200:
+                raise RuntimeError(f"gateway answered {status} for {webhook.order_gid}")
             sent.last_answer = time.perf_counter()
 
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        connections.close()
 
 
 def percentile_ms(values: Sequence[float], p: float) -> float:

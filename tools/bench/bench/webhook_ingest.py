@@ -1,8 +1,8 @@
 """Signed Shopify webhooks into the gateway (verified, durable before 200) vs a bare aiohttp 200.
 
 Both servers run as their own process, as in production, and are driven by the same load
-generator in this process: CONCURRENCY keep-alive connections sending a bounded number of
-orders/create deliveries, each with a new webhook id, over loopback. Reported: the
+generator in this process (bench.http_load): CONCURRENCY keep-alive connections sending a bounded
+number of orders/create deliveries, each with a new webhook id, over loopback. Reported: the
 rate of each, their ratio, p50/p99 latency at full load, and p99 at a fixed 1,000/s offered
 (open loop: latency counted from the intended send time, so a stall is not hidden).
 Also reported: each server's CPU time per request at full load, read from /proc. On a shared,
@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import asyncpg
 import uvloop
 from aiohttp import web
 
+from bench.http_load import Connections, post_request
 from bench.infra import Scratch, scratch
 from webhook_gateway.app import WEBHOOK_PATH
 from webhook_gateway.testing import sample, signed_headers, write_shops_file
@@ -71,92 +71,27 @@ class Target:
     """A server under load: where to send, and each request's bytes (a new webhook id each)."""
 
     def __init__(self, url: str, body: bytes) -> None:
-        parsed = urllib.parse.urlsplit(url)
-        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.url = url
         self.body = body
-        fixed = {
-            **signed_headers(body),
-            "Host": parsed.netloc,
-            "Content-Type": "application/json",
-            "Content-Length": str(len(body)),
-        }
-        head = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
-        self._head = f"POST {parsed.path} HTTP/1.1\r\n{head}".encode()
+        self._headers = {**signed_headers(body), "Content-Type": "application/json"}
 
     def request(self) -> bytes:
-        webhook_id = f"X-Shopify-Webhook-Id: {uuid.uuid4()}\r\n\r\n".encode()
-        return self._head + webhook_id + self.body
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection, one request at a time.
-
-    The load generator shares the machine with the server it measures, so it is written to cost
-    little: requests are prepared bytes and a response is read as its head and Content-Length
-    bytes. An aiohttp client spent twice the bare server's CPU per request, which made the
-    baseline measure the client rather than the server.
-    """
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader, self._writer = reader, writer
-
-    @classmethod
-    async def open(cls, target: Target) -> "Connection":
-        return cls(*await asyncio.open_connection(target.host, target.port))
-
-    async def send(self, request: bytes) -> int:
-        """Send one request; its response's status once the whole response is read."""
-        self._writer.write(request)
-        head = await self._reader.readuntil(b"\r\n\r\n")
-        status_line, _, headers = head.partition(b"\r\n")
-        length = 0
-        for line in headers.split(b"\r\n"):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await self._reader.readexactly(length)
-        return int(status_line.split(b" ", 2)[1])
-
-    def close(self) -> None:
-        self._writer.close()
-
-
-class Connections:
-    """Connections to one target, opened as needed and reused: a client's pool."""
-
-    def __init__(self, target: Target) -> None:
-        self._target = target
-        self._idle: list[Connection] = []
-        self._all: list[Connection] = []
-
-    async def send_one(self) -> bool:
-        connection = self._idle.pop() if self._idle else await self._open()
-        status = await connection.send(self._target.request())
-        self._idle.append(connection)
-        return status == 200
-
-    async def _open(self) -> Connection:
-        connection = await Connection.open(self._target)
-        self._all.append(connection)
-        return connection
-
-    def close(self) -> None:
-        for connection in self._all:
-            connection.close()
+        headers = {**self._headers, "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+        return post_request(self.url, headers, self.body)
 
 
 async def closed_loop(target: Target, requests: int, concurrency: int) -> Run:
     latencies: list[float] = []
     failures = 0
     remaining = requests
-    pool = Connections(target)
+    pool = Connections(target.url)
 
     async def worker() -> None:
         nonlocal remaining, failures
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            ok = await pool.send_one()
+            ok = await pool.send(target.request()) == 200
             latencies.append(time.perf_counter() - started)
             failures += not ok
 
@@ -174,12 +109,12 @@ async def open_loop(target: Target, rate: int, seconds: int) -> Run:
     latencies: list[float] = []
     failures = 0
     total = rate * seconds
-    pool = Connections(target)
+    pool = Connections(target.url)
 
     async def one(intended: float) -> None:
         nonlocal failures
         await asyncio.sleep(max(0.0, intended - time.perf_counter()))
-        ok = await pool.send_one()
+        ok = await pool.send(target.request()) == 200
         latencies.append(time.perf_counter() - intended)
         failures += not ok
 
