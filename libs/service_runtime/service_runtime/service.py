@@ -9,6 +9,7 @@ the plumbing is started.
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,6 +186,10 @@ def run(definition: ServiceDefinition) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await runtime.start()
+        # What start-up built (the schema, the models, the pools) lives as long as the process:
+        # kept out of the collector's sight, a full collection no longer walks it each time.
+        # The gateway's full collections paused its event loop 60-117 ms; frozen, 6-26 ms.
+        gc.freeze()
         await stop.wait()
         await runtime.stop()
 
