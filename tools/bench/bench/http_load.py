@@ -52,6 +52,10 @@ class Connections:
         self._idle: list[Connection] = []
         self._all: list[Connection] = []
 
+    async def open(self, count: int) -> None:
+        """Open `count` connections up front, as a client that has been sending for a while."""
+        self._idle.extend(await asyncio.gather(*(self._open() for _ in range(count))))
+
     async def send(self, request: bytes) -> int:
         """Send on an idle connection (a new one if none is idle); the response's status."""
         connection = self._idle.pop() if self._idle else await self._open()

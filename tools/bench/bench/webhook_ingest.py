@@ -110,6 +110,9 @@ async def open_loop(target: Target, rate: int, seconds: int) -> Run:
     failures = 0
     total = rate * seconds
     pool = Connections(target.url)
+    # Warm, as after the full-load run: the server's cost of accepting a burst of new
+    # connections at the start is not latency at a steady 1,000/s. More open if needed.
+    await pool.open(CONCURRENCY)
 
     async def one(intended: float) -> None:
         nonlocal failures
