@@ -18,7 +18,7 @@ def notify_channel(schema: str) -> str:
 
 
 OUTBOX_COLUMNS = "message_id, message_type, correlation_id, exchange, routing_key, body"
-"""The columns `outbox_row` fills, in its order: for callers that insert rows in their own SQL."""
+"""The columns `message_row` fills, in its order: for callers that insert rows in their own SQL."""
 
 OutboxRow = tuple[str, str, str, str, str, bytes]
 
