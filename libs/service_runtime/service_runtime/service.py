@@ -43,6 +43,7 @@ log = structlog.get_logger(__name__)
 
 StatusProvider = Callable[["ServiceRuntime"], Awaitable[dict[str, Any]]]
 BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+ShutdownStep = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Wiring:
     routes: Sequence[web.RouteDef] = ()
     background: Sequence[BackgroundJob] = ()
     status: StatusProvider | None = None
+    shutdown: Sequence[ShutdownStep] = ()
+    """Run in order once every background job has finished (e.g. close the HTTP clients the
+    jobs were using)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,13 @@ class ServiceRuntime:
         for task in self._background:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for step in self.wiring.shutdown:
+            try:
+                await step()
+            except Exception as error:  # the next steps must still run
+                log.warning(
+                    "service.shutdown_step_failed", error=f"{type(error).__name__}: {error}"
+                )
         if hasattr(self, "relay"):
             await self.relay.stop()
         if self._http is not None:

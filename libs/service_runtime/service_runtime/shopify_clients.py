@@ -1,6 +1,5 @@
 """The Admin API clients of a service: one per configured shop with an access token."""
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +9,7 @@ from shopify_admin import ShopifyClient
 
 
 class ShopifyClients:
-    """Built when the service is wired, closed when it stops (`close_at_shutdown`)."""
+    """Built when the service is wired; `close` is a shutdown step of the service's wiring."""
 
     def __init__(self, runtime: ServiceRuntime, shops: ShopsConfig, **options: Any) -> None:
         self.by_shop: Mapping[str, ShopifyClient] = {
@@ -24,14 +23,6 @@ class ShopifyClients:
             for shop in shops
             if shop.access_token is not None
         }
-
-    async def close_at_shutdown(self, _: ServiceRuntime) -> None:
-        """A background job: lives as long as the service; its cancellation at shutdown closes
-        the HTTP sessions."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.close()
 
     async def close(self) -> None:
         for client in self.by_shop.values():

@@ -1,6 +1,7 @@
 """The operations endpoints, readiness under a database outage, and the correlation id that
 follows a message from one hop to the next."""
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -168,3 +169,32 @@ def test_logs_mask_personal_data(capsys: pytest.CaptureFixture[str]) -> None:
     assert line["email"] == line["phone"] == line["shipping_address"] == "[redacted]"
     assert line["order"] == "#1001"
     assert "jane" not in json.dumps(line)
+
+
+async def test_shutdown_steps_run_in_order_after_the_background_jobs_have_finished(
+    isolated_database: IsolatedDatabase, isolated_vhost: str
+) -> None:
+    happened: list[str] = []
+
+    async def job(_: object) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.sleep(0.05)  # e.g. a worker finishing what it has in hand
+            happened.append("job finished")
+
+    async def failing_step() -> None:
+        happened.append("first step")
+        raise RuntimeError("already closed")
+
+    async def second_step() -> None:
+        happened.append("second step")
+
+    definition = ServiceDefinition(
+        name="stopper",
+        default_port=0,
+        wire=lambda _: Wiring(background=[job], shutdown=[failing_step, second_step]),
+    )
+    async with running_service(definition, isolated_database, isolated_vhost):
+        assert happened == []
+    assert happened == ["job finished", "first step", "second step"]

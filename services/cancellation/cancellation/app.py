@@ -37,8 +37,9 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     return Wiring(
         handlers={**message_handlers(), **held_message_redaction()},
         routes=operator_routes(runtime.pool),
-        background=[listen, settle_warehouse_cancellations, clients.close_at_shutdown],
+        background=[listen, settle_warehouse_cancellations],
         status=status,
+        shutdown=[clients.close],
     )
 
 

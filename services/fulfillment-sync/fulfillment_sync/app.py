@@ -26,10 +26,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
         await signals.run()
 
     async def make_fulfillments(_: ServiceRuntime) -> None:
-        try:
-            await worker.run()
-        finally:  # after the worker has let the shipments in hand finish
-            await clients.close()
+        await worker.run()
 
     async def status(rt: ServiceRuntime) -> dict[str, Any]:
         async with rt.pool.acquire() as conn:
@@ -41,6 +38,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
         routes=operator_routes(runtime.pool, set(clients.by_shop), settings),
         background=[listen, make_fulfillments],
         status=status,
+        shutdown=[clients.close],  # after the worker has let the shipments in hand finish
     )
 
 

@@ -107,9 +107,9 @@ def wire(runtime: ServiceRuntime) -> Wiring:
             run_jobs,
             flush_realtime,
             schedule,
-            shopify.close_at_shutdown,
         ],
         status=status,
+        shutdown=[shopify.close],
     )
 
 

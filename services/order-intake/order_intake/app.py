@@ -37,9 +37,6 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     async def poll_orders(_: ServiceRuntime) -> None:
         await downloader.run()
 
-    async def supervise_downloads(_: ServiceRuntime) -> None:
-        await download_jobs.supervise()
-
     async def purge_personal_data(_: ServiceRuntime) -> None:
         await retention.run()
 
@@ -64,11 +61,10 @@ def wire(runtime: ServiceRuntime) -> Wiring:
             listen,
             sync_orders,
             poll_orders,
-            supervise_downloads,
             purge_personal_data,
-            clients.close_at_shutdown,
         ],
         status=status,
+        shutdown=[download_jobs.cancel, clients.close],
     )
 
 

@@ -83,14 +83,11 @@ class DownloadJobs:
     def get(self, job_id: str) -> DownloadJob | None:
         return self._jobs.get(job_id)
 
-    async def supervise(self) -> None:
-        """Lives as long as the service; at shutdown, running downloads are cancelled."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def cancel(self) -> None:
+        """Cancel the running downloads (at shutdown) and wait until they have stopped."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _run(self, job: DownloadJob) -> None:
         try:

@@ -66,8 +66,9 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
                 web.post(WEBHOOK_PATH, receiver.handle),
                 *operator_routes(runtime.pool, healer),
             ],
-            background=[purge_expired, heal_subscriptions, clients.close_at_shutdown],
+            background=[purge_expired, heal_subscriptions],
             status=status,
+            shutdown=[clients.close],
         )
 
     return ServiceDefinition(
