@@ -180,3 +180,9 @@ async def catalog_age_s(conn: Connection, feed: Feed) -> float | None:
         feed.location_id,
     )
     return age
+
+
+async def catalog_is_stale(conn: Connection, feed: Feed, max_age_h: float) -> bool:
+    """Never read in full, or not for `max_age_h` hours."""
+    age = await catalog_age_s(conn, feed)
+    return age is None or age >= max_age_h * 3600

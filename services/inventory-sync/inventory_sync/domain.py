@@ -91,7 +91,7 @@ def decide(facts: LevelFacts) -> Decision:
     if not facts.item_ids:
         return SetAside(facts.sku, "unknown_sku")
     if len(facts.item_ids) > 1:
-        items = ", ".join(f"gid://shopify/InventoryItem/{i}" for i in facts.item_ids)
+        items = ", ".join(item_gid(i) for i in facts.item_ids)
         return SetAside(facts.sku, "duplicate_sku", items)
     if facts.wms_available < 0:
         return SetAside(facts.sku, "negative_quantity", f"available {facts.wms_available}")

@@ -46,13 +46,5 @@ class Feeds:
     def get(self, shop: str, facility: str) -> Feed | None:
         return self._by_facility.get((shop.lower(), facility))
 
-    def at_location(self, shop: str, location_id: int) -> Feed | None:
-        return next(
-            (f for f in self if f.shop == shop.lower() and f.location_id == location_id), None
-        )
-
     def __iter__(self) -> Iterator[Feed]:
         return iter(self._by_facility.values())
-
-    def __len__(self) -> int:
-        return len(self._by_facility)

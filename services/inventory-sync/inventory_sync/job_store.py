@@ -177,19 +177,17 @@ async def add_push_counts(conn: Connection, counts: Mapping[UUID, Mapping[str, i
     await finish_pushed(conn, origins)
 
 
-async def finish_pushed(conn: Connection, job_ids: Iterable[UUID] | None = None) -> list[UUID]:
+async def finish_pushed(conn: Connection, job_ids: Iterable[UUID] | None = None) -> None:
     """Jobs (these, or every pushing one) with no target left in the queue or in a batch."""
-    rows = await conn.fetch(
+    await conn.execute(
         """
         UPDATE jobs j SET state = 'done', phase = NULL, finished_at = now()
         WHERE j.state = 'pushing' AND ($1::uuid[] IS NULL OR j.id = ANY($1::uuid[]))
           AND NOT EXISTS (SELECT 1 FROM push_queue q WHERE q.origin = j.id)
           AND NOT EXISTS (SELECT 1 FROM push_batch_items b WHERE b.origin = j.id)
-        RETURNING j.id
         """,
         None if job_ids is None else list(job_ids),
     )
-    return [r["id"] for r in rows]
 
 
 async def get(conn: Connection, job_id: UUID) -> dict[str, Any] | None:
@@ -204,10 +202,12 @@ async def recent(conn: Connection, limit: int) -> list[dict[str, Any]]:
     return [job_json(r) for r in rows]
 
 
-def job_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
+def when(value: datetime | None) -> str | None:
+    """An instant for JSON, or None."""
+    return value.isoformat() if value else None
 
+
+def job_json(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "job_id": str(row["id"]),
         "shop": row["shop"],

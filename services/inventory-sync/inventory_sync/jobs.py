@@ -18,14 +18,15 @@ one is harmless (merging and planning are idempotent).
 """
 
 import asyncio
+import math
 import time
 from collections.abc import Mapping
 
 import asyncpg
 import structlog
 
-from inventory_sync import job_store, snapshots, stock
-from inventory_sync.catalog import catalog_age_s, read_catalog
+from inventory_sync import domain, job_store, snapshots, stock
+from inventory_sync.catalog import catalog_is_stale, read_catalog
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.job_store import JOBS_CHANNEL, Job
 from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
@@ -129,8 +130,8 @@ class JobRunner:
         assert job.snapshot is not None, "a snapshot job names its snapshot"
         async with self._pool.acquire() as conn:
             snapshot = await snapshots.load(conn, job.snapshot)
-            age = await catalog_age_s(conn, feed)
-        if age is None or age > self._settings.catalog_max_age_h * 3600:
+            stale = await catalog_is_stale(conn, feed, self._settings.catalog_max_age_h)
+        if stale:
             await self._read_catalog(job, feed, client)
         async with self._pool.acquire() as conn, conn.transaction():
             newer = await snapshots.newer_applied(conn, snapshot)
@@ -204,7 +205,7 @@ class JobRunner:
         error = f"{type(exc).__name__}: {exc}"
         retry_in: float | None = None
         if not isinstance(exc, JobFailed) and job.attempts < self._settings.job_max_attempts:
-            retry_in = self._settings.job_retry_base_s * 2 ** (job.attempts - 1)
+            retry_in = domain.retry_delay_s(job.attempts, self._settings.job_retry_base_s, math.inf)
         log.warning("job.failed", error=error, retry_in_s=retry_in)
         try:
             async with self._pool.acquire() as conn:

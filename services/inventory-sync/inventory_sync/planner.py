@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from inventory_sync import domain
+from inventory_sync import domain, push_store
 from inventory_sync.feeds import Feed
 from storage import Connection
 
@@ -233,23 +233,7 @@ async def _write(
             feed.location_id,
             [u.item_id for u in decided.unchanged],
         )
-    if decided.set_aside:
-        await conn.execute(
-            """
-            INSERT INTO set_aside (shop, facility, sku, reason, detail)
-            SELECT $1, $2, sku, reason, detail
-            FROM unnest($3::text[], $4::text[], $5::text[]) AS u(sku, reason, detail)
-            ON CONFLICT (shop, facility, sku) DO UPDATE
-            SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, last_seen_at = now(),
-                since = CASE WHEN set_aside.reason = EXCLUDED.reason
-                             THEN set_aside.since ELSE now() END
-            """,
-            feed.shop,
-            feed.facility,
-            [s.sku for s in decided.set_aside],
-            [s.reason for s in decided.set_aside],
-            [s.detail for s in decided.set_aside],
-        )
+    await push_store.set_aside(conn, feed, decided.set_aside)
     pushable = [c.sku for c in decided.changes] + [u.sku for u in decided.unchanged]
     if pushable:
         await conn.execute(

@@ -275,6 +275,7 @@ async def record_skipped(
 
 
 async def set_aside(conn: Connection, feed: Feed, rows: Sequence[SetAside]) -> None:
+    """Record SKUs that cannot be pushed; `since` is when the current reason first applied."""
     if not rows:
         return
     await conn.execute(
@@ -283,7 +284,9 @@ async def set_aside(conn: Connection, feed: Feed, rows: Sequence[SetAside]) -> N
         SELECT $1, $2, sku, reason, detail
         FROM unnest($3::text[], $4::text[], $5::text[]) AS u(sku, reason, detail)
         ON CONFLICT (shop, facility, sku) DO UPDATE
-        SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, last_seen_at = now()
+        SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, last_seen_at = now(),
+            since = CASE WHEN set_aside.reason = EXCLUDED.reason
+                         THEN set_aside.since ELSE now() END
         """,
         feed.shop,
         feed.facility,

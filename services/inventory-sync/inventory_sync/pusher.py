@@ -21,7 +21,7 @@ calls are paced by the bucket anyway, and there a second call in flight would be
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -53,7 +53,6 @@ class PushStats:
     batches_in_flight: int = 0
     last_error: str | None = None
     errors: int = 0
-    by_location: dict[int, int] = field(default_factory=dict)
 
 
 class Pusher:
@@ -166,9 +165,6 @@ class Pusher:
             async with self._pool.acquire() as conn, conn.transaction():
                 await push_store.record_applied(conn, feed, batch)
             QUANTITIES_PUSHED.labels(feed.shop).inc(len(batch.items))
-            self.stats.by_location[feed.location_id] = self.stats.by_location.get(
-                feed.location_id, 0
-            ) + len(batch.items)
             return
         answer = domain.read_user_errors(result.user_errors, len(quantities))
         await self._refused(feed, batch, answer)

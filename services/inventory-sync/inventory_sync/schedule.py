@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 
 from inventory_sync import domain, job_store, snapshots
-from inventory_sync.catalog import catalog_age_s
+from inventory_sync.catalog import catalog_is_stale
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.settings import InventorySettings
 from storage import Connection
@@ -72,8 +72,7 @@ class Scheduler:
             await self._purge(conn)
 
     async def _keep_catalog_fresh(self, conn: Connection, feed: Feed) -> None:
-        age = await catalog_age_s(conn, feed)
-        if age is not None and age < self._settings.catalog_max_age_h * 3600:
+        if not await catalog_is_stale(conn, feed, self._settings.catalog_max_age_h):
             return
         if await job_store.has_open(conn, feed.shop, feed.facility, ("catalog", "full_sync")):
             return

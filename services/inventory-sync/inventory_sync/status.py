@@ -1,21 +1,16 @@
 """inventory-sync's section of /status: per facility, the last snapshot and what became of its
 SKUs, the realtime feed's lag, what is in flight, the catalog; and the pushes still pending."""
 
-from datetime import datetime
 from typing import Any
 
 from inventory_sync import job_store
-from inventory_sync.domain import REASON_TEXT
+from inventory_sync.domain import REASON_TEXT, location_gid
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.pusher import PushStats
 from inventory_sync.settings import InventorySettings
 from storage import Connection
 
 SET_ASIDE_EXAMPLES = 10
-
-
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 async def status_section(
@@ -35,7 +30,7 @@ async def _facility(conn: Connection, feed: Feed, settings: InventorySettings) -
     return {
         "shop": feed.shop,
         "facility": feed.facility,
-        "location_id": f"gid://shopify/Location/{feed.location_id}",
+        "location_id": location_gid(feed.location_id),
         "mode": feed.mode,
         "daily_at": feed.daily_at.isoformat(timespec="minutes"),
         "catalog": await _catalog(conn, feed),
@@ -64,7 +59,7 @@ async def _catalog(conn: Connection, feed: Feed) -> dict[str, Any]:
         feed.shop,
     )
     return {
-        "read_at": _when(read["finished_at"]) if read else None,
+        "read_at": job_store.when(read["finished_at"]) if read else None,
         "variants": read["items"] if read else 0,
         "stocked_at_location": read["stocked"] if read else 0,
         "drift_at_last_read": read["drift"] if read else None,
@@ -93,14 +88,14 @@ async def _last_snapshot(conn: Connection, feed: Feed) -> dict[str, Any] | None:
     job = await job_store.get(conn, row["job_id"]) if row["job_id"] else None
     return {
         "snapshot_id": row["snapshot_id"],
-        "as_of": _when(row["as_of"]),
+        "as_of": job_store.when(row["as_of"]),
         "state": row["state"],
         "parts": row["parts"],
         "received_parts": row["received_parts"],
         "items": row["items"],
         "note": row["note"],
-        "first_part_at": _when(row["first_part_at"]),
-        "completed_at": _when(row["completed_at"]),
+        "first_part_at": job_store.when(row["first_part_at"]),
+        "completed_at": job_store.when(row["completed_at"]),
         "job": job,
     }
 
@@ -128,7 +123,7 @@ async def _set_aside(conn: Connection, feed: Feed) -> dict[str, Any]:
                 "sku": r["sku"],
                 "reason": r["reason"],
                 "detail": r["detail"],
-                "since": _when(r["since"]),
+                "since": job_store.when(r["since"]),
             }
             for r in examples
         ],
@@ -156,8 +151,8 @@ async def _realtime(conn: Connection, feed: Feed) -> dict[str, Any]:
         "oldest_waiting_s": round(pending["oldest_s"], 3) if pending["oldest_s"] else None,
         "adjustments_applied": counters["adjustments_applied"] if counters else 0,
         "adjustments_ignored_late": counters["adjustments_late"] if counters else 0,
-        "last_adjustment_at": _when(counters["last_adjustment_at"]) if counters else None,
-        "last_push_at": _when(counters["last_realtime_push_at"]) if counters else None,
+        "last_adjustment_at": job_store.when(counters["last_adjustment_at"]) if counters else None,
+        "last_push_at": job_store.when(counters["last_realtime_push_at"]) if counters else None,
         "last_lag_ms": counters["last_realtime_lag_ms"] if counters else None,
     }
 
@@ -222,7 +217,7 @@ async def _pending_pushes(conn: Connection, push: PushStats) -> dict[str, Any]:
                 "facility": r["facility"],
                 "attempts": r["attempts"],
                 "last_error": r["last_error"],
-                "next_attempt_at": _when(r["next_attempt_at"]),
+                "next_attempt_at": job_store.when(r["next_attempt_at"]),
             }
             for r in errors
         ],
