@@ -207,6 +207,9 @@ class InventoryWorld:
                 " + (SELECT count(*) FROM push_queue) + (SELECT count(*) FROM push_batches)"
                 " + (SELECT count(*) FROM dirty_skus)"
                 " + (SELECT count(*) FROM snapshots WHERE state = 'complete')"
+                # every part stored, not yet marked complete by the assembler
+                " + (SELECT count(*) FROM snapshots s WHERE s.state = 'assembling'"
+                "    AND s.parts = (SELECT count(*) FROM snapshot_parts p WHERE p.snapshot = s.id))"
             )
             return busy == 0
 
