@@ -21,6 +21,7 @@ from shopify_admin.operations import (
     WEBHOOK_SUBSCRIPTION_CREATE,
     Operation,
 )
+from shopify_admin.pagination import GraphQLExecutor
 from shopify_admin.results import MutationResult
 
 __all__ = [
@@ -60,6 +61,10 @@ class MutationExecutor(Protocol):
     async def execute_mutation(
         self, operation: Operation, variables: Mapping[str, Any] | None = None
     ) -> MutationResult: ...
+
+
+class ShopifyExecutor(GraphQLExecutor, MutationExecutor, Protocol):
+    """What a worker that reads and writes needs of a shop's client (ShopifyClient is one)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ answer was lost is refused as "already cancelled".
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 import structlog
@@ -37,17 +37,12 @@ from cancellation.store import DueOrder
 from contracts import order_correlation_id
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin import ShopifyError
-from shopify_admin.mutations import MutationExecutor, cancel_order
+from shopify_admin.mutations import ShopifyExecutor, cancel_order
 from shopify_admin.operations import ORDER_CANCELLATION_STATE
-from shopify_admin.pagination import GraphQLExecutor
 from storage import Connection
 from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
-
-
-class ShopifyExecutor(GraphQLExecutor, MutationExecutor, Protocol):
-    """What the worker needs of a shop's client (ShopifyClient is one)."""
 
 
 @dataclass(frozen=True)

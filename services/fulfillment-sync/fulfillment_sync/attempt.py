@@ -9,7 +9,6 @@ the shipment `creating`, and the next attempt starts with the read-back.
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from fulfillment_sync.domain import (
     AlreadyFulfilled,
@@ -31,13 +30,9 @@ from shopify_admin import (
     ShopifyRequestError,
     ShopifyUnavailable,
 )
-from shopify_admin.mutations import FulfillmentLine, MutationExecutor, create_fulfillment
+from shopify_admin.mutations import FulfillmentLine, ShopifyExecutor, create_fulfillment
 from shopify_admin.operations import FULFILLMENT_ORDER
 from shopify_admin.pagination import GraphQLExecutor
-
-
-class ShopifyExecutor(GraphQLExecutor, MutationExecutor, Protocol):
-    """What an attempt needs of a shop's client (ShopifyClient is one)."""
 
 
 @dataclass(frozen=True)

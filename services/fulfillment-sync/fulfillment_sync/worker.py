@@ -27,13 +27,14 @@ from prometheus_client import Counter as MetricCounter
 
 from contracts import Envelope, ShipmentSynced, new_envelope, order_correlation_id
 from fulfillment_sync import store
-from fulfillment_sync.attempt import OnHold, Outcome, Retry, ShopifyExecutor, Synced, sync_shipment
+from fulfillment_sync.attempt import OnHold, Outcome, Retry, Synced, sync_shipment
 from fulfillment_sync.domain import Refusal, retry_delay_s
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import ClaimedShipment, FulfilledBefore, ShipmentKey, SyncedRow
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
 from shop_config import ShopsConfig
+from shopify_admin.mutations import ShopifyExecutor
 from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
