@@ -21,6 +21,7 @@ from messaging.amqp import build_message
 from messaging.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from messaging.outbox import notify_channel
 from storage import Connection
+from storage.signals import wait
 
 log = structlog.get_logger(__name__)
 
@@ -160,8 +161,7 @@ class OutboxRelay:
                 continue  # more is waiting
             if self._stopping:
                 return  # flushed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            await wait(self._wake, self._poll_interval_s)
 
     async def _ensure_listener(self) -> None:
         """LISTEN for commits that added outbox rows; polling covers the gaps while it is down."""
