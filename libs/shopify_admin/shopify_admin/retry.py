@@ -134,7 +134,10 @@ class BackoffPolicy:
     cap: float = 20.0
 
     def ceiling(self, attempt: int) -> float:
-        return float(min(self.cap, self.base * 2 ** max(0, attempt - 1)))
+        """The longest wait after failed attempt number `attempt` (1-based), without jitter."""
+        # The exponent stops growing at 30 (any sane cap is reached long before): a worker that
+        # retries for ever must not overflow turning 2**n into a float.
+        return float(min(self.cap, self.base * 2 ** min(max(0, attempt - 1), 30)))
 
     def delay(self, attempt: int, rng: random.Random, transient: Transient) -> float:
         """Wait after failed attempt number `attempt` (1-based).

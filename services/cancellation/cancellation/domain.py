@@ -19,6 +19,7 @@ from typing import Literal
 from contracts import RestockedLine
 from shop_config import Cancellation as CancellationSettings
 from shopify_admin.mutations import OrderCancelReason
+from shopify_admin.retry import BackoffPolicy
 
 # --- what a WMS order holds ---------------------------------------------------------------------
 
@@ -322,4 +323,4 @@ def retry_delay_s(
     """Delay before the next try after a failure, or None to give up."""
     if attempts_so_far + 1 >= max_attempts:
         return None
-    return float(min(base_s * 2**attempts_so_far, max_s))
+    return BackoffPolicy(base_s, max_s).ceiling(attempts_so_far + 1)

@@ -21,6 +21,7 @@ from typing import Literal
 from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
 from fulfillment_sync.carriers import shopify_carrier
 from shopify_admin.mutations import Tracking
+from shopify_admin.retry import BackoffPolicy
 
 FailureCode = Literal[
     "unknown_shop",
@@ -289,4 +290,4 @@ def find_existing(
 
 def retry_delay_s(failures_so_far: int, base_s: float, max_s: float) -> float:
     """Wait before the next attempt after `failures_so_far` earlier failures (0: the first)."""
-    return float(min(max_s, base_s * 2 ** min(failures_so_far, 30)))
+    return BackoffPolicy(base_s, max_s).ceiling(failures_so_far + 1)

@@ -20,6 +20,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from shopify_admin.retry import BackoffPolicy
+
 SetAsideReason = Literal[
     "unknown_sku",
     "duplicate_sku",
@@ -236,7 +238,7 @@ def _quantity_position(field: Sequence[str] | None, batch_size: int) -> int | No
 
 def retry_delay_s(attempts: int, base_s: float, max_s: float) -> float:
     """Exponential, capped: a batch Shopify could not take is resent with the same key."""
-    return float(min(max_s, base_s * 2 ** max(0, attempts - 1)))
+    return BackoffPolicy(base_s, max_s).ceiling(attempts)
 
 
 # --- what the orders/create webhook says is about to leave ---------------------------------------

@@ -25,6 +25,7 @@ from order_intake.store import ClaimedSync
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.operations import ORDERS_BY_ID
 from shopify_admin.pagination import GraphQLExecutor, fetch_nodes
+from shopify_admin.retry import BackoffPolicy
 from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
@@ -67,7 +68,8 @@ def retry_delay_s(attempts_so_far: int, settings: IntakeSettings) -> float | Non
     """Delay before the next read after a failure, or None to give up (mark failed)."""
     if attempts_so_far + 1 >= settings.sync_max_attempts:
         return None
-    return float(min(settings.sync_retry_base_s * 2**attempts_so_far, settings.sync_retry_max_s))
+    backoff = BackoffPolicy(settings.sync_retry_base_s, settings.sync_retry_max_s)
+    return backoff.ceiling(attempts_so_far + 1)
 
 
 class SyncWorker:
