@@ -5,7 +5,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from storage import MigrationSource, ServiceDatabase, apply_migrations, provision
+from storage import MigrationSource, ServiceDatabase, apply_migrations, create_pool, provision
+from storage.locks import lock_until_commit
 from testkit.plugin import IsolatedDatabase
 
 
@@ -84,3 +85,28 @@ async def test_a_failing_migration_leaves_nothing_half_applied(
         assert [v["version"] for v in versions] == ["inventory_sync/0001_orders.sql"]
     finally:
         await conn.close()
+
+
+async def test_work_locks_hold_within_a_service_and_not_across_services(
+    isolated_database: IsolatedDatabase, tmp_path: Path
+) -> None:
+    intake = await _setup(isolated_database, "order_intake", tmp_path)
+    fulfilment = await _setup(isolated_database, "fulfillment_sync", tmp_path)
+    intake_pool = await create_pool(intake.dsn(isolated_database.admin_dsn), "order_intake")
+    fulfilment_pool = await create_pool(
+        fulfilment.dsn(isolated_database.admin_dsn), "fulfillment_sync"
+    )
+    try:
+        async with intake_pool.acquire() as holder, holder.transaction():
+            await lock_until_commit(holder, ["shop|gid://shopify/Order/1"])
+            async with fulfilment_pool.acquire() as other_service, other_service.transaction():
+                await other_service.execute("SET LOCAL lock_timeout = '200ms'")
+                await lock_until_commit(other_service, ["shop|gid://shopify/Order/1"])
+            async with intake_pool.acquire() as same_service, same_service.transaction():
+                await same_service.execute("SET LOCAL lock_timeout = '200ms'")
+                await lock_until_commit(same_service, ["shop|gid://shopify/Order/2"])
+                with pytest.raises(asyncpg.LockNotAvailableError):
+                    await lock_until_commit(same_service, ["shop|gid://shopify/Order/1"])
+    finally:
+        await intake_pool.close()
+        await fulfilment_pool.close()

@@ -12,6 +12,7 @@ from cancellation.domain import ACTIVE_STATES, WarehouseCancellation, WmsOrder, 
 from cancellation.shopify_payloads import SeenCancellation
 from contracts import RestockedLine, WmsOrderCancelled, WmsOrderSent
 from storage import Connection
+from storage.locks import lock_until_commit
 
 WORK_CHANNEL = "cancellation_work"
 """NOTIFY channel that wakes the Shopify worker when a warehouse cancellation becomes due."""
@@ -20,7 +21,7 @@ WORK_CHANNEL = "cancellation_work"
 async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
     """Serialize work on one Shopify order until the commit: a cancellation and the mapping of a
     WMS order arriving at the same moment must not both miss each other."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, order_gid)
+    await lock_until_commit(conn, [f"{shop}|{order_gid}"])
 
 
 # --- what we know of WMS orders ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from uuid import UUID
 from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
 from fulfillment_sync.domain import FailureCode
 from storage import Connection
+from storage.locks import lock_until_commit
 
 WORK_CHANNEL = "fulfillment_sync_work"
 """NOTIFY channel that wakes the worker when a shipment becomes due."""
@@ -37,9 +38,7 @@ async def lock_wms_order(conn: Connection, shop: str, wms_order_ref: str) -> Non
     """Serialise the handlers of one WMS order until the commit: a shipment and the news that
     its order was sent, handled at the same moment in two transactions, would otherwise each
     miss the other (the shipment would wait for an announcement already made)."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))", shop, wms_order_ref
-    )
+    await lock_until_commit(conn, [f"{shop}|{wms_order_ref}"])
 
 
 async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from contracts.wms import WmsOrderCreate
 from order_intake.domain import Decision, IgnoredEdit, Order, SentFulfillmentOrder
 from storage import Connection
+from storage.locks import lock_until_commit
 
 SYNC_CHANNEL = "order_intake_sync"
 """NOTIFY channel that wakes the sync worker when a trigger adds work (sent by a database
@@ -142,14 +143,7 @@ async def lock_orders(conn: Connection, shop: str, order_gids: Sequence[str]) ->
 
     Taken in key order, so two transactions locking overlapping batches cannot deadlock.
     """
-    await conn.execute(
-        """
-        SELECT pg_advisory_xact_lock(k)
-        FROM (SELECT DISTINCT hashtext($1 || '|' || g) AS k FROM unnest($2::text[]) g ORDER BY k) l
-        """,
-        shop,
-        list(order_gids),
-    )
+    await lock_until_commit(conn, [f"{shop}|{gid}" for gid in order_gids])
 
 
 @dataclass(frozen=True)
