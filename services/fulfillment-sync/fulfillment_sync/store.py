@@ -328,11 +328,36 @@ async def mark_synced(conn: Connection, synced: Sequence[SyncedRow]) -> set[Ship
     return {(r["shop"], r["shipment_id"]) for r in rows}
 
 
-async def mark_retry(
-    conn: Connection, claimed: ClaimedShipment, error: str, *, verify_first: bool, delay_s: float
-) -> None:
+@dataclass(frozen=True)
+class RetryRow:
+    claimed: ClaimedShipment
+    error: str
+    verify_first: bool
+    delay_s: float
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    claimed: ClaimedShipment
+    reason: str
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    claimed: ClaimedShipment
+    code: FailureCode
+    reason: str
+
+
+# One statement per kind of outcome, however many shipments: during a Shopify outage nearly
+# every outcome of a batch is a retry, recorded while the batch's transaction is open.
+
+
+async def mark_retry(conn: Connection, rows: Sequence[RetryRow]) -> None:
     """Shopify could not be asked (or its answer was lost): due again after `delay_s`."""
-    await conn.execute(
+    if not rows:
+        return
+    await conn.executemany(
         """
         UPDATE shipments
         SET state = 'pending', failures = failures + 1, verify_first = $4, reason = $5,
@@ -340,19 +365,14 @@ async def mark_retry(
             updated_at = now()
         WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
         """,
-        claimed.shop,
-        claimed.shipment_id,
-        claimed.claim,
-        verify_first,
-        error[:1000],
-        delay_s,
+        [(*_claim_key(r.claimed), r.verify_first, r.error[:1000], r.delay_s) for r in rows],
     )
 
 
-async def mark_on_hold(
-    conn: Connection, claimed: ClaimedShipment, reason: str, recheck_s: float
-) -> None:
-    await conn.execute(
+async def mark_on_hold(conn: Connection, rows: Sequence[HoldRow], recheck_s: float) -> None:
+    if not rows:
+        return
+    await conn.executemany(
         """
         UPDATE shipments
         SET state = 'on_hold', verify_first = true, reason = $4, failures = 0,
@@ -360,32 +380,28 @@ async def mark_on_hold(
             updated_at = now()
         WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
         """,
-        claimed.shop,
-        claimed.shipment_id,
-        claimed.claim,
-        reason[:1000],
-        recheck_s,
+        [(*_claim_key(r.claimed), r.reason[:1000], recheck_s) for r in rows],
     )
 
 
-async def mark_failed(
-    conn: Connection, claimed: ClaimedShipment, code: FailureCode, reason: str
-) -> None:
+async def mark_failed(conn: Connection, rows: Sequence[FailedRow]) -> None:
     # verify_first: a refusal can come with the fulfillment made after all (a GraphQL error
     # beside data); an operator's retry must look before it creates.
-    await conn.execute(
+    if not rows:
+        return
+    await conn.executemany(
         """
         UPDATE shipments
         SET state = 'failed', reason_code = $4, reason = $5, failed_at = now(), verify_first = true,
             lease_until = NULL, updated_at = now()
         WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
         """,
-        claimed.shop,
-        claimed.shipment_id,
-        claimed.claim,
-        code,
-        reason[:1000],
+        [(*_claim_key(r.claimed), r.code, r.reason[:1000]) for r in rows],
     )
+
+
+def _claim_key(claimed: ClaimedShipment) -> tuple[str, str, int]:
+    return claimed.shop, claimed.shipment_id, claimed.claim
 
 
 # --- operator -----------------------------------------------------------------------------------

@@ -30,7 +30,15 @@ from fulfillment_sync import store
 from fulfillment_sync.attempt import OnHold, Outcome, Retry, Synced, sync_shipment
 from fulfillment_sync.domain import Refusal, retry_delay_s
 from fulfillment_sync.settings import FulfillmentSyncSettings
-from fulfillment_sync.store import ClaimedShipment, FulfilledBefore, ShipmentKey, SyncedRow
+from fulfillment_sync.store import (
+    ClaimedShipment,
+    FailedRow,
+    FulfilledBefore,
+    HoldRow,
+    RetryRow,
+    ShipmentKey,
+    SyncedRow,
+)
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
 from shop_config import ShopsConfig
@@ -217,24 +225,22 @@ class ShipmentWorker:
             await add_to_outbox(
                 conn, [_synced_event(c, o) for c, o in synced if c.key in still_ours]
             )
+            retries: list[RetryRow] = []
+            holds: list[HoldRow] = []
+            failures: list[FailedRow] = []
             for claimed, outcome in batch:
                 if isinstance(outcome, Retry):
                     delay = retry_delay_s(
                         claimed.failures, self._settings.retry_base_s, self._settings.retry_max_s
                     )
-                    await store.mark_retry(
-                        conn,
-                        claimed,
-                        outcome.error,
-                        verify_first=outcome.verify_first,
-                        delay_s=delay,
-                    )
+                    retries.append(RetryRow(claimed, outcome.error, outcome.verify_first, delay))
                 elif isinstance(outcome, OnHold):
-                    await store.mark_on_hold(
-                        conn, claimed, outcome.reason, self._settings.hold_recheck_s
-                    )
+                    holds.append(HoldRow(claimed, outcome.reason))
                 elif isinstance(outcome, Refusal):
-                    await store.mark_failed(conn, claimed, outcome.code, outcome.reason)
+                    failures.append(FailedRow(claimed, outcome.code, outcome.reason))
+            await store.mark_retry(conn, retries)
+            await store.mark_on_hold(conn, holds, self._settings.hold_recheck_s)
+            await store.mark_failed(conn, failures)
         return [None] * len(batch)
 
     async def _renew_leases(self) -> None:
