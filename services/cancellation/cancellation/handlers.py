@@ -61,9 +61,7 @@ async def _shopify_cancelled(ctx: MessageContext, seen: SeenCancellation, seen_v
         await _cancel_at_warehouse(ctx, order, seen.reason)
     # The warehouse had cancelled some of it on its own and Shopify could not be told (or said
     # no): the order is cancelled in Shopify now, so the worker reads it back and settles them.
-    await store.requeue_warehouse_cancellations(
-        conn, shop, seen.order_gid, ("needs_operator", "refused_by_shopify", "failed")
-    )
+    await store.requeue_warehouse_cancellations(conn, shop, seen.order_gid)
 
 
 async def on_wms_order_sent(ctx: MessageContext) -> None:

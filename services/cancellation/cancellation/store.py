@@ -17,6 +17,9 @@ from storage.locks import lock_until_commit
 WORK_CHANNEL = "cancellation_work"
 """NOTIFY channel that wakes the Shopify worker when a warehouse cancellation becomes due."""
 
+FOR_OPERATOR_STATES = ("needs_operator", "refused_by_shopify", "failed")
+"""Warehouse cancellations the worker has given up on: an operator's, or a new trigger's."""
+
 
 async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
     """Serialize work on one Shopify order until the commit: a cancellation and the mapping of a
@@ -267,10 +270,9 @@ async def wake_worker_if_pending(conn: Connection, shop: str, wms_order_ref: str
     )
 
 
-async def requeue_warehouse_cancellations(
-    conn: Connection, shop: str, order_gid: str, states: Sequence[str]
-) -> int:
-    """Have the worker look at the order in Shopify again (e.g. the merchant cancelled it)."""
+async def requeue_warehouse_cancellations(conn: Connection, shop: str, order_gid: str) -> int:
+    """Have the worker look again at the order's cancellations left for an operator (e.g. the
+    merchant has cancelled it in Shopify since)."""
     refs = await conn.fetch(
         """
         UPDATE warehouse_cancellations w
@@ -283,7 +285,7 @@ async def requeue_warehouse_cancellations(
         """,
         shop,
         order_gid,
-        list(states),
+        list(FOR_OPERATOR_STATES),
     )
     if refs:
         await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
@@ -447,7 +449,6 @@ async def record_restock(
 # --- operator actions --------------------------------------------------------------------------
 
 ALERT_STATES = ("refused", "shipped")
-FOR_OPERATOR_STATES = ("needs_operator", "refused_by_shopify", "failed")
 
 
 async def acknowledge(conn: Connection, shop: str, wms_order_ref: str) -> bool:
