@@ -6,8 +6,7 @@ is due at once; Shopify is read back before anything is created, so a retry neve
 fulfillment.
 """
 
-import json
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 import asyncpg
@@ -16,10 +15,7 @@ from aiohttp import web
 from fulfillment_sync import store
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from service_runtime import require_operator
-
-
-def _error(kind: Callable[..., web.HTTPException], message: str) -> web.HTTPException:
-    return kind(text=json.dumps({"error": message}), content_type="application/json")
+from service_runtime.requests import bad_request, conflict, not_found
 
 
 async def _shop_asked(request: web.Request) -> str | None:
@@ -28,7 +24,7 @@ async def _shop_asked(request: web.Request) -> str | None:
         try:
             body = await request.json()
         except ValueError:
-            raise _error(web.HTTPBadRequest, "body must be JSON") from None
+            raise bad_request("body must be JSON") from None
     shop = (body.get("shop") if isinstance(body, dict) else None) or request.query.get("shop")
     return shop.strip().lower() if isinstance(shop, str) and shop.strip() else None
 
@@ -42,24 +38,21 @@ def operator_routes(
         async with pool.acquire() as conn, conn.transaction():
             found = await store.shipment_states(conn, shipment_id, await _shop_asked(request))
             if not found:
-                raise _error(web.HTTPNotFound, f"no shipment {shipment_id}")
+                raise not_found(f"no shipment {shipment_id}")
             if len(found) > 1:
                 shops = ", ".join(s.shop for s in found)
-                raise _error(
-                    web.HTTPConflict, f"shipment {shipment_id} exists in {shops}: give shop"
-                )
+                raise conflict(f"shipment {shipment_id} exists in {shops}: give shop")
             [shipment] = found
             if shipment.shop not in served_shops:
-                raise _error(
-                    web.HTTPConflict,
-                    f"shop {shipment.shop} is not configured here, or has no access token",
+                raise conflict(
+                    f"shop {shipment.shop} is not configured here, or has no access token"
                 )
             state = await store.retry_now(
                 conn, shipment.shop, shipment_id, settings.awaiting_order_minutes * 60
             )
             if state is None:
                 done = f" as {shipment.fulfillment_id}" if shipment.fulfillment_id else ""
-                raise _error(web.HTTPConflict, f"shipment {shipment_id} is {shipment.state}{done}")
+                raise conflict(f"shipment {shipment_id} is {shipment.state}{done}")
             await store.wake_worker(conn)
         return web.json_response(
             {"shop": shipment.shop, "shipment_id": shipment_id, "state": state}
