@@ -16,12 +16,14 @@ DEFAULT_SERVICES = {
 }
 
 
+def url_variable(service: str) -> str:
+    """The environment variable that overrides a service's base URL."""
+    return f"STATUS_{service.upper().replace('-', '_')}_URL"
+
+
 def service_urls(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Base URLs of the services; STATUS_<SERVICE>_URL overrides one (e.g. in docker-compose)."""
-    return {
-        name: env.get(f"STATUS_{name.upper().replace('-', '_')}_URL", url)
-        for name, url in DEFAULT_SERVICES.items()
-    }
+    return {name: env.get(url_variable(name), url) for name, url in DEFAULT_SERVICES.items()}
 
 
 async def collect_one(session: aiohttp.ClientSession, name: str, base: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from operator_status.sources import DEFAULT_SERVICES, service_urls
+from operator_status.sources import DEFAULT_SERVICES, service_urls, url_variable
 
 BAD_ARGUMENTS = 2
 UNREACHABLE = 3
@@ -23,10 +23,6 @@ class CliError(Exception):
     def __init__(self, message: str, exit_status: int = FAILED) -> None:
         super().__init__(message)
         self.exit_status = exit_status
-
-
-def url_variable(service: str) -> str:
-    return f"STATUS_{service.upper().replace('-', '_')}_URL"
 
 
 class Services:

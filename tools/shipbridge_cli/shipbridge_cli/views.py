@@ -48,8 +48,6 @@ def show_status(console: Console, doc: Mapping[str, Any]) -> None:
         if problem["rows"]:
             console.print(rows_table(problem["rows"]))
     shops = [{"shop": shop, **line} for shop, line in doc["shops"].items()]
-    for shop in shops:
-        shop.pop("inventory_facilities", None)
     if shops:
         console.print(rows_table(shops, title="\nShops"))
     services = [{"service": name, **line} for name, line in doc["summary"].items()]
