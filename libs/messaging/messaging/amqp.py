@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 
-from contracts import Envelope
+from contracts import Envelope, spec_for
 
 
 async def connect(url: str, *, name: str) -> AbstractRobustConnection:
@@ -43,6 +43,15 @@ def envelope_message(envelope: Envelope) -> aio_pika.Message:
         message_type=envelope.type,
         correlation_id=str(envelope.correlation_id),
     )
+
+
+async def publish_envelope(
+    channel: AbstractChannel, envelope: Envelope, exchange: str | None = None
+) -> None:
+    """Publish straight to the broker, not through an outbox (tests, simulators): to the
+    type's exchange unless `exchange` names another, routed by the type."""
+    target = await channel.get_exchange(exchange or spec_for(envelope.type).exchange)
+    await target.publish(envelope_message(envelope), routing_key=envelope.type)
 
 
 def copy_message(incoming: AbstractIncomingMessage, **extra_headers: Any) -> aio_pika.Message:

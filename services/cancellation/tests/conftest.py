@@ -39,7 +39,7 @@ from contracts import (
     parse_envelope,
     webhook_message_type,
 )
-from messaging.amqp import envelope_message
+from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import RuntimeSettings, ServiceRuntime
 from shopify_sim.config import SimConfig as ShopifySimConfig
@@ -252,11 +252,7 @@ class CancelWorld:
         )
 
     async def publish(self, exchange_name: str, envelope: Envelope) -> None:
-        exchange = await self.channel.get_exchange(exchange_name)
-        await exchange.publish(
-            envelope_message(envelope),
-            routing_key=envelope.type,
-        )
+        await publish_envelope(self.channel, envelope, exchange_name)
 
     # --- looking at the service -----------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from contracts import (
     parse_envelope,
 )
 from fulfillment_sync.app import DEFINITION
-from messaging.amqp import envelope_message
+from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import ServiceRuntime
 from shop_config import env_name
@@ -246,11 +246,7 @@ class World:
         return envelope
 
     async def publish(self, exchange_name: str, envelope: Envelope) -> None:
-        exchange = await self.channel.get_exchange(exchange_name)
-        await exchange.publish(
-            envelope_message(envelope),
-            routing_key=envelope.type,
-        )
+        await publish_envelope(self.channel, envelope, exchange_name)
 
     # --- fulfillment-sync's side ---------------------------------------------------------------
 

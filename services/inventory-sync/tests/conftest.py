@@ -21,9 +21,9 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from pydantic import BaseModel
 
-from contracts import INTERNAL_EVENTS, WMS_EVENTS, Envelope, new_envelope
+from contracts import Envelope, new_envelope
 from inventory_sync.app import DEFINITION
-from messaging.amqp import envelope_message
+from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import ServiceRuntime
 from shopify_sim.config import SimConfig
@@ -97,12 +97,7 @@ class InventoryWorld:
         return len(self.shop.adjustment_groups)
 
     async def publish(self, envelope: Envelope) -> Envelope:
-        exchange_name = WMS_EVENTS if envelope.type.startswith("wms.") else INTERNAL_EVENTS
-        exchange = await self.channel.get_exchange(exchange_name)
-        await exchange.publish(
-            envelope_message(envelope),
-            routing_key=envelope.type,
-        )
+        await publish_envelope(self.channel, envelope)
         self.published.append(envelope)
         return envelope
 

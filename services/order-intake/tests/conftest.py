@@ -31,7 +31,7 @@ from contracts import (
     parse_envelope,
     webhook_message_type,
 )
-from messaging.amqp import envelope_message
+from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from order_intake.app import DEFINITION
 from service_runtime import ServiceRuntime
@@ -142,11 +142,7 @@ class IntakeWorld:
         await self._publish(WMS_EVENTS, new_envelope(message_type, data, shop=DOMAIN))
 
     async def _publish(self, exchange_name: str, envelope: Envelope) -> None:
-        exchange = await self.channel.get_exchange(exchange_name)
-        await exchange.publish(
-            envelope_message(envelope),
-            routing_key=envelope.type,
-        )
+        await publish_envelope(self.channel, envelope, exchange_name)
 
     async def status(self) -> dict[str, Any]:
         async with aiohttp.ClientSession() as http, http.get(f"{self.base_url}/status") as resp:

@@ -10,14 +10,13 @@ import aiohttp
 import pytest
 
 from contracts import (
-    INTERNAL_EVENTS,
     ShopifyWebhook,
     new_envelope,
     order_correlation_id,
     webhook_message_type,
 )
 from messaging import list_dead_letters
-from messaging.amqp import envelope_message
+from messaging.amqp import publish_envelope
 from shopify_sim.testing import SHIPPING_ADDRESS
 from testkit.probe import eventually
 
@@ -196,11 +195,7 @@ async def test_personal_data_of_orders_shipped_or_cancelled_past_retention_is_er
              "fulfillment_order_complete": True},
             shop=DOMAIN,
         )  # fmt: skip
-        exchange = await world.channel.get_exchange(INTERNAL_EVENTS)
-        await exchange.publish(
-            envelope_message(synced),
-            routing_key=synced.type,
-        )
+        await publish_envelope(world.channel, synced)
         answer = await world.sim.run_as_storefront(DOMAIN, CANCEL, {"id": cancelled["id"]})
         assert answer["data"]["orderCancel"]["orderCancelUserErrors"] == []
         await world.webhook("orders/cancelled", cancelled["id"])

@@ -14,8 +14,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
-from contracts import WMS_COMMANDS, WMS_EVENTS, Envelope, new_envelope, parse_envelope
-from messaging.amqp import envelope_message
+from contracts import WMS_EVENTS, Envelope, new_envelope, parse_envelope
+from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from testkit.probe import eventually
 from wms_sim.config import DEFAULT_SHOP, SimConfig
@@ -38,11 +38,7 @@ class Project:
 
     async def send(self, command: Envelope) -> None:
         channel = await self.connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(WMS_COMMANDS)
-        await exchange.publish(
-            envelope_message(command),
-            routing_key=command.type,
-        )
+        await publish_envelope(channel, command)
         await channel.close()
 
     def events(self, message_type: str | None = None) -> list[Envelope]:
