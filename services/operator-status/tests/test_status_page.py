@@ -5,26 +5,24 @@ first, a service that is not running shows as down, and a screenshot is kept as 
 import json
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright
 
-from contracts import INTERNAL_EVENTS, ShopifyWebhook, new_envelope, order_correlation_id
-from messaging.amqp import build_message
+from contracts import ShopifyWebhook, new_envelope, order_correlation_id
 from operator_status.app import create_app
 from order_intake.app import DEFINITION as INTAKE
 from service_runtime import ServiceRuntime
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.testing import SHIPPING_ADDRESS, SimulatorHandle, running_simulator
+from testkit.bus import publish_raw
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
@@ -106,20 +104,6 @@ async def stack(
                 await runner.cleanup()
 
 
-async def publish(amqp_url: str, body: bytes, routing_key: str, message_id: str) -> None:
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        exchange = await channel.get_exchange(INTERNAL_EVENTS)
-        await exchange.publish(
-            build_message(body, message_id=message_id, message_type=routing_key,
-                          correlation_id=str(uuid.uuid4())),
-            routing_key=routing_key,
-        )  # fmt: skip
-    finally:
-        await connection.close()
-
-
 async def status_doc(stack: Stack) -> dict[str, object]:
     headers = {"Authorization": f"Bearer {OPS_TOKEN}"}
     async with (
@@ -146,8 +130,8 @@ async def test_the_page_shows_a_rejected_order_and_a_dead_letter_first(
                        payload={"admin_graphql_api_id": order["id"]}),
         shop=SHOP, correlation_id=order_correlation_id(SHOP, order["id"]),
     )  # fmt: skip
-    await publish(isolated_vhost, webhook.to_json(), webhook.type, str(webhook.id))
-    await publish(isolated_vhost, b"{not json", "shopify.webhook.orders.updated", "garbled-1")
+    await publish_raw(isolated_vhost, webhook.to_json(), webhook.type, str(webhook.id))
+    await publish_raw(isolated_vhost, b"{not json", "shopify.webhook.orders.updated", "garbled-1")
 
     async def both_shown() -> bool:
         kinds = {p["kind"] for p in (await status_doc(stack))["problems"]}  # type: ignore[attr-defined]

@@ -8,19 +8,15 @@ import os
 import stat
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import pytest
 from aiohttp import web
 from rich.console import Console
 
-from contracts import INTERNAL_EVENTS
-from messaging.amqp import build_message
 from order_intake.app import DEFINITION as INTAKE
 from service_runtime import ServiceRuntime
 from shipbridge_cli.main import run
@@ -28,6 +24,7 @@ from shopify_admin.mutations import webhook_topic
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.testing import SHIPPING_ADDRESS, SimulatorHandle, running_simulator
+from testkit.bus import publish_raw
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
@@ -99,17 +96,7 @@ class World:
         return await self.sim.create_order(SHOP, [("SKU-00001", 1, "Shop location")], **overrides)
 
     async def publish(self, body: bytes, routing_key: str, message_id: str) -> None:
-        connection = await aio_pika.connect(self.amqp_url)
-        try:
-            channel = await connection.channel()
-            exchange = await channel.get_exchange(INTERNAL_EVENTS)
-            await exchange.publish(
-                build_message(body, message_id=message_id, message_type=routing_key,
-                              correlation_id=str(uuid.uuid4())),
-                routing_key=routing_key,
-            )  # fmt: skip
-        finally:
-            await connection.close()
+        await publish_raw(self.amqp_url, body, routing_key, message_id)
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
