@@ -46,16 +46,10 @@ class World:
         return found.quantities
 
 
-@pytest.fixture(scope="session")
-def runtime() -> SchemaRuntime:
-    # Building the real schema takes ~2.5 s: once per test session.
-    return SchemaRuntime.from_shared_dir(SimConfig().shared_dir)
-
-
 @pytest.fixture
-async def world(runtime: SchemaRuntime) -> AsyncIterator[World]:
+async def world(schema_runtime: SchemaRuntime) -> AsyncIterator[World]:
     config = SimConfig(webhook_retry_scale=0.001, random_seed=7)
-    async with running_simulator(config, runtime) as handle:
+    async with running_simulator(config, schema_runtime) as handle:
         created = World(handle)
         await handle.create_shop(
             created.domain,

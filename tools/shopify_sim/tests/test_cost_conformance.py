@@ -14,9 +14,9 @@ from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.testing import running_simulator
 
 
-async def test_requested_cost_on_the_wire_matches_shopify(runtime: SchemaRuntime) -> None:
+async def test_requested_cost_on_the_wire_matches_shopify(schema_runtime: SchemaRuntime) -> None:
     rows = [json.loads(line) for line in (shopify_dir() / "query-costs.jsonl").open()]
-    async with running_simulator(SimConfig(), runtime) as sim:
+    async with running_simulator(SimConfig(), schema_runtime) as sim:
         # Plus plan: 20,000 points, so no query is refused before its cost is reported.
         await sim.create_shop("costs.myshopify.com", "costs-token", plan="plus")
         matches = 0
@@ -29,12 +29,12 @@ async def test_requested_cost_on_the_wire_matches_shopify(runtime: SchemaRuntime
     assert share >= 0.95
 
 
-async def test_remembered_costs_follow_the_page_size(runtime: SchemaRuntime) -> None:
+async def test_remembered_costs_follow_the_page_size(schema_runtime: SchemaRuntime) -> None:
     query = "query Locs($first: Int!) { locations(first: $first) { nodes { id name } } }"
-    async with running_simulator(SimConfig(), runtime) as sim:
+    async with running_simulator(SimConfig(), schema_runtime) as sim:
         await sim.create_shop("memo.myshopify.com", "memo-token", plan="plus")
         for first in (1, 250, 1, 250):  # twice each: the second answer comes from memory
             body = await sim.graphql("memo-token", query, {"first": first})
-            expected = requested_query_cost(runtime.schema, query, {"first": first})
+            expected = requested_query_cost(schema_runtime.schema, query, {"first": first})
             assert body["extensions"]["cost"]["requestedQueryCost"] == expected
-    assert requested_query_cost(runtime.schema, query, {"first": 1}) != expected
+    assert requested_query_cost(schema_runtime.schema, query, {"first": 1}) != expected
