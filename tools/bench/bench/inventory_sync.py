@@ -25,7 +25,6 @@ bucket would hide the rate limit, so the quick run starts the snapshot on a drai
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import tempfile
 import time
@@ -44,7 +43,7 @@ from bench.infra import Scratch, scratch
 from bench.order_pipeline import SimulatorAdmin, simulator
 from bench.webhook_ingest import free_port, process
 from contracts import WMS_EVENTS, new_envelope
-from messaging.amqp import build_message
+from messaging.amqp import envelope_message
 from messaging.topology import declare_exchanges
 from service_runtime.logging import configure_logging
 from shop_config import env_name
@@ -155,41 +154,34 @@ async def wait_for_job(db: asyncpg.Connection, kind: str, count: int, deadline_s
         await asyncio.sleep(0.05)
 
 
-def snapshot_parts(levels: Sequence[tuple[str, int]], as_of: datetime) -> list[bytes]:
-    """The wire form of every part, built before the clock starts."""
+def snapshot_parts(levels: Sequence[tuple[str, int]], as_of: datetime) -> list[aio_pika.Message]:
+    """Every part as it is published, built before the clock starts."""
     snapshot_id = f"{FACILITY}-{uuid.uuid4()}"
     chunks = [levels[i : i + PART_SIZE] for i in range(0, len(levels), PART_SIZE)]
     return [
-        new_envelope(
-            "wms.inventory.snapshot",
-            {
-                "snapshot_id": snapshot_id,
-                "facility": FACILITY,
-                "as_of": as_of,
-                "part": number,
-                "parts": len(chunks),
-                "items": [{"sku": s, "available": a, "on_hand": a} for s, a in chunk],
-            },
-            shop=SHOP,
-            occurred_at=as_of,
-        ).to_json()
+        envelope_message(
+            new_envelope(
+                "wms.inventory.snapshot",
+                {
+                    "snapshot_id": snapshot_id,
+                    "facility": FACILITY,
+                    "as_of": as_of,
+                    "part": number,
+                    "parts": len(chunks),
+                    "items": [{"sku": s, "available": a, "on_hand": a} for s, a in chunk],
+                },
+                shop=SHOP,
+                occurred_at=as_of,
+            )
+        )
         for number, chunk in enumerate(chunks, start=1)
     ]
 
 
-async def publish(channel: aio_pika.abc.AbstractChannel, bodies: Sequence[bytes]) -> None:
+async def publish(channel: aio_pika.abc.AbstractChannel, parts: Sequence[aio_pika.Message]) -> None:
     exchange = await channel.get_exchange(WMS_EVENTS)
-    for body in bodies:
-        envelope = json.loads(body)
-        await exchange.publish(
-            build_message(
-                body,
-                message_id=envelope["id"],
-                message_type=envelope["type"],
-                correlation_id=envelope["correlation_id"],
-            ),
-            routing_key=envelope["type"],
-        )
+    for part in parts:
+        await exchange.publish(part, routing_key=part.type or "")
 
 
 async def drain_bucket(admin: SimulatorAdmin) -> None:
@@ -210,11 +202,11 @@ async def snapshot_run(
     as_of: datetime,
     number: int,
 ) -> Run:
-    bodies = snapshot_parts(levels, as_of)
+    parts = snapshot_parts(levels, as_of)
     before = await admin.stats(SHOP)
     first_sent = datetime.now(UTC)
     clock = time.perf_counter()
-    await publish(channel, bodies)
+    await publish(channel, parts)
     job = await wait_for_job(db, "snapshot", number, RUN_DEADLINE_S)
     wall = time.perf_counter() - clock
     after = await admin.stats(SHOP)
