@@ -52,6 +52,7 @@ def _internal(type: str, payload: PayloadModel, summary: str) -> MessageSpec:
 _SPECS: tuple[MessageSpec, ...] = (
     _command("wms.order.create", wms.WmsOrderCreate, "Create a WMS order for a fulfillment order"),
     _command("wms.order.cancel", wms.WmsOrderCancel, "Ask the WMS to cancel an order"),
+    _command("wms.order.reduce", wms.WmsOrderReduce, "Take units out of an order already sent"),
     _command("wms.order.hold", wms.WmsOrderHold, "Ask the WMS to hold an order"),
     _command("wms.order.release", wms.WmsOrderRelease, "Release a held order"),
     _command("wms.order.update", wms.WmsOrderUpdate, "Change an order's ship-by date"),
@@ -59,6 +60,7 @@ _SPECS: tuple[MessageSpec, ...] = (
     _event("wms.order.rejected", wms.WmsOrderRejected, "The WMS rejected an order"),
     _event("wms.shipment.confirmed", wms.WmsShipmentConfirmed, "A shipment left the warehouse"),
     _event("wms.order.cancel_result", wms.WmsOrderCancelResult, "Answer to a cancel request"),
+    _event("wms.order.reduce_result", wms.WmsOrderReduceResult, "Answer to a reduce request"),
     _event("wms.order.cancelled", wms.WmsOrderCancelled, "The warehouse cancelled an order"),
     _event("wms.inventory.snapshot", wms.WmsInventorySnapshot, "Full stock of a facility (part)"),
     _event("wms.inventory.adjusted", wms.WmsInventoryAdjusted, "Stock of one SKU changed"),

@@ -7,8 +7,9 @@ prices and taxes: personal data that would otherwise sit in queues, retry tiers 
 (where a redaction request cannot reach it), and bytes every hop would pay for. So only the
 fields below travel, as Shopify sent them; a field absent from the body stays absent.
 
-Other topics (`app/uninstalled`, the compliance topics) are small and read whole: they travel
-as received.
+Other topics (`orders/edited`, whose body is the edit's delta and not the order, the
+`fulfillment_orders/*` topics, `app/uninstalled`, the compliance topics) carry no customer and
+are small: they travel as received.
 """
 
 from typing import Any
@@ -40,3 +41,8 @@ class OrderOnTheBus(msgspec.Struct):
     financial_status: Any = msgspec.UNSET
     fulfillment_status: Any = msgspec.UNSET
     line_items: list[OrderLineOnTheBus] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+def trimmed_as_order(topic: str) -> bool:
+    """Whether the topic's body is a whole order, of which only the fields above travel."""
+    return topic.startswith("orders/") and topic != "orders/edited"

@@ -95,6 +95,27 @@ class WmsOrderCancel(Payload):
     requested_at: UtcDatetime
 
 
+class ReduceLine(Payload):
+    """Units of one line to take out of an order already sent."""
+
+    line_ref: FulfillmentOrderLineItemGid
+    """The line as it was sent in `wms.order.create`."""
+    sku: RequiredText
+    quantity: PositiveQuantity
+    """Units to remove (not the units left)."""
+
+
+class WmsOrderReduce(Payload):
+    """Take units out of an order already sent: they left it in Shopify (moved to another
+    location, split off, merged away, edited out, cancelled). The WMS answers with
+    `wms.order.reduce_result`; units that left are sent to another WMS order only after it."""
+
+    wms_order_ref: WmsOrderRef
+    lines: list[ReduceLine] = Field(min_length=1)
+    reason: str
+    requested_at: UtcDatetime
+
+
 class WmsOrderHold(Payload):
     """Ask the WMS not to ship an order until it is released."""
 
@@ -161,6 +182,17 @@ class WmsOrderCancelResult(Payload):
     outcome: Literal["cancelled", "refused"]
     reason: str | None = None
     """Why the cancellation was refused (typically: already shipped); may be null."""
+
+
+class WmsOrderReduceResult(Payload):
+    """The WMS's answer to `wms.order.reduce`: all the lines asked for are taken out, or none
+    (refused, typically because picking has started)."""
+
+    wms_order_ref: WmsOrderRef
+    outcome: Literal["reduced", "refused"]
+    lines: list[ReduceLine] = []
+    """The lines of the request, as the WMS applied (or would have applied) them."""
+    reason: str | None = None
 
 
 class WmsOrderCancelled(Payload):

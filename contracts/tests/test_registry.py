@@ -25,12 +25,14 @@ def test_spec_section_3_messages_are_registered_on_their_exchange() -> None:
         "wms.order.hold",
         "wms.order.release",
         "wms.order.update",
+        "wms.order.reduce",
     }
     assert events == {
         "wms.order.accepted",
         "wms.order.rejected",
         "wms.shipment.confirmed",
         "wms.order.cancel_result",
+        "wms.order.reduce_result",
         "wms.order.cancelled",
         "wms.inventory.snapshot",
         "wms.inventory.adjusted",

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from contracts import SUBSCRIBED_TOPICS
-from contracts.webhook_bodies import OrderOnTheBus
+from contracts.webhook_bodies import OrderOnTheBus, trimmed_as_order
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.webhooks import WebhookHeaderError, WebhookHeaders, verify
 
@@ -90,7 +90,7 @@ def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
     if sender.headers.topic not in _SUBSCRIBED:
         return Ignored(sender.headers.topic)
     try:
-        if sender.headers.topic.startswith("orders/"):
+        if trimmed_as_order(sender.headers.topic):
             identity, payload = _order_on_the_bus(body)
         else:
             identity = _IDENTITY.decode(body)

@@ -4,12 +4,13 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from contracts.correlation import CORRELATION_NAMESPACE, order_correlation_id
+from contracts.webhook_bodies import trimmed_as_order
 from contracts.webhook_wire import WebhookMessage, webhook_message
 from webhook_gateway.admission import Admitted, PayloadIdentity
 
 
 def correlation_id_for(shop: str, topic: str, webhook_id: str, identity: PayloadIdentity) -> UUID:
-    order_gid = _order_gid(identity) if topic.startswith("orders/") else None
+    order_gid = _order_gid(identity) if trimmed_as_order(topic) else None
     if order_gid is not None:
         return order_correlation_id(shop, order_gid)
     # Not about one order: its retries at least share one conversation.
