@@ -83,7 +83,10 @@ async def set_plan(request: web.Request) -> web.Response:
 
 @routes.post("/_sim/shops/{domain}/seed")
 async def seed(request: web.Request) -> web.Response:
-    counts = seed_shop(_shop(request), SeedPlan.from_json(await _json_body(request)))
+    try:
+        counts = seed_shop(_shop(request), SeedPlan.from_json(await _json_body(request)))
+    except (ValueError, TypeError) as exc:  # a malformed or conflicting named catalog
+        raise web.HTTPBadRequest(text=str(exc)) from None
     return web.json_response(counts)
 
 

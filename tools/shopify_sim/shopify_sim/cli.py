@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--shop", required=True)
     seed.add_argument("--products", type=int, default=2000)
     seed.add_argument("--locations", nargs="+", default=["Warehouse East", "Warehouse West"])
+    seed.add_argument(
+        "--catalog",
+        help="JSON file: a list of {sku, title, barcode?, grams?, price?, stock?: {location: n}}",
+    )
     orders = commands.add_parser("orders", help="generate an order stream")
     orders.add_argument("--shop", required=True)
     orders.add_argument("--rate", type=float, default=5.0)
@@ -89,6 +93,14 @@ async def _orders(args: argparse.Namespace) -> None:
             return
 
 
+def _seed_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {"products": args.products, "locations": args.locations}
+    if args.catalog:
+        with open(args.catalog, encoding="utf-8") as handle:
+            body["catalog"] = json.load(handle)
+    return body
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "serve":
@@ -120,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             args.url,
             "POST",
             f"/_sim/shops/{args.shop}/seed",
-            {"products": args.products, "locations": args.locations},
+            _seed_body(args),
         ),
         "orders": lambda: _orders(args),
         "faults": lambda: _call(args.url, "POST", "/_sim/faults", json.loads(args.settings)),

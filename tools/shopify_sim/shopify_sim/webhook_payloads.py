@@ -57,7 +57,7 @@ def _line_item(shop: ShopState, order: Order, line: LineItem) -> Body:
     return {
         "id": line.id,
         "admin_graphql_api_id": gid("LineItem", line.id),
-        "current_quantity": 0 if order.cancelled_at else line.quantity,
+        "current_quantity": 0 if order.cancelled_at else line.live_quantity,
         "fulfillable_quantity": order_status.fulfillable_quantity(line, fos),
         "fulfillment_service": "manual",
         "fulfillment_status": (
@@ -219,3 +219,13 @@ def compliance_body(
         body["orders_requested"] = ids
         body["data_request"] = {"id": shop.new_id()}
     return body
+
+
+def line_item_body(shop: ShopState, order: Order, line: LineItem) -> Body:
+    """A line as order bodies carry it; fulfillments/* bodies carry the same shape."""
+    return _line_item(shop, order, line)
+
+
+def address_body(address: dict[str, Any] | None) -> Body | None:
+    """An address as REST bodies carry it (fulfillments/* `destination`)."""
+    return _address(address)

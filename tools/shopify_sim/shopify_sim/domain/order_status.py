@@ -36,7 +36,8 @@ def fulfillable_quantity(line: LineItem, fulfillment_orders: Iterable[Fulfillmen
 
 
 def display_fulfillment_status(order: Order, fulfillment_orders: list[FulfillmentOrder]) -> str:
-    ordered = sum(line.quantity for line in order.line_items)
+    # Units an order edit removed are no longer ordered (LineItem.current_quantity).
+    ordered = sum(line.live_quantity for line in order.line_items)
     fulfilled = sum(fulfilled_quantity(line, fulfillment_orders) for line in order.line_items)
     if ordered and fulfilled >= ordered:
         return "FULFILLED"

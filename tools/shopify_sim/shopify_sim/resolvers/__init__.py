@@ -7,11 +7,25 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
 
-from shopify_sim.resolvers import fulfillment, inventory, orders, queries, webhooks
+from shopify_sim.resolvers import (
+    fulfillment,
+    fulfillment_changes,
+    inventory,
+    inventory_adjust,
+    order_edits,
+    order_update,
+    orders,
+    queries,
+    webhooks,
+)
 
 MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
     **orders.MUTATION_FIELDS,
+    **order_edits.MUTATION_FIELDS,
+    **order_update.MUTATION_FIELDS,
+    **inventory_adjust.MUTATION_FIELDS,
     **fulfillment.MUTATION_FIELDS,
+    **fulfillment_changes.MUTATION_FIELDS,
     **inventory.MUTATION_FIELDS,
     **webhooks.MUTATION_FIELDS,
 }

@@ -1,4 +1,4 @@
-"""fulfillmentCreate, fulfillmentOrderHold and fulfillmentOrderReleaseHold."""
+"""fulfillmentCreate, fulfillmentCancel, fulfillmentTrackingInfoUpdate, and FO holds."""
 
 from __future__ import annotations
 
@@ -7,25 +7,29 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
+from shopify_sim import fulfillment_order_webhooks as hooks
 from shopify_sim import inventory_moves
+from shopify_sim.domain import fulfillment_changes as rules
 from shopify_sim.domain.fulfillment_rules import plan_fulfilment, tracking_entries
 from shopify_sim.domain.order_status import FINAL_FO_STATUSES, status_after_fulfilment
 from shopify_sim.domain.user_errors import UserError, user_error
+from shopify_sim.events import ShopEvent
 from shopify_sim.ids import gid_number
 from shopify_sim.resolvers.context import context_of
+from shopify_sim.resolvers.fulfillment_changes import absorb, carve, fulfillment_order_or_raise
 from shopify_sim.state.models import (
     Fulfillment,
     FulfillmentHold,
     FulfillmentLineItem,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
+    LineItem,
     TrackingInfo,
 )
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.orders import fulfillment_node, fulfillment_order_node, hold_node
 
 Node = dict[str, Any]
-MAX_HOLDS_PER_FULFILLMENT_ORDER = 10
 
 
 def fulfillment_create(
@@ -39,10 +43,12 @@ def fulfillment_create(
     order = shop.orders[plan.order_id]
     now = shop.now()
     shipped: dict[int, int] = {}
+    taken: dict[int, int] = {}
     touched: dict[int, FulfillmentOrder] = {}
     for fo, fo_line, quantity in plan.takes:
         fo_line.remaining_quantity -= quantity
         shipped[fo_line.line_item_id] = shipped.get(fo_line.line_item_id, 0) + quantity
+        taken[fo_line.id] = taken.get(fo_line.id, 0) + quantity
         touched[fo.id] = fo
         line = shop.line_item(order, fo_line.line_item_id)
         if line is not None:
@@ -65,6 +71,7 @@ def fulfillment_create(
         ],
         fulfillment_order_ids=list(touched),
         notify_customer=bool(fulfillment.get("notifyCustomer")),
+        fulfillment_order_line_quantities=taken,
     )
     shop.add_fulfillment(record)
     shop.touch(order)
@@ -75,93 +82,21 @@ def fulfillment_create(
     return {"fulfillment": fulfillment_node(shop, record), "userErrors": []}
 
 
-def _fulfillment_order_or_raise(shop: ShopState, value: str) -> FulfillmentOrder:
-    number = gid_number(value, "FulfillmentOrder")
-    fo = shop.fulfillment_orders.get(number) if number is not None else None
-    if fo is None:
-        # Shopify answers unknown ids with a top-level error, not a userError (captures).
+def _fulfillment_or_raise(shop: ShopState, value: str) -> Fulfillment:
+    number = gid_number(value, "Fulfillment")
+    found = shop.fulfillments.get(number) if number is not None else None
+    if found is None:
         raise GraphQLError(f"Invalid id: {value}", extensions={"code": "RESOURCE_NOT_FOUND"})
-    return fo
+    return found
 
 
-def _hold_errors(fo: FulfillmentOrder, hold: dict[str, Any]) -> list[UserError]:
-    if fo.status in FINAL_FO_STATUSES:
-        return [
-            user_error(
-                ["id"], f"Fulfillment order {fo.id} has an unholdable status= {fo.status.lower()}."
-            )
-        ]
-    if len(fo.holds) >= MAX_HOLDS_PER_FULFILLMENT_ORDER:
-        return [
-            user_error(
-                ["id"],
-                "The maximum number of fulfillment holds for this fulfillment order has "
-                "been reached for this app.",
-                "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED",
-            )
-        ]
-    if hold.get("handle") and any(h.handle == hold["handle"] for h in fo.holds):
-        return [
-            user_error(
-                ["fulfillmentHold", "handle"],
-                "The handle provided for the fulfillment hold is already in use by this app "
-                "for another hold on this fulfillment order.",
-                "DUPLICATE_FULFILLMENT_HOLD_HANDLE",
-            )
-        ]
-    by_id = {line.id: line for line in fo.line_items}
-    for index, item in enumerate(hold.get("fulfillmentOrderLineItems") or []):
-        path = ["fulfillmentHold", "fulfillmentOrderLineItems", str(index)]
-        number = gid_number(item["id"], "FulfillmentOrderLineItem")
-        line = by_id.get(number) if number is not None else None
-        if item["quantity"] <= 0:
-            return [
-                user_error(
-                    [*path, "quantity"],
-                    "You must select at least one item to place on partial hold.",
-                    "GREATER_THAN_ZERO",
-                )
-            ]
-        if line is None or item["quantity"] > line.remaining_quantity:
-            return [
-                user_error(
-                    [*path, "quantity"],
-                    "The line item quantity is invalid.",
-                    "INVALID_LINE_ITEM_QUANTITY",
-                )
-            ]
-    return []
-
-
-def _split_off_unheld(
-    shop: ShopState, fo: FulfillmentOrder, held: dict[int, int]
-) -> FulfillmentOrder | None:
-    """Move the units not named in a partial hold to a new OPEN FO (Shopify's split)."""
-    moved = {line.id: line.remaining_quantity - held.get(line.id, 0) for line in fo.line_items}
-    if not any(moved.values()):
-        return None
-    now = shop.now()
-    remaining = FulfillmentOrder(
-        id=shop.new_id(),
-        order_id=fo.order_id,
-        location_id=fo.location_id,
-        status="OPEN",
-        created_at=now,
-        updated_at=now,
-        fulfill_at=fo.fulfill_at,
-        split_from_id=fo.id,
-    )
-    for line in fo.line_items:
-        quantity = moved[line.id]
-        if quantity:
-            line.total_quantity -= quantity
-            line.remaining_quantity -= quantity
-            remaining.line_items.append(
-                FulfillmentOrderLineItem(shop.new_id(), line.line_item_id, quantity, quantity)
-            )
-    fo.line_items = [line for line in fo.line_items if line.total_quantity]
-    shop.add_fulfillment_order(remaining)
-    return remaining
+def _hold_refusal(errors: list[UserError]) -> Node:
+    return {
+        "fulfillmentHold": None,
+        "fulfillmentOrder": None,
+        "remainingFulfillmentOrder": None,
+        "userErrors": errors,
+    }
 
 
 def fulfillment_order_hold(
@@ -172,23 +107,22 @@ def fulfillment_order_hold(
 ) -> Node:
     ctx = context_of(info)
     shop = ctx.shop
-    fo = _fulfillment_order_or_raise(shop, id)
-    errors = _hold_errors(fo, fulfillmentHold)
-    if errors:
-        return {
-            "fulfillmentHold": None,
-            "fulfillmentOrder": None,
-            "remainingFulfillmentOrder": None,
-            "userErrors": errors,
-        }
+    fo = fulfillment_order_or_raise(shop, id)
+    held = rules.hold_errors(fo, fulfillmentHold)
+    if isinstance(held, list):
+        return _hold_refusal(held)
     remaining = None
-    requested = fulfillmentHold.get("fulfillmentOrderLineItems")
-    if requested:
-        held = {
-            gid_number(item["id"], "FulfillmentOrderLineItem") or 0: item["quantity"]
-            for item in requested
+    if held is not None:
+        # A partial hold: the held units keep the FO's id, the rest go to a new OPEN FO
+        # (capture hold-multi-line/hold: `remainingFulfillmentOrder` has a new id).
+        unheld = {
+            line.id: line.remaining_quantity - held.get(line.id, 0)
+            for line in fo.line_items
+            if line.remaining_quantity - held.get(line.id, 0) > 0
         }
-        remaining = _split_off_unheld(shop, fo, held)
+        if unheld:
+            remaining = carve(shop, fo, unheld, fo.location_id)
+            remaining.split_from_id = fo.id
     hold = FulfillmentHold(
         id=shop.new_id(),
         reason=fulfillmentHold["reason"],
@@ -196,9 +130,15 @@ def fulfillment_order_hold(
         handle=fulfillmentHold.get("handle"),
         external_id=fulfillmentHold.get("externalId"),
     )
+    first_hold = fo.status != "ON_HOLD"
     fo.holds.append(hold)
     fo.status = "ON_HOLD"
     fo.updated_at = shop.now()
+    if first_hold:
+        # placed_on_hold fires once, when the FO becomes ON_HOLD; later holds add no event.
+        hooks.emit(
+            ctx, "fulfillment_orders/placed_on_hold", hooks.placed_on_hold_body(fo, remaining, hold)
+        )
     order = shop.orders[fo.order_id]
     shop.touch(order)
     ctx.emit_order(order, "orders/updated")
@@ -211,25 +151,14 @@ def fulfillment_order_hold(
 
 
 def _merge_back_split(shop: ShopState, fo: FulfillmentOrder) -> None:
-    """Releasing a partial hold folds the untouched split-off FO back in (captures)."""
-    for sibling in shop.fulfillment_orders.values():
+    """Releasing a partial hold folds the untouched split-off FO back in (capture holdRelease)."""
+    for sibling in shop.fulfillment_orders_of(shop.orders[fo.order_id]):
         untouched = all(
             line.remaining_quantity == line.total_quantity for line in sibling.line_items
         )
         if sibling.split_from_id != fo.id or sibling.status != "OPEN" or not untouched:
             continue
-        for line in sibling.line_items:
-            target = next((t for t in fo.line_items if t.line_item_id == line.line_item_id), None)
-            if target is None:
-                fo.line_items.append(
-                    FulfillmentOrderLineItem(shop.new_id(), line.line_item_id, 0, 0)
-                )
-                target = fo.line_items[-1]
-            target.total_quantity += line.total_quantity
-            target.remaining_quantity += line.remaining_quantity
-            line.total_quantity = line.remaining_quantity = 0
-        sibling.status = "CLOSED"
-        sibling.updated_at = shop.now()
+        absorb(shop, fo, sibling, rules.all_remaining(sibling))
 
 
 def fulfillment_order_release_hold(
@@ -241,18 +170,21 @@ def fulfillment_order_release_hold(
 ) -> Node:
     ctx = context_of(info)
     shop = ctx.shop
-    fo = _fulfillment_order_or_raise(shop, id)
+    fo = fulfillment_order_or_raise(shop, id)
     if fo.status != "ON_HOLD":
         return {
             "fulfillmentOrder": None,
             "userErrors": [user_error(["id"], "The fulfillment order is not on hold.")],
         }
+    # No holdIds releases every hold (documented, and warned against).
     releasing = {gid_number(value, "FulfillmentHold") for value in holdIds} if holdIds else None
     fo.holds = [h for h in fo.holds if releasing is not None and h.id not in releasing]
     if not fo.holds:
-        _merge_back_split(shop, fo)
-        partly_done = any(line.remaining_quantity < line.total_quantity for line in fo.line_items)
-        fo.status = "IN_PROGRESS" if partly_done else "OPEN"
+        if rules.RELEASE_MERGES_SPLIT_BACK:
+            _merge_back_split(shop, fo)
+        fo.status = rules.status_without_progress(fo)
+        # hold_released fires once, when the last hold goes.
+        hooks.emit(ctx, "fulfillment_orders/hold_released", hooks.hold_released_body(fo))
     fo.updated_at = shop.now()
     order = shop.orders[fo.order_id]
     shop.touch(order)
@@ -260,8 +192,136 @@ def fulfillment_order_release_hold(
     return {"fulfillmentOrder": fulfillment_order_node(shop, fo), "userErrors": []}
 
 
+# --- fulfillmentCancel / fulfillmentTrackingInfoUpdate -------------------------------------
+
+
+def _unship(shop: ShopState, line: LineItem, quantity: int) -> None:
+    """The inverse of inventory_moves.ship: cancelled units are committed and on hand again."""
+    if not line.inventory_committed or line.variant_id is None:
+        return
+    variant = shop.variants[line.variant_id]
+    level = shop.level(variant.inventory_item_id, line.location_id)
+    if level is not None:
+        shop.change_quantities(level, {"committed": quantity, "on_hand": quantity})
+
+
+def _give_back(shop: ShopState, fulfillment: Fulfillment) -> None:
+    """The cancelled units become fulfillable again (fulfillmentCancel docs).
+
+    A partly fulfilled FO takes them back into its remaining quantities; an FO that was
+    entirely fulfilled stays closed and a new OPEN FO at the same location holds them.
+    """
+    for fo_id in fulfillment.fulfillment_order_ids:
+        fo = shop.fulfillment_orders[fo_id]
+        units = {
+            line.id: fulfillment.fulfillment_order_line_quantities.get(line.id, 0)
+            for line in fo.line_items
+        }
+        units = {line_id: quantity for line_id, quantity in units.items() if quantity}
+        if not units:
+            continue
+        if fo.status == "CLOSED":
+            now = shop.now()
+            reopened = FulfillmentOrder(
+                id=shop.new_id(),
+                order_id=fo.order_id,
+                location_id=fo.location_id,
+                status="OPEN",
+                created_at=now,
+                updated_at=now,
+                fulfill_at=fo.fulfill_at,
+            )
+            for line in fo.line_items:
+                quantity = units.get(line.id, 0)
+                if quantity:
+                    line.total_quantity -= quantity
+                    reopened.line_items.append(
+                        FulfillmentOrderLineItem(
+                            shop.new_id(), line.line_item_id, quantity, quantity
+                        )
+                    )
+            fo.line_items = [line for line in fo.line_items if line.total_quantity]
+            shop.add_fulfillment_order(reopened)
+            continue
+        for line in fo.line_items:
+            line.remaining_quantity += units.get(line.id, 0)
+        if fo.status == "IN_PROGRESS" and not fo.progress_reported:
+            fo.status = rules.status_without_progress(fo)
+        fo.updated_at = shop.now()
+
+
+def fulfillment_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> Node:
+    ctx = context_of(info)
+    shop = ctx.shop
+    fulfillment = _fulfillment_or_raise(shop, id)
+    if fulfillment.status == "CANCELLED":
+        # simulator wording: Shopify documents no message for this refusal.
+        return {
+            "fulfillment": None,
+            "userErrors": [user_error(["id"], "The fulfillment has already been cancelled.")],
+        }
+    order = shop.orders[fulfillment.order_id]
+    _give_back(shop, fulfillment)
+    for item in fulfillment.line_items:
+        line = shop.line_item(order, item.line_item_id)
+        if line is not None:
+            _unship(shop, line, item.quantity)
+    fulfillment.status = "CANCELLED"
+    fulfillment.updated_at = shop.now()
+    shop.touch(order)
+    ctx.events.append(
+        ShopEvent(
+            shop.domain,
+            "fulfillments/update",
+            hooks.fulfillment_body(shop, fulfillment),
+            shop.now(),
+        )
+    )
+    ctx.emit_order(order, "orders/updated")
+    return {"fulfillment": fulfillment_node(shop, fulfillment), "userErrors": []}
+
+
+def fulfillment_tracking_info_update(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    fulfillmentId: str,
+    trackingInfoInput: dict[str, Any],
+    notifyCustomer: bool | None = None,
+) -> Node:
+    ctx = context_of(info)
+    shop = ctx.shop
+    fulfillment = _fulfillment_or_raise(shop, fulfillmentId)
+    if fulfillment.status == "CANCELLED":
+        # simulator wording: a cancelled fulfillment has nothing left to track.
+        return {
+            "fulfillment": None,
+            "userErrors": [
+                user_error(["fulfillmentId"], "Cannot update tracking of a cancelled fulfillment.")
+            ],
+        }
+    fulfillment.tracking = [
+        TrackingInfo(c, n, u) for c, n, u in tracking_entries(trackingInfoInput)
+    ]
+    if notifyCustomer is not None:
+        # "Whether the customer will be notified of this update and future updates"
+        fulfillment.notify_customer = notifyCustomer
+    fulfillment.updated_at = shop.now()
+    shop.touch(shop.orders[fulfillment.order_id])
+    ctx.events.append(
+        ShopEvent(
+            shop.domain,
+            "fulfillments/update",
+            hooks.fulfillment_body(shop, fulfillment),
+            shop.now(),
+        )
+    )
+    return {"fulfillment": fulfillment_node(shop, fulfillment), "userErrors": []}
+
+
 MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
     "fulfillmentCreate": fulfillment_create,
+    "fulfillmentCancel": fulfillment_cancel,
+    "fulfillmentTrackingInfoUpdate": fulfillment_tracking_info_update,
     "fulfillmentOrderHold": fulfillment_order_hold,
     "fulfillmentOrderReleaseHold": fulfillment_order_release_hold,
 }

@@ -11,6 +11,7 @@ from graphql.execution.values import get_directive_values
 from graphql.language import ObjectValueNode, get_location
 
 from shopify_sim.clock import graphql_time
+from shopify_sim.domain.inventory_adjust import duplicate_pair_errors
 from shopify_sim.domain.inventory_rules import (
     MAX_QUANTITIES_PER_CALL,
     check_set_quantities,
@@ -55,14 +56,18 @@ def _field_location(info: GraphQLResolveInfo) -> list[dict[str, int]]:
     return [{"line": where.line, "column": where.column}]
 
 
-def _requires_change_from(info: GraphQLResolveInfo, quantities: list[dict[str, Any]]) -> None:
-    """Since 2026-04 every quantity must name `changeFromQuantity` (null opts out)."""
-    if all("changeFromQuantity" in q for q in quantities):
+def requires_change_from(
+    info: GraphQLResolveInfo,
+    entries: list[dict[str, Any]],
+    input_type: str = "InventoryQuantityInput",
+) -> None:
+    """Since 2026-04 every entry must name `changeFromQuantity` (null opts out)."""
+    if all("changeFromQuantity" in entry for entry in entries):
         return
     argument = next((a for a in info.field_nodes[0].arguments if a.name.value == "input"), None)
     inline = argument is not None and isinstance(argument.value, ObjectValueNode)
     raise LocatedError(
-        "InventoryQuantityInput must include the following argument: changeFromQuantity.",
+        f"{input_type} must include the following argument: changeFromQuantity.",
         _field_location(info) + ([] if inline else _input_variable_location(info)),
         {"code": "INVALID_FIELD_ARGUMENTS"},
     )
@@ -100,7 +105,7 @@ def _group_node(shop: ShopState, group: dict[str, Any]) -> Node:
                     "name": change["name"],
                     "delta": change["delta"],
                     "quantityAfterChange": None,
-                    "ledgerDocumentUri": None,
+                    "ledgerDocumentUri": change.get("ledger_document_uri"),
                     "item": lambda _i, v=variant: inventory_item_node(shop, v),
                     "location": lambda _i, loc=location: location_node(shop, loc),
                 }
@@ -134,7 +139,7 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         item_exists=lambda item: item in shop.variants_by_item,
         location_exists=lambda location: location in shop.locations,
         level_of=shop.level,
-    )
+    ) + duplicate_pair_errors(data["quantities"], "quantities")
     if errors:
         return {"group": None, "userErrors": errors}
     changes: list[dict[str, Any]] = []
@@ -149,6 +154,12 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         changes.extend(
             {"name": n, "delta": d, "item": item, "location": location} for n, d in deltas
         )
+    return {"group": record_group(shop, data, changes), "userErrors": []}
+
+
+def record_group(
+    shop: ShopState, data: dict[str, Any], changes: list[dict[str, Any]]
+) -> dict[str, Any]:
     group = {
         "id": shop.new_id(),
         "created_at": shop.now(),
@@ -157,17 +168,12 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         "changes": changes,
     }
     shop.adjustment_groups[group["id"]] = group
-    return {"group": group, "userErrors": []}
+    return group
 
 
 def inventory_set_quantities(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Node:
     shop = context_of(info).shop
-    key = idempotency_key(info)
-    if key is None:
-        raise GraphQLError(
-            "The @idempotent directive is required for this mutation but was not provided.",
-            extensions={"code": "BAD_REQUEST"},
-        )
+    key = required_idempotency_key(info)
     quantities = input["quantities"]
     if len(quantities) > MAX_QUANTITIES_PER_CALL:
         raise GraphQLError(
@@ -175,9 +181,29 @@ def inventory_set_quantities(_root: Any, info: GraphQLResolveInfo, input: dict[s
             f"{MAX_QUANTITIES_PER_CALL}.",
             extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
         )
-    _requires_change_from(info, quantities)
+    requires_change_from(info, quantities)
+    return run_idempotent(shop, f"inventorySetQuantities:{key}", input, _apply)
+
+
+def required_idempotency_key(info: GraphQLResolveInfo) -> str:
+    key = idempotency_key(info)
+    if key is None:
+        raise GraphQLError(
+            "The @idempotent directive is required for this mutation but was not provided.",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    return key
+
+
+def run_idempotent(
+    shop: ShopState,
+    scoped_key: str,
+    input: dict[str, Any],
+    apply: Callable[[ShopState, dict[str, Any]], dict[str, Any]],
+) -> Node:
+    """Apply once per key; the same key again replays the first payload, a different input
+    under the same key is refused as Shopify refuses it."""
     fingerprint = json.dumps(input, sort_keys=True, default=str)
-    scoped_key = f"inventorySetQuantities:{key}"
     previous = shop.idempotency.get(scoped_key)
     if previous is not None:
         if previous[0] != fingerprint:
@@ -193,7 +219,7 @@ def inventory_set_quantities(_root: Any, info: GraphQLResolveInfo, input: dict[s
                 ],
             }
         return _payload(shop, previous[1])
-    stored = _apply(shop, input)
+    stored = apply(shop, input)
     shop.idempotency[scoped_key] = (fingerprint, stored)
     return _payload(shop, stored)
 

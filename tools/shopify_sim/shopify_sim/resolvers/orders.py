@@ -51,14 +51,17 @@ def _check_order_input(shop: ShopState, data: dict[str, Any]) -> list[UserError]
     return errors
 
 
-def _financial_status(data: dict[str, Any]) -> str:
+def _financial_status(data: dict[str, Any]) -> str | None:
+    """The input's status, else PAID for a successful sale, else none at all: live captures
+    (orderCancel-parity, order-edit-commit-history-and-fulfillment-orders) read an order created
+    without transactions back with `displayFinancialStatus: null`."""
     if data.get("financialStatus"):
         return str(data["financialStatus"])
     paid = any(
         t.get("kind") in ("SALE", "CAPTURE") and t.get("status", "SUCCESS") == "SUCCESS"
         for t in data.get("transactions") or []
     )
-    return "PAID" if paid else "PENDING"
+    return "PAID" if paid else None
 
 
 def _build_line(shop: ShopState, line: dict[str, Any]) -> tuple[LineItem, int | None]:
@@ -192,11 +195,31 @@ def order_create(
     return create_order(context_of(info), order, options)
 
 
+# Shopify's answers, from the live capture orderCancel-error-messages (2026-04).
+STAFF_NOTE_MAX_LENGTH = 255
+STAFF_NOTE_TOO_LONG = "Staff note is too long. Maximum length is 255 characters."
+REFUND_AND_REFUND_METHOD = "Only one of the arguments `refund` or `refund_method` is allowed."
+ALREADY_CANCELLED = "Cannot cancel an order that has already been canceled"
+
+
+def _cancel_argument_errors(
+    refund: bool | None, refund_method: dict[str, Any] | None, staff_note: str | None
+) -> list[UserError]:
+    """Checked before the order is looked at. `refund: false` with a refundMethod is refused
+    too: Shopify objects to both arguments being present, whatever their values."""
+    errors = []
+    if refund is not None and refund_method is not None:
+        errors.append(user_error(["refund"], REFUND_AND_REFUND_METHOD, "INVALID"))
+    if staff_note is not None and len(staff_note) > STAFF_NOTE_MAX_LENGTH:
+        errors.append(user_error(["staffNote"], STAFF_NOTE_TOO_LONG, "INVALID"))
+    return errors
+
+
 def _cancel_errors(shop: ShopState, order: Order | None) -> list[UserError]:
     if order is None:
         return [user_error(["orderId"], "Order does not exist", "NOT_FOUND")]
     if order.cancelled_at is not None:
-        return [user_error(["orderId"], "Order has already been cancelled", "INVALID")]
+        return [user_error(["orderId"], ALREADY_CANCELLED, "INVALID")]
     if order.fulfillment_ids:
         return [
             user_error(
@@ -221,7 +244,7 @@ def order_cancel(
     shop = ctx.shop
     number = gid_number(orderId, "Order")
     order = shop.orders.get(number) if number is not None else None
-    errors = _cancel_errors(shop, order)
+    errors = _cancel_argument_errors(refund, refundMethod, staffNote) or _cancel_errors(shop, order)
     if errors or order is None:
         return {
             "job": None,

@@ -51,6 +51,7 @@ class Variant:
     tracked: bool = True
     requires_shipping: bool = True
     grams: int = 100
+    barcode: str | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +82,13 @@ class LineItem:
     # True when orderCreate took the units out of `available` into `committed`,
     # so fulfilment and restock know which bucket to move them from.
     inventory_committed: bool = False
+    # Units still on the order after order edits (Shopify's `currentQuantity`); `quantity`
+    # keeps what was ever ordered, so a removed line stays with current_quantity 0.
+    current_quantity: int | None = None
+
+    @property
+    def live_quantity(self) -> int:
+        return self.quantity if self.current_quantity is None else self.current_quantity
 
 
 @dataclass(slots=True)
@@ -113,6 +121,14 @@ class FulfillmentOrder:
     holds: list[FulfillmentHold] = field(default_factory=list)
     # The FO a partial hold split this one off from; releasing the hold merges back.
     split_from_id: int | None = None
+    # Where this FO ships to when it no longer follows the order's shipping address
+    # (orderUpdate moves only OPEN/ON_HOLD/SCHEDULED FOs; the others keep this snapshot).
+    destination_snapshot: dict[str, Any] | None = None
+    # FulfillmentOrderRequestStatus; only fulfillment-service locations leave UNSUBMITTED.
+    request_status: str = "UNSUBMITTED"
+    # fulfillmentOrderReportProgress was called (merchant-managed "manually reported
+    # progress"): blocks move and cancel until fulfillmentOrderOpen clears it.
+    progress_reported: bool = False
 
 
 @dataclass(slots=True)
@@ -142,6 +158,9 @@ class Fulfillment:
     line_items: list[FulfillmentLineItem] = field(default_factory=list)
     fulfillment_order_ids: list[int] = field(default_factory=list)
     notify_customer: bool = False
+    # FO line item id -> units this fulfillment took from it, so fulfillmentCancel
+    # can give exactly those units back.
+    fulfillment_order_line_quantities: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -183,6 +202,8 @@ class Order:
     closed_at: datetime | None = None
     risk_level: str = "LOW"
     po_number: str | None = None
+    # An order edit was committed (Shopify's `Order.edited`).
+    edited: bool = False
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from shopify_sim.state.models import (
     Variant,
     WebhookSubscription,
 )
+from shopify_sim.state.order_edits import CalculatedOrder
 
 # Shopify's numeric ids are large and never reused; start high so they look real
 # and never collide across shops (the GID alone identifies a record).
@@ -64,6 +65,8 @@ class ShopState:
     idempotency: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     # ids of objects with no state of their own, to tell "unknown" from "known"
     adjustment_groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # order edits begun (orderEditBegin) by CalculatedOrder id, committed or not
+    calculated_orders: dict[int, CalculatedOrder] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

@@ -80,7 +80,7 @@ def variant_node(shop: ShopState, variant: Variant) -> Node:
         "title": variant.title,
         "displayName": f"{variant.product_title} - {variant.title}",
         "price": variant.price,
-        "barcode": None,
+        "barcode": variant.barcode,
         "compareAtPrice": None,
         "position": 1,
         "taxable": True,

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from shopify_sim.clock import graphql_time
 from shopify_sim.connections import by_id, connection
 from shopify_sim.domain import order_status
+from shopify_sim.domain.fulfillment_actions import supported_actions
 from shopify_sim.ids import gid
 from shopify_sim.state.models import (
     Fulfillment,
@@ -27,7 +28,9 @@ Node = dict[str, Any]
 
 
 def order_totals(order: Order) -> dict[str, Decimal]:
-    subtotal = sum((Decimal(line.price) * line.quantity for line in order.line_items), Decimal(0))
+    subtotal = sum(
+        (Decimal(line.price) * line.live_quantity for line in order.line_items), Decimal(0)
+    )
     shipping = Decimal(order.shipping_line["price"]) if order.shipping_line else Decimal(0)
     total = subtotal + shipping
     paid = order.financial_status in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED")
@@ -143,7 +146,7 @@ def order_node(shop: ShopState, order: Order) -> Node:
         "taxesIncluded": False,
         "taxExempt": False,
         "estimatedTaxes": False,
-        "edited": False,
+        "edited": order.edited,
         "customerAcceptsMarketing": False,
         "discountCodes": [],
         "discountCode": None,
@@ -157,7 +160,9 @@ def order_node(shop: ShopState, order: Order) -> Node:
         ),
         "returnStatus": "NO_RETURN",
         "subtotalLineItemsQuantity": sum(li.quantity for li in order.line_items),
-        "currentSubtotalLineItemsQuantity": sum(li.quantity for li in order.line_items),
+        "currentSubtotalLineItemsQuantity": (
+            0 if order.cancelled_at else sum(li.live_quantity for li in order.line_items)
+        ),
         "shippingAddress": lambda _info: mailing_address(order.shipping_address, order.id),
         "billingAddress": lambda _info: mailing_address(order.billing_address, order.id + 1),
         "displayAddress": mailing_address(
@@ -230,7 +235,7 @@ def line_item_node(shop: ShopState, order: Order, line: LineItem) -> Node:
     total = money(Decimal(line.price) * line.quantity, order.currency)
     variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
     fulfilled = order_status.fulfilled_quantity(line, fos)
-    unfulfilled = 0 if order.cancelled_at else line.quantity - fulfilled
+    unfulfilled = 0 if order.cancelled_at else max(0, line.live_quantity - fulfilled)
     return {
         "__typename": "LineItem",
         "id": gid("LineItem", line.id),
@@ -238,10 +243,10 @@ def line_item_node(shop: ShopState, order: Order, line: LineItem) -> Node:
         "name": line.title if not line.variant_title else f"{line.title} - {line.variant_title}",
         "sku": line.sku,
         "quantity": line.quantity,
-        "currentQuantity": 0 if order.cancelled_at else line.quantity,
+        "currentQuantity": 0 if order.cancelled_at else line.live_quantity,
         "fulfillableQuantity": lambda _info: order_status.fulfillable_quantity(line, fos),
         "unfulfilledQuantity": unfulfilled,
-        "nonFulfillableQuantity": line.quantity
+        "nonFulfillableQuantity": line.live_quantity
         - order_status.fulfillable_quantity(line, fos)
         - fulfilled,
         "refundableQuantity": line.quantity,
@@ -296,12 +301,16 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
     def empty(_info: Any, **_: Any) -> Node:
         return connection([], to_node=lambda n: n, sort_key=by_id, require_page_size=False)
 
-    destination = order.shipping_address or {}
+    # orderUpdate freezes the address of FOs already under way (resolvers/order_update.py).
+    address = (
+        fo.destination_snapshot if fo.destination_snapshot is not None else order.shipping_address
+    )
+    destination = address or {}
     return {
         "__typename": "FulfillmentOrder",
         "id": gid("FulfillmentOrder", fo.id),
         "status": fo.status,
-        "requestStatus": "UNSUBMITTED",
+        "requestStatus": fo.request_status,
         "createdAt": graphql_time(fo.created_at),
         "updatedAt": graphql_time(fo.updated_at),
         "fulfillAt": graphql_time(fo.fulfill_at),
@@ -312,7 +321,8 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
         "channelId": None,
         "order": lambda _info: order_node(shop, order),
         "supportedActions": [
-            {"action": a, "externalUrl": None} for a in order_status.supported_actions(fo)
+            {"action": a, "externalUrl": None}
+            for a in supported_actions(fo, shop.fulfillment_orders_of(order))
         ],
         "assignedLocation": {
             "name": location.name,
@@ -340,7 +350,7 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
             "email": order.email,
             "location": None,
         }
-        if order.shipping_address
+        if address
         else None,
         "deliveryMethod": {
             "id": gid("DeliveryMethod", fo.id),
