@@ -14,6 +14,7 @@ from contracts.internal import (
     ShipmentSynced,
     ShopifyOrderCancelled,
     ShopifyWebhook,
+    WmsOrderReduced,
     WmsOrderSent,
     webhook_message_type,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "WmsOrderHold",
     "WmsOrderReduce",
     "WmsOrderReduceResult",
+    "WmsOrderReduced",
     "WmsOrderRejected",
     "WmsOrderRelease",
     "WmsOrderSent",

@@ -103,6 +103,24 @@ class WmsOrderSent(Payload):
     lines: list[FulfillmentOrderLineRef] = Field(min_length=1)
 
 
+class WmsOrderReduced(Payload):
+    """The WMS confirmed taking units out of a WMS order at order-intake's request
+    (`orders.wms_order.reduced`): its `wms.order.reduce` was answered `reduced`, or its
+    `wms.order.cancel` (the units all left Shopify's FO: moved, merged away) `cancelled`.
+
+    `lines` is what the WMS order holds now (empty once cancelled): fulfillment-sync and
+    cancellation count shipments and restocks against it instead of the lines first sent, and
+    cancellation need not ask to cancel a WMS order that is gone.
+    """
+
+    wms_order_ref: RequiredText
+    shopify_order_id: OrderGid
+    fulfillment_order_id: FulfillmentOrderGid
+    cancelled: bool
+    lines: list[FulfillmentOrderLineRef] = []
+    confirmed_at: UtcDatetime
+
+
 class ShopifyOrderCancelled(Payload):
     """order-intake saw a Shopify order cancelled, by webhook or by polling
     (`orders.order.cancelled`); emitted once per order."""

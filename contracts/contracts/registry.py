@@ -72,6 +72,7 @@ _SPECS: tuple[MessageSpec, ...] = (
     _internal(
         "orders.order.cancelled", internal.ShopifyOrderCancelled, "A Shopify order was cancelled"
     ),
+    _internal("orders.wms_order.reduced", internal.WmsOrderReduced, "A WMS order was reduced"),
     _internal(
         "fulfillments.shipment.synced",
         internal.ShipmentSynced,

@@ -236,17 +236,9 @@ class WmsInventorySnapshot(Payload):
             )
         return self
 
-    @model_validator(mode="after")
-    def _each_sku_once(self) -> Self:
-        # Two levels for one SKU in one part would leave the receiver guessing which is true.
-        seen: set[str] = set()
-        for item in self.items:
-            if item.sku in seen:
-                raise PydanticCustomError(
-                    "duplicate_sku", "SKU '{sku}' appears twice in one part", {"sku": item.sku}
-                )
-            seen.add(item.sku)
-        return self
+    # A SKU listed twice (in one part, or in two parts of the snapshot) is not refused here:
+    # refusing the part would dead-letter every other row with it. The receiver sets the SKU's
+    # rows aside and applies the rest (inventory-sync: `duplicate_in_snapshot`).
 
 
 class WmsInventoryAdjusted(Payload):

@@ -153,11 +153,6 @@ BROKEN_MESSAGES = {
         _set("data.parts", 0),
         "data.parts: Input should be greater than or equal to 1",
     ),
-    "snapshot repeating a sku": (
-        "wms.inventory.snapshot",
-        _set("data.items", [{"sku": "A", "available": 1, "on_hand": 1}] * 2),
-        "data: SKU 'A' appears twice in one part",
-    ),
     "data not an object": ("wms.order.release", _set("data", []), "data: Input should be"),
 }
 
@@ -193,6 +188,26 @@ def test_body_that_is_not_an_envelope_is_refused(body: bytes, expected_reason: s
         parse_envelope(body)
 
     assert expected_reason in refused.value.reason
+
+
+def test_a_snapshot_part_repeating_a_sku_is_accepted_for_the_receiver_to_set_aside(
+    spec_message: Callable[[str], dict[str, Any]],
+) -> None:
+    # Refusing the part would dead-letter every other row of it along with the two.
+    message = spec_message("wms.inventory.snapshot")
+    message["data"]["items"] = [
+        {"sku": "A", "available": 1, "on_hand": 1},
+        {"sku": "B", "available": 4, "on_hand": 4},
+        {"sku": "A", "available": 2, "on_hand": 3},
+    ]
+
+    part = parse_envelope(json.dumps(message)).data
+
+    assert [(item.sku, item.available) for item in part.items] == [  # type: ignore[attr-defined]
+        ("A", 1),
+        ("B", 4),
+        ("A", 2),
+    ]
 
 
 def test_reason_lists_a_few_problems_and_counts_the_rest(

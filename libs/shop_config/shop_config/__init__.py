@@ -15,6 +15,7 @@ from shop_config.models import (
     OrderFilters,
     ShopConfig,
     ShopSecrets,
+    WmsOrder,
 )
 from shop_config.secrets import SECRETS_FILE_ENV, env_key, env_name
 
@@ -31,6 +32,7 @@ __all__ = [
     "ShopConfigError",
     "ShopSecrets",
     "ShopsConfig",
+    "WmsOrder",
     "env_key",
     "env_name",
     "load_shops",

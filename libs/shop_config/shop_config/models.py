@@ -99,6 +99,22 @@ class OrderDownload(_Section):
 
 class Fulfillment(_Section):
     notify_customer: bool = True
+    close_fulfilled_orders: bool = False
+    """Close the Shopify order (orderClose) once every fulfillment order of it is fulfilled,
+    as merchants who archive shipped orders want; off, closing is left to Shopify's own
+    auto-archive setting or the merchant."""
+
+
+class WmsOrder(_Section):
+    """Customer data sent to the WMS beyond the ship-to address (SPEC section 3: only what the
+    warehouse needs to ship). Off by default; turn on only what the 3PL requires."""
+
+    send_billing_address: bool = False
+    """Send the order's billing address as `bill_to` (some 3PLs print it on invoices or customs
+    papers). Off, Shopify is not even asked for it."""
+    share_customer_email: bool = False
+    """Put the customer's email in `ship_to.email` (carriers' delivery notifications). Off,
+    Shopify is not even asked for it."""
 
 
 class InventoryFeed(_Section):
@@ -133,6 +149,7 @@ class ShopConfig(_Section):
     locations: dict[LocationGid, FacilityCode] = Field(default_factory=dict)
     """Shopify location -> WMS facility; orders at unmapped locations are left alone."""
     fulfillment: Fulfillment = Fulfillment()
+    wms_order: WmsOrder = WmsOrder()
     inventory: dict[FacilityCode, InventoryFeed] = Field(default_factory=dict)
     """WMS facility -> the Shopify location its stock feeds."""
     cancellation: Cancellation = Cancellation()

@@ -20,6 +20,7 @@ import structlog
 
 from shopify_admin.cost_estimates import RequestedCostEstimates, default_estimates
 from shopify_admin.errors import ShopifyError, ShopifyUnavailable
+from shopify_admin.metering import record_request
 from shopify_admin.operations import Operation
 from shopify_admin.results import MutationResult
 from shopify_admin.retry import BackoffPolicy, Outcome, Success, Transient, classify
@@ -199,6 +200,7 @@ class ShopifyClient:
             self._settle(reservation, None, None)
             raise
         self._settle(reservation, cost, outcome)
+        record_request(_points_charged(cost, outcome, reservation))
         if cost is not None and cost.requested is not None:
             self._estimates.learn(operation, variables, cost.requested)
         self._log.debug(
@@ -221,6 +223,19 @@ class ShopifyClient:
         else:
             # Unknown (cancelled, 5xx, timeout): assume it ran at full cost.
             self._throttle.settle(reservation, status=None, charged=reservation.cost)
+
+
+def _points_charged(cost: QueryCost | None, outcome: Outcome, reservation: Reservation) -> int:
+    """What one request cost, for metering: Shopify's actual figure when it gave one."""
+    if cost is not None and cost.actual is not None:
+        return int(cost.actual)
+    if isinstance(outcome, Transient) and outcome.not_executed:
+        return 0
+    return (
+        int(cost.requested)
+        if cost is not None and cost.requested is not None
+        else int(reservation.cost)
+    )
 
 
 def _parse_json(text: str) -> Any:

@@ -7,15 +7,25 @@ reasons is a normal result (see `user_errors.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "ACCESS_DENIED",
+    "DeniedField",
     "ShopifyAuthError",
     "ShopifyError",
     "ShopifyGraphQLError",
     "ShopifyRequestError",
     "ShopifyUnavailable",
+    "denied_fields",
+    "error_code",
 ]
+
+ACCESS_DENIED = "ACCESS_DENIED"
+"""extensions.code of a field the app may not read: a missing scope, or protected customer data
+(customer, addresses, email) Shopify withholds from the app, e.g. a custom app on the Basic plan
+since January 2024 ("This app is not approved to access the Customer object")."""
 
 
 class ShopifyError(Exception):
@@ -40,6 +50,11 @@ class ShopifyGraphQLError(ShopifyError):
         self.data = dict(data) if data is not None else None
         messages = "; ".join(str(error.get("message", "?")) for error in self.errors)
         super().__init__(f"{operation}: {messages}")
+
+    def denied_fields(self) -> list[DeniedField] | None:
+        """The fields Shopify withheld, when every error is an ACCESS_DENIED on a field inside
+        the answer (the rest of `data` is good); None when any error is something else."""
+        return denied_fields(self.errors)
 
     @property
     def codes(self) -> list[str]:
@@ -91,3 +106,34 @@ def error_code(error: Mapping[str, Any]) -> str | None:
         if isinstance(code, str):
             return code
     return None
+
+
+@dataclass(frozen=True)
+class DeniedField:
+    """One field Shopify refused to return (ACCESS_DENIED); the value at `path` came back null."""
+
+    path: tuple[str | int, ...]
+    """Where in `data`, e.g. ("nodes", 3, "shippingAddress")."""
+    message: str
+
+    def within(self, prefix: Sequence[str | int]) -> bool:
+        return len(self.path) > len(prefix) and self.path[: len(prefix)] == tuple(prefix)
+
+    def describe(self) -> str:
+        """The message with the field's name, e.g. `shippingAddress: This app is not ...`."""
+        names = [part for part in self.path if isinstance(part, str)]
+        return f"{names[-1] if names else '?'}: {self.message}"
+
+
+def denied_fields(errors: Sequence[Mapping[str, Any]]) -> list[DeniedField] | None:
+    """Every error as a DeniedField, or None unless all are ACCESS_DENIED with a path."""
+    denied: list[DeniedField] = []
+    for error in errors:
+        path = error.get("path")
+        if error_code(error) != ACCESS_DENIED or not isinstance(path, list) or not path:
+            return None
+        parts = tuple(p for p in path if isinstance(p, str | int) and not isinstance(p, bool))
+        if len(parts) != len(path):
+            return None
+        denied.append(DeniedField(parts, str(error.get("message") or "access denied")))
+    return denied or None

@@ -31,6 +31,8 @@ __all__ = [
     "FULFILLMENT_CREATE",
     "FULFILLMENT_ORDER",
     "FULFILLMENT_ORDER_HOLD",
+    "FULFILLMENT_ORDER_LINE_ITEMS",
+    "FULFILLMENT_ORDER_LINE_ITEMS_PAGE",
     "FULFILLMENT_ORDER_RELEASE_HOLD",
     "INVENTORY_ITEMS_BY_SKU",
     "INVENTORY_ITEM_LEVELS",
@@ -43,6 +45,8 @@ __all__ = [
     "ORDERS_UPDATED_SINCE",
     "ORDER_CANCEL",
     "ORDER_CANCELLATION_STATE",
+    "ORDER_CLOSE",
+    "ORDER_FULFILLMENT_ORDERS",
     "PRODUCT_VARIANTS",
     "WEBHOOK_SUBSCRIPTIONS",
     "WEBHOOK_SUBSCRIPTION_CREATE",
@@ -94,11 +98,45 @@ class Operation:
 
 _PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
+# One fulfillment order as order-intake needs it, with its first page of lines; the lines'
+# `pageInfo` lets a caller read the rest (FULFILLMENT_ORDER_LINE_ITEMS and
+# FULFILLMENT_ORDER_LINE_ITEMS_PAGE).
+_FULFILLMENT_ORDER_FRAGMENT = """
+fragment ShipbridgeFulfillmentOrder on FulfillmentOrder {
+  id
+  status
+  requestStatus
+  fulfillBy
+  updatedAt
+  assignedLocation { location { id } }
+  fulfillmentHolds { id handle reason reasonNotes }
+  lineItems(first: $lineItemsFirst) {
+    ...ShipbridgeFulfillmentOrderLines
+  }
+}
+"""
+
+_FULFILLMENT_ORDER_LINES_FRAGMENT = """
+fragment ShipbridgeFulfillmentOrderLines on FulfillmentOrderLineItemConnection {
+  nodes {
+    id
+    totalQuantity
+    remainingQuantity
+    lineItem { id sku name requiresShipping }
+  }
+  pageInfo { hasNextPage endCursor }
+}
+"""
+
+# Customer data a shop may choose to send to its WMS (shop_config `wms_order`): read only when
+# the shop sends it (`@include`), so a shop that does not never has Shopify hand it over.
+_ADDRESS_FIELDS = "name company address1 address2 city provinceCode zip countryCodeV2 phone"
+
 # One order as order-intake needs it, whether it was found by polling or by id.
-# fulfillmentOrders/lineItems report hasNextPage so a caller can tell a
-# truncated order and read the rest through FULFILLMENT_ORDER.
-_ORDER_FRAGMENT = """
-fragment ShipbridgeOrder on Order {
+# Normal orders fit the first page (5 fulfillment orders x 50 lines); for a bigger one the
+# `pageInfo`s say where to go on (ORDER_FULFILLMENT_ORDERS, FULFILLMENT_ORDER_LINE_ITEMS).
+_ORDER_FRAGMENT = f"""
+fragment ShipbridgeOrder on Order {{
   id
   name
   createdAt
@@ -114,49 +152,24 @@ fragment ShipbridgeOrder on Order {
   tags
   note
   sourceName
-  email
-  phone
-  risk {
+  email @include(if: $withEmail)
+  risk {{
     recommendation
-    assessments { riskLevel }
-  }
-  shippingAddress {
-    name
-    company
-    address1
-    address2
-    city
-    provinceCode
-    zip
-    countryCodeV2
-    phone
-  }
-  shippingLine { code title }
-  fulfillmentOrders(first: $fulfillmentOrdersFirst) {
-    nodes {
-      id
-      status
-      requestStatus
-      fulfillBy
-      updatedAt
-      assignedLocation { location { id } }
-      fulfillmentHolds { id handle reason reasonNotes }
-      lineItems(first: $lineItemsFirst) {
-        nodes {
-          id
-          totalQuantity
-          remainingQuantity
-          lineItem { id sku name requiresShipping }
-        }
-        pageInfo { hasNextPage }
-      }
-    }
-    pageInfo { hasNextPage }
-  }
-}
-"""
+    assessments {{ riskLevel }}
+  }}
+  shippingAddress {{ {_ADDRESS_FIELDS} }}
+  billingAddress @include(if: $withBillingAddress) {{ {_ADDRESS_FIELDS} }}
+  shippingLine {{ code title }}
+  fulfillmentOrders(first: $fulfillmentOrdersFirst) {{
+    nodes {{ ...ShipbridgeFulfillmentOrder }}
+    {_PAGE_INFO}
+  }}
+}}
+{_FULFILLMENT_ORDER_FRAGMENT}{_FULFILLMENT_ORDER_LINES_FRAGMENT}"""
 
-_ORDER_PAGE_SIZES = {"fulfillmentOrdersFirst": 5, "lineItemsFirst": 50}
+# The first page of an order: enough for nearly every order in one read.
+ORDER_FIRST_PAGE_SIZES = MappingProxyType({"fulfillmentOrdersFirst": 5, "lineItemsFirst": 50})
+_ORDER_VARIABLES = {**ORDER_FIRST_PAGE_SIZES, "withEmail": False, "withBillingAddress": False}
 
 ORDERS_UPDATED_SINCE = Operation(
     name="OrdersUpdatedSince",
@@ -167,6 +180,8 @@ query OrdersUpdatedSince(
   $after: String
   $fulfillmentOrdersFirst: Int!
   $lineItemsFirst: Int!
+  $withEmail: Boolean!
+  $withBillingAddress: Boolean!
 ) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     nodes {{ ...ShipbridgeOrder }}
@@ -175,20 +190,78 @@ query OrdersUpdatedSince(
 }}
 {_ORDER_FRAGMENT}""",
     cost=471,
-    default_variables={"first": 50, **_ORDER_PAGE_SIZES},
+    default_variables={"first": 50, **_ORDER_VARIABLES},
 )
 
 ORDERS_BY_ID = Operation(
     name="OrdersById",
     document=f"""
-query OrdersById($ids: [ID!]!, $fulfillmentOrdersFirst: Int!, $lineItemsFirst: Int!) {{
+query OrdersById(
+  $ids: [ID!]!
+  $fulfillmentOrdersFirst: Int!
+  $lineItemsFirst: Int!
+  $withEmail: Boolean!
+  $withBillingAddress: Boolean!
+) {{
   nodes(ids: $ids) {{
     ... on Order {{ ...ShipbridgeOrder }}
   }}
 }}
 {_ORDER_FRAGMENT}""",
     cost=67,
-    default_variables=_ORDER_PAGE_SIZES,
+    default_variables=_ORDER_VARIABLES,
+)
+
+# The fulfillment orders of one order after the first page (an order shipping from more than
+# five locations, or split many times), each with up to 250 lines: 255 points requested.
+ORDER_FULFILLMENT_ORDERS = Operation(
+    name="OrderFulfillmentOrders",
+    document=f"""
+query OrderFulfillmentOrders($id: ID!, $first: Int!, $after: String, $lineItemsFirst: Int!) {{
+  order(id: $id) {{
+    id
+    fulfillmentOrders(first: $first, after: $after) {{
+      nodes {{ ...ShipbridgeFulfillmentOrder }}
+      {_PAGE_INFO}
+    }}
+  }}
+}}
+{_FULFILLMENT_ORDER_FRAGMENT}{_FULFILLMENT_ORDER_LINES_FRAGMENT}""",
+    cost=255,
+    default_variables={"first": 100, "lineItemsFirst": MAX_PAGE_SIZE},
+)
+
+# The lines of many fulfillment orders at once, from their first line: one query reads up to
+# 250 lines of each of up to 250 fulfillment orders (`nodes(ids:)` is priced like one record).
+FULFILLMENT_ORDER_LINE_ITEMS = Operation(
+    name="FulfillmentOrderLineItems",
+    document=f"""
+query FulfillmentOrderLineItems($ids: [ID!]!, $first: Int!) {{
+  nodes(ids: $ids) {{
+    ... on FulfillmentOrder {{
+      id
+      lineItems(first: $first) {{ ...ShipbridgeFulfillmentOrderLines }}
+    }}
+  }}
+}}
+{_FULFILLMENT_ORDER_LINES_FRAGMENT}""",
+    cost=25,
+    default_variables={"first": MAX_PAGE_SIZE},
+)
+
+# The lines of one fulfillment order after a cursor: what is left beyond a page already read.
+FULFILLMENT_ORDER_LINE_ITEMS_PAGE = Operation(
+    name="FulfillmentOrderLineItemsPage",
+    document=f"""
+query FulfillmentOrderLineItemsPage($id: ID!, $first: Int!, $after: String) {{
+  fulfillmentOrder(id: $id) {{
+    id
+    lineItems(first: $first, after: $after) {{ ...ShipbridgeFulfillmentOrderLines }}
+  }}
+}}
+{_FULFILLMENT_ORDER_LINES_FRAGMENT}""",
+    cost=25,
+    default_variables={"first": MAX_PAGE_SIZE},
 )
 
 # A fulfillment order as it stands, with its fulfillments (tracking numbers and quantities):
@@ -343,6 +416,21 @@ mutation OrderCancel(
 }""",
     cost=10,
     default_variables={"notifyCustomer": False},
+)
+
+ORDER_CLOSE = Operation(
+    name="OrderClose",
+    kind="mutation",
+    # Closing a closed order changes nothing, so a repeat after an ambiguous failure is safe.
+    retry_safe=True,
+    document="""
+mutation OrderClose($input: OrderCloseInput!) {
+  orderClose(input: $input) {
+    order { id closed closedAt }
+    userErrors { field message }
+  }
+}""",
+    cost=10,
 )
 
 # Before and after an orderCancel: is the order cancelled already (and by whom: the staff note),

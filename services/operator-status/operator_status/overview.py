@@ -8,7 +8,8 @@ shop (last order poll, last inventory sync, webhook subscriptions, uninstalled).
 Sections it knows how to read (anything else is still shown, generically, by the page):
 - every service: `database`, `broker`, `backlog`, `dead_letters` (service_runtime.ops);
 - order-intake `orders`: `recent_rejections.by_checks|by_wms`, `failed_syncs`, `polling`,
-  and `retention`;
+  `wms_changes` (reduces/cancels the warehouse refused or never answered), `unsent_edits`
+  (edits of orders already sent that the warehouse was not told about), and `retention`;
 - webhook-gateway: `webhook_subscriptions.shops`, `privacy.open_data_requests`;
 - fulfillment-sync `shipments.failed`: shipments that did not become fulfillments;
 - cancellation `cancellations.needs_attention`: {what: [rows]} an operator must look at;
@@ -109,6 +110,30 @@ def _order_intake(name: str, section: Section) -> list[Problem]:
     if rejected:
         title = f"{_plural(len(rejected), 'order')} rejected: fix and re-sync"
         problems.append(Problem(name, "rejected_orders", "attention", title, rejected))
+    changes = [
+        {"shop": r.get("shop"), "order": r.get("order_name"), "wms_order": r.get("wms_order_ref"),
+         "problem": str(r.get("problem") or "").replace("_", " "),
+         "changed_in_shopify": r.get("change_in_shopify"),
+         "warehouse_said": r.get("warehouse_said"), "since": r.get("since")}
+        for r in _rows(_get(section, "orders", "wms_changes"))
+    ]  # fmt: skip
+    if changes:
+        title = (
+            f"{_plural(len(changes), 'order change')} the warehouse refused or did not answer: "
+            "its new work waits; re-sync once sorted out"
+        )
+        problems.append(Problem(name, "wms_changes", "attention", title, changes))
+    edits = [
+        {"shop": r.get("shop"), "order": r.get("order_name"), "wms_order": r.get("wms_order_ref"),
+         "field": r.get("field"), "since": r.get("first_seen_at")}
+        for r in _rows(_get(section, "orders", "unsent_edits"))
+    ]  # fmt: skip
+    if edits:
+        title = (
+            f"{_plural(len(edits), 'edit')} of orders already at the warehouse not sent to it: "
+            "tell the warehouse, then re-sync"
+        )
+        problems.append(Problem(name, "unsent_edits", "attention", title, edits))
     failed = _rows(_get(section, "orders", "failed_syncs"))
     if failed:
         title = f"{_plural(len(failed), 'order')} could not be read from Shopify"

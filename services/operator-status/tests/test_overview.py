@@ -115,6 +115,37 @@ def test_failed_fulfillments_and_cancellations_needing_an_operator_are_problems(
     ]
 
 
+def test_order_changes_the_warehouse_refused_or_left_unanswered_and_unsent_edits() -> None:
+    orders = {
+        "wms_changes": [
+            {"shop": "s", "order_name": "#1009", "wms_order_ref": "#1009",
+             "problem": "reduce_refused", "change_in_shopify": "units left fulfillment order 7",
+             "warehouse_said": "picking started", "since": "2026-11-22T10:00:00Z"},
+            {"shop": "s", "order_name": "#1010", "wms_order_ref": "#1010-2",
+             "problem": "cancel_unanswered", "change_in_shopify": "fulfillment order 8 moved",
+             "warehouse_said": "no answer", "since": "2026-11-22T09:00:00Z"},
+        ],
+        "unsent_edits": [
+            {"shop": "s", "order_name": "#1011", "wms_order_ref": "#1011",
+             "field": "shipping address", "first_seen_at": "2026-11-22T11:00:00Z"},
+        ],
+    }  # fmt: skip
+    doc = overview(sections(order_intake={"orders": orders}))
+    assert doc["healthy"] is False
+    by_kind = {p["kind"]: p for p in doc["problems"]}
+    changes = by_kind["wms_changes"]
+    assert changes["title"].startswith("2 order changes the warehouse refused or did not answer")
+    assert [(r["order"], r["problem"], r["warehouse_said"]) for r in changes["rows"]] == [
+        ("#1009", "reduce refused", "picking started"),
+        ("#1010", "cancel unanswered", "no answer"),
+    ]
+    assert changes["rows"][0]["changed_in_shopify"] == "units left fulfillment order 7"
+    [edit] = by_kind["unsent_edits"]["rows"]
+    assert (edit["order"], edit["field"]) == ("#1011", "shipping address")
+    quiet = overview(sections(order_intake={"orders": {"wms_changes": [], "unsent_edits": []}}))
+    assert quiet["healthy"] is True
+
+
 def test_unknown_sections_are_rendered_generically_and_escaped() -> None:
     html = render_value(
         {"widgets": [{"name": "<script>x</script>", "count": 2}], "ok": True, "empty": []}

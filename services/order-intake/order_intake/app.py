@@ -7,7 +7,7 @@ from contracts import INTERNAL_EVENTS, WMS_EVENTS
 from messaging import Subscription
 from order_intake import installations, store
 from order_intake.download_jobs import DownloadJobs
-from order_intake.handlers import message_handlers
+from order_intake.handlers import FULFILLMENT_ORDER_WEBHOOK_TYPES, message_handlers
 from order_intake.http import operator_routes
 from order_intake.polling import OrderDownloader
 from order_intake.privacy import RetentionPurge, RetentionSettings, privacy_handlers, privacy_routes
@@ -42,7 +42,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
 
     async def status(rt: ServiceRuntime) -> dict[str, Any]:
         async with rt.pool.acquire() as conn:
-            summary = await store.status_summary(conn)
+            summary = await store.status_summary(conn, settings.wms_answer_timeout_s)
             uninstalled = await installations.uninstalled_shops(conn)
         return {
             "orders": {**summary, "sync_worker": worker.stats.as_json()},
@@ -56,7 +56,10 @@ def wire(runtime: ServiceRuntime) -> Wiring:
             "shopify.webhook.app.uninstalled": installations.on_app_uninstalled,
             **privacy_handlers(),
         },
-        routes=[*operator_routes(downloader, download_jobs), *privacy_routes(runtime.pool)],
+        routes=[
+            *operator_routes(runtime.pool, downloader, download_jobs),
+            *privacy_routes(runtime.pool),
+        ],
         background=[
             listen,
             sync_orders,
@@ -73,12 +76,15 @@ DEFINITION = ServiceDefinition(
     default_port=8081,
     subscriptions=[
         Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.*"),
+        *(Subscription(INTERNAL_EVENTS, t) for t in FULFILLMENT_ORDER_WEBHOOK_TYPES),
         Subscription(INTERNAL_EVENTS, "shopify.webhook.app.uninstalled"),
         Subscription(INTERNAL_EVENTS, "shopify.webhook.customers.redact"),
         Subscription(INTERNAL_EVENTS, "shopify.webhook.shop.redact"),
         Subscription(INTERNAL_EVENTS, "fulfillments.shipment.synced"),
         Subscription(WMS_EVENTS, "wms.order.accepted"),
         Subscription(WMS_EVENTS, "wms.order.rejected"),
+        Subscription(WMS_EVENTS, "wms.order.reduce_result"),
+        Subscription(WMS_EVENTS, "wms.order.cancel_result"),
     ],
     migrations=Path(__file__).parent / "migrations",
     wire=wire,

@@ -77,7 +77,13 @@ async def apply_orders(
             log.info("order.stale_read_skipped", order=order.name)
             results.append(Applied(order.id, order.name, order.updated_at, None))
             continue
-        decision = decide(order, shop, sent.get(order.id, {}), now)
+        decision = decide(
+            order,
+            shop,
+            sent.get(order.id, []),
+            now,
+            share_email=shop.wms_order.share_customer_email,  # shop_config wms_order
+        )
         newly_cancelled = decision.state == "cancelled" and (
             last is None or last.state != "cancelled"
         )
@@ -93,6 +99,9 @@ async def apply_orders(
             holds=len(decision.holds),
             releases=len(decision.releases),
             updates=len(decision.updates),
+            reduces=len(decision.reduces),
+            cancels=len(decision.cancels),
+            resent=sorted(decision.resent),
         )
     await store.save_decisions(conn, shop.domain, decided)
     await add_to_outbox(conn, messages)
@@ -109,6 +118,8 @@ def _messages(
         *(("wms.order.hold", h) for h in decision.holds),
         *(("wms.order.release", r) for r in decision.releases),
         *(("wms.order.update", u) for u in decision.updates),
+        *(("wms.order.reduce", r) for r in decision.reduces),
+        *(("wms.order.cancel", c) for c in decision.cancels),
         *(("orders.wms_order.sent", _sent(c, locations, now)) for c in decision.creates),
     ]
     if newly_cancelled:

@@ -21,6 +21,7 @@ Choices worth knowing:
   the merchant fixes the order once and it goes out whole.
 """
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,11 +32,15 @@ from contracts.wms import (
     Address,
     OrderLine,
     ShippingMethod,
+    WmsOrderCancel,
     WmsOrderCreate,
     WmsOrderHold,
+    WmsOrderReduce,
     WmsOrderRelease,
     WmsOrderUpdate,
 )
+from order_intake import reconcile
+from order_intake.reconcile import PendingChange, RefusedChange, gid_number, ref_suffix
 from shop_config import ShopConfig
 
 # --- the order, as order-intake needs it (built from GraphQL by shopify_order.py) -------------
@@ -68,6 +73,14 @@ class FulfillmentOrderLine:
     title: str
     requires_shipping: bool
     remaining_quantity: int
+    total_quantity: int | None = None
+    """Units of the line on this FO, fulfilled ones included; None (not read): the remaining."""
+    line_item_id: str | None = None
+    """The order's LineItem GID: unlike the FO line id, it survives Shopify re-cutting FOs."""
+
+    @property
+    def total(self) -> int:
+        return self.remaining_quantity if self.total_quantity is None else self.total_quantity
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,12 @@ class Order:
     shipping_address: ShippingAddress | None = None
     shipping_method: ShippingMethod | None = None
     fulfillment_orders: tuple[FulfillmentOrder, ...] = ()
-    truncated: bool = False
-    """Shopify had more FOs or FO lines than one read returns (see operations.ORDERS_BY_ID)."""
+    """Every FO with every line: order_reads.py reads past the first page (any size)."""
+    # --- order_reads / closing (billing address, email and closing are per-shop options) ---
+    closed: bool = False
+    """Closed in Shopify (no further work); see order_intake.closing."""
+    billing_address: ShippingAddress | None = None
+    """Read only for shops that send it to the WMS (shop_config wms_order.send_billing_address)."""
 
 
 # --- what the WMS already knows, and what to do -----------------------------------------------
@@ -114,7 +131,7 @@ class Order:
 
 @dataclass(frozen=True)
 class SentFulfillmentOrder:
-    """An FO already sent to the WMS, as the WMS believes it now."""
+    """A WMS order already sent for an FO (an FO can have several), as the WMS believes it now."""
 
     wms_order_ref: str
     fulfillment_order_id: str
@@ -122,17 +139,44 @@ class SentFulfillmentOrder:
     ship_by: datetime | None
     sent: WmsOrderCreate
     """The payload it was created with: what later edits are compared against."""
+    assigned: Mapping[str, int] | None = None
+    """Units per sent line ref after the reductions the WMS confirmed; None: as sent."""
+    line_items: Mapping[str, str] = field(default_factory=dict)
+    """Sent line ref -> the order's LineItem GID (empty for WMS orders sent before it was kept)."""
+    wms_state: str = "sent"
+    """sent, accepted or rejected (the WMS's answer to the create)."""
+    pending: PendingChange | None = None
+    refused: RefusedChange | None = None
+    cancelled: bool = False
+    """The WMS confirmed cancelling it at our request: it holds nothing."""
+    resend_requested: bool = False
+    """Rejected, and an operator re-synced the order since: send it again (same ref)."""
 
 
 OrderState = Literal[
-    "sent", "filtered", "rejected_by_checks", "held_risk", "cancelled", "no_wms_work"
+    "sent",
+    "filtered",
+    "rejected_by_checks",
+    "held_risk",
+    "cancelled",
+    "no_wms_work",
+    "waiting_for_wms",
 ]
 
 
 @dataclass(frozen=True)
-class IgnoredEdit:
+class UnsentEdit:
+    """A change to an order already sent that the WMS is not told about (SPEC section 3): an
+    operator passes it on by hand. `fingerprint` tells a new change of the same field from the
+    one already seen (and perhaps acknowledged)."""
+
     wms_order_ref: str
-    description: str
+    field: str
+    fingerprint: str
+
+    @property
+    def description(self) -> str:
+        return f"{self.field} changed after the order was sent to the WMS (not sent to it)"
 
 
 @dataclass(frozen=True)
@@ -143,7 +187,13 @@ class Decision:
     holds: tuple[WmsOrderHold, ...] = ()
     releases: tuple[WmsOrderRelease, ...] = ()
     updates: tuple[WmsOrderUpdate, ...] = ()
-    ignored_edits: tuple[IgnoredEdit, ...] = field(default=())
+    reduces: tuple[WmsOrderReduce, ...] = ()
+    cancels: tuple[WmsOrderCancel, ...] = ()
+    unsent_edits: tuple[UnsentEdit, ...] = field(default=())
+    resent: frozenset[str] = frozenset()
+    """Refs among `creates` that re-send a WMS order the warehouse had rejected."""
+    line_items: Mapping[str, str] = field(default_factory=dict)
+    """FO line ref -> LineItem GID, for the lines of `creates`."""
 
 
 RISK_HOLD_REASON = "high fraud risk"
@@ -179,45 +229,80 @@ _FULFILLMENT_STATUS_SETTING = {
 def decide(
     order: Order,
     shop: ShopConfig,
-    already_sent: Mapping[str, SentFulfillmentOrder],
+    already_sent: Sequence[SentFulfillmentOrder],
     now: datetime,
     *,
     share_email: bool = False,
 ) -> Decision:
-    """The whole decision for one order; `already_sent` is keyed by FO id."""
+    """The whole decision for one order, given every WMS order already sent for it."""
     if order.cancelled_at is not None:
         # Sent or not, a cancellation is the cancellation service's business.
         return Decision("cancelled", f"cancelled in Shopify ({order.cancel_reason or 'no reason'})")
     risk_hold = shop.order_download.hold_high_risk and is_high_risk(order)
-    holds, releases, updates = _adjust_sent(order, already_sent, risk_hold)
-    # Whatever happens to new FOs, the ones already sent get their adjustments.
+    reduces, cancels = reconcile.plan_changes(order, shop.facility_for, already_sent, now)
+    cancelled_now = {c.wms_order_ref for c in cancels}
+    live = [w for w in already_sent if _still_held(w) and w.wms_order_ref not in cancelled_now]
+    holds, releases, updates = _adjust_sent(order, shop, live, risk_hold)
+    # Whatever happens to new work, the WMS orders already sent get their adjustments.
     base = Decision(
         "sent" if already_sent else "no_wms_work",
         holds=holds,
         releases=releases,
         updates=updates,
-        ignored_edits=_ignored_edits(order, already_sent),
+        reduces=tuple(reduces),
+        cancels=tuple(cancels),
+        unsent_edits=_unsent_edits(order, shop, live),
     )
-    candidates = [
-        fo for fo in sendable_fulfillment_orders(order, shop) if fo.id not in already_sent
+    sendable = [
+        replace(fo, lines=tuple(shippable_lines(fo)))
+        for fo in sendable_fulfillment_orders(order, shop)
     ]
-    if not candidates:
+    work = reconcile.uncovered_work(sendable, shop.facility_for, already_sent, order)
+    if not work:
         reason = None if already_sent else "no open fulfillment order at a mapped location"
         return replace(base, reason=reason)
-    filtered = filter_reason(order, shop, now)
+    waiting = reconcile.waiting_reason(already_sent, reduces, cancels)
+    if waiting is not None:
+        return replace(base, state="waiting_for_wms", reason=waiting)
+    # Filters decide whether an order goes to the WMS at all; once part of it has, its units
+    # follow Shopify (a split-off or moved FO is the same order, whatever its status says now).
+    filtered = None if already_sent else filter_reason(order, shop, now)
     if filtered is not None:
-        return replace(base, state=base.state if already_sent else "filtered", reason=filtered)
+        return replace(base, state="filtered", reason=filtered)
     if risk_hold:
         return replace(base, state="held_risk", reason=RISK_HOLD_REASON)
-    problems = check_problems(order, candidates)
+    problems = check_problems(order, work)
     if problems:
         return replace(base, state="rejected_by_checks", reason="; ".join(problems))
-    refs = assign_refs(order.name, [fo.id for fo in candidates], already_sent.values())
+    resent = {
+        fo.id: ref
+        for fo in work
+        if (ref := reconcile.resend_ref(fo, _facility(shop, fo), already_sent)) is not None
+    }
+    refs = resent | assign_refs(
+        order.name, [fo.id for fo in work if fo.id not in resent], already_sent
+    )
     creates = tuple(
         build_create(order, fo, refs[fo.id], _facility(shop, fo), share_email=share_email)
-        for fo in candidates
+        for fo in work
     )
-    return replace(base, state="sent", creates=creates)
+    line_items = {
+        line.id: line.line_item_id for fo in work for line in fo.lines if line.line_item_id
+    }
+    return replace(
+        base,
+        state="sent",
+        creates=creates,
+        resent=frozenset(resent.values()),
+        line_items=line_items,
+    )
+
+
+def _still_held(sent: SentFulfillmentOrder) -> bool:
+    """The WMS holds this order (not rejected, not cancelled, no cancel on its way)."""
+    if sent.cancelled or sent.wms_state == "rejected":
+        return False
+    return sent.pending is None or sent.pending.kind != "cancel"
 
 
 def is_high_risk(order: Order) -> bool:
@@ -305,10 +390,6 @@ def order_number(name: str) -> int | None:
 def check_problems(order: Order, fulfillment_orders: Sequence[FulfillmentOrder]) -> list[str]:
     """Operator-readable reasons the WMS could not ship these FOs, empty when they are fine."""
     problems: list[str] = []
-    if order.truncated:
-        problems.append(
-            "order has more fulfillment orders or lines than one read returns; not supported"
-        )
     problems.extend(_address_problems(order.shipping_address))
     position = 0
     for fo in fulfillment_orders:
@@ -350,21 +431,9 @@ def assign_refs(
     ordered = sorted(new_fo_ids, key=gid_number)
     if not sent_refs and len(ordered) == 1:
         return {ordered[0]: order_name}
-    used = [_suffix(order_name, ref) for ref in sent_refs]
+    used = [ref_suffix(order_name, ref) for ref in sent_refs]
     next_suffix = max(used, default=0) + 1
     return {fo_id: f"{order_name}-{next_suffix + i}" for i, fo_id in enumerate(ordered)}
-
-
-def _suffix(order_name: str, ref: str) -> int:
-    if ref == order_name:
-        return 1
-    tail = ref.removeprefix(order_name + "-")
-    return int(tail) if tail.isdigit() else 0
-
-
-def gid_number(gid: str) -> int:
-    tail = gid.rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
 
 
 # --- the create payload ---------------------------------------------------------------------
@@ -388,7 +457,7 @@ def build_create(
         cash_on_delivery=is_cash_on_delivery(order),
         shipping_method=order.shipping_method or NO_SHIPPING_METHOD,
         ship_to=_ship_to(order, share_email),
-        bill_to=None,
+        bill_to=_bill_to(order),
         note=order.note,
         tags=list(order.tags),
         lines=[
@@ -420,6 +489,29 @@ def _ship_to(order: Order, share_email: bool) -> Address:
     )
 
 
+def _bill_to(order: Order) -> Address | None:
+    # Present only when the shop sends it: the order read asks Shopify for it only then.
+    address = order.billing_address
+    # An incomplete billing address (none given at checkout) is not sent rather than refused:
+    # the WMS needs it for paperwork, the shipment does not wait for it.
+    if address is None or not (
+        address.name and address.address1 and address.city and address.country_code
+    ):
+        return None
+    return Address(
+        name=address.name,
+        company=address.company,
+        address1=address.address1,
+        address2=address.address2,
+        city=address.city,
+        province_code=address.province_code,
+        postal_code=address.postal_code,
+        country_code=address.country_code,
+        phone=address.phone,
+        email=None,
+    )
+
+
 def is_cash_on_delivery(order: Order) -> bool:
     names = {name.casefold() for name in order.payment_gateways}
     return any("cash on delivery" in name or name == "cod" for name in names)
@@ -440,17 +532,29 @@ def fulfillment_hold_reason(fo: FulfillmentOrder) -> str | None:
 # --- after sending: hold, release, re-date; everything else is only recorded -----------------
 
 
+def _current_fo(
+    order: Order, shop: ShopConfig, sent: SentFulfillmentOrder
+) -> FulfillmentOrder | None:
+    """The WMS order's FO if the WMS can still be told about it: open or held, and still at a
+    location of the WMS order's facility (a moved FO's WMS order is being cancelled)."""
+    fo = next((fo for fo in order.fulfillment_orders if fo.id == sent.fulfillment_order_id), None)
+    if fo is None or fo.status not in _ADJUSTABLE_STATUSES:
+        return None  # in progress, closed, cancelled or gone: not this service's to change
+    if fo.location_id is None or shop.facility_for(fo.location_id) != sent.sent.facility:
+        return None
+    return fo
+
+
 def _adjust_sent(
-    order: Order, already_sent: Mapping[str, SentFulfillmentOrder], risk_hold: bool
+    order: Order, shop: ShopConfig, live: Sequence[SentFulfillmentOrder], risk_hold: bool
 ) -> tuple[tuple[WmsOrderHold, ...], tuple[WmsOrderRelease, ...], tuple[WmsOrderUpdate, ...]]:
     holds: list[WmsOrderHold] = []
     releases: list[WmsOrderRelease] = []
     updates: list[WmsOrderUpdate] = []
-    current = {fo.id: fo for fo in order.fulfillment_orders}
-    for fo_id, sent in sorted(already_sent.items(), key=lambda item: gid_number(item[0])):
-        fo = current.get(fo_id)
-        if fo is None or fo.status not in _ADJUSTABLE_STATUSES:
-            continue  # in progress, closed, cancelled or moved: not this service's to change
+    for sent in sorted(live, key=lambda w: ref_suffix(order.name, w.wms_order_ref)):
+        fo = _current_fo(order, shop, sent)
+        if fo is None:
+            continue
         hold_reason = RISK_HOLD_REASON if risk_hold else fulfillment_hold_reason(fo)
         if hold_reason is not None and not sent.on_hold:
             holds.append(WmsOrderHold(wms_order_ref=sent.wms_order_ref, reason=hold_reason))
@@ -461,39 +565,43 @@ def _adjust_sent(
     return tuple(holds), tuple(releases), tuple(updates)
 
 
-def _ignored_edits(
-    order: Order, already_sent: Mapping[str, SentFulfillmentOrder]
-) -> tuple[IgnoredEdit, ...]:
-    """Differences between what was sent and the order now that the WMS is not told about."""
-    current_fos = {fo.id: fo for fo in order.fulfillment_orders}
-    edits: list[IgnoredEdit] = []
-    for fo_id, sent in sorted(already_sent.items(), key=lambda item: gid_number(item[0])):
-        fo = current_fos.get(fo_id)
-        if fo is None or fo.status not in _ADJUSTABLE_STATUSES:
-            continue  # shipped or closed: differences are expected, not edits
+def _unsent_edits(
+    order: Order, shop: ShopConfig, live: Sequence[SentFulfillmentOrder]
+) -> tuple[UnsentEdit, ...]:
+    """Fields of the order that differ from what a WMS order still at work was sent with.
+
+    Units are not among them: those travel as new WMS orders and reductions (reconcile.py).
+    """
+    edits: list[UnsentEdit] = []
+    for sent in sorted(live, key=lambda w: ref_suffix(order.name, w.wms_order_ref)):
+        if _current_fo(order, shop, sent) is None:
+            continue  # shipped, closed or moved: differences are expected, not edits
         payload = sent.sent
-        changed = [
-            what
-            for what, differs in (
-                (
-                    "shipping address",
-                    order.shipping_address != _as_shipping_address(payload.ship_to),
-                ),
-                ("shipping method", _shipping_method_changed(order, payload)),
-                ("note", order.note != payload.note),
-                ("tags", list(order.tags) != payload.tags),
-                ("lines", _lines_grew_or_changed(fo, payload)),
-            )
-            if differs
-        ]
-        if changed:
-            edits.append(
-                IgnoredEdit(
-                    sent.wms_order_ref,
-                    "order edited after it was sent to the WMS: " + ", ".join(changed) + " changed",
-                )
-            )
+        now_and_then: tuple[tuple[str, object, object], ...] = (
+            (
+                "shipping address",
+                order.shipping_address,
+                _as_shipping_address(payload.ship_to),
+            ),
+            (
+                "shipping method",
+                order.shipping_method or NO_SHIPPING_METHOD,
+                payload.shipping_method,
+            ),
+            ("note", order.note, payload.note),
+            ("tags", list(order.tags), payload.tags),
+        )
+        edits.extend(
+            UnsentEdit(sent.wms_order_ref, what, _fingerprint(now))
+            for what, now, then in now_and_then
+            if now != then
+        )
     return tuple(edits)
+
+
+def _fingerprint(value: object) -> str:
+    # A digest, not the value: the table of edits holds no personal data.
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
 
 
 def _as_shipping_address(sent: Address) -> ShippingAddress:
@@ -508,19 +616,3 @@ def _as_shipping_address(sent: Address) -> ShippingAddress:
         country_code=sent.country_code,
         phone=sent.phone,
     )
-
-
-def _shipping_method_changed(order: Order, sent: WmsOrderCreate) -> bool:
-    return (order.shipping_method or NO_SHIPPING_METHOD) != sent.shipping_method
-
-
-def _lines_grew_or_changed(fo: FulfillmentOrder, sent: WmsOrderCreate) -> bool:
-    # Lines shrink as the WMS ships them; only new lines, new SKUs or more units are edits.
-    sent_lines = {line.line_ref: line for line in sent.lines}
-    for line in shippable_lines(fo):
-        before = sent_lines.get(line.id)
-        if before is None or before.sku != (line.sku or "").strip():
-            return True
-        if line.remaining_quantity > before.quantity:
-            return True
-    return False

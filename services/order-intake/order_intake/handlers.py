@@ -4,13 +4,31 @@ Webhook handlers never call Shopify: the webhook is a trigger, the GraphQL order
 They only note, in the consumer's transaction, that the order must be read again; the sync
 worker reads many such orders with one query. Duplicated, reordered or late webhooks therefore
 all collapse into "read this order", which is what makes them harmless.
+
+`fulfillment_orders/*` webhooks name FOs, not the order: the FO ids in the body are looked up
+among the FOs of orders already read (every FO of an order is kept at each read, sent or not).
+An FO never seen belongs to an order this service has not read yet; that order's own webhooks
+and the polling download bring it in, so such a webhook is only logged.
+
+The WMS's answers to our reduces and cancels update what its orders hold, then ask for the
+order to be decided again: the new work that waited for the answer goes out then.
 """
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from contracts import ShopifyWebhook, WmsOrderAccepted, WmsOrderRejected
+from contracts import (
+    FulfillmentOrderLineRef,
+    ShopifyWebhook,
+    WmsOrderAccepted,
+    WmsOrderCancelResult,
+    WmsOrderReduced,
+    WmsOrderReduceResult,
+    WmsOrderRejected,
+)
 from messaging import Handler, MessageContext
 from order_intake import store
 from order_intake.installations import still_uninstalled
@@ -23,11 +41,23 @@ ORDER_WEBHOOK_TYPES = (
     "shopify.webhook.orders.paid",
     "shopify.webhook.orders.updated",
     "shopify.webhook.orders.cancelled",
+    "shopify.webhook.orders.edited",
+)
+FULFILLMENT_ORDER_WEBHOOK_TYPES = (
+    "shopify.webhook.fulfillment_orders.moved",
+    "shopify.webhook.fulfillment_orders.split",
+    "shopify.webhook.fulfillment_orders.merged",
+    "shopify.webhook.fulfillment_orders.placed_on_hold",
+    "shopify.webhook.fulfillment_orders.hold_released",
 )
 
 
 def order_gid_of(payload: dict[str, Any]) -> str | None:
-    """The order's GID from a REST-shaped order webhook body."""
+    """The order's GID from a REST-shaped order webhook body (`orders/edited`: its
+    `order_edit.order_id`)."""
+    edit = payload.get("order_edit")
+    if isinstance(edit, dict):
+        return _gid("Order", edit.get("order_id"))
     gid = payload.get("admin_graphql_api_id")
     if isinstance(gid, str) and gid.startswith("gid://shopify/Order/"):
         return gid
@@ -35,6 +65,71 @@ def order_gid_of(payload: dict[str, Any]) -> str | None:
     if isinstance(order_id, int) or (isinstance(order_id, str) and order_id.isdigit()):
         return f"gid://shopify/Order/{order_id}"
     return None
+
+
+def _gid(kind: str, value: Any) -> str | None:
+    """A GID from a GID or a numeric id (Shopify's webhook bodies use both)."""
+    if isinstance(value, str) and value.startswith(f"gid://shopify/{kind}/"):
+        return value
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return f"gid://shopify/{kind}/{value}"
+    return None
+
+
+# Where the fulfillment_orders/* bodies name FOs (WH samples in shared/shopify/webhooks).
+_FO_OBJECT_KEYS = (
+    "fulfillment_order",
+    "original_fulfillment_order",
+    "moved_fulfillment_order",
+    "remaining_fulfillment_order",
+    "replacement_fulfillment_order",
+    "submitted_fulfillment_order",
+)
+
+
+def fulfillment_order_ids_of(payload: dict[str, Any]) -> list[str]:
+    """Every FO GID a fulfillment_orders/* body names: original, moved, remaining, split,
+    replacement and merged FOs, as GIDs or numeric ids; sorted, without repeats."""
+
+    def named(node: Any) -> Iterator[Any]:
+        if isinstance(node, dict):
+            for key in _FO_OBJECT_KEYS:
+                inner = node.get(key)
+                if isinstance(inner, dict):
+                    yield inner.get("id")
+            for intent in node.get("merge_intents") or ():
+                if isinstance(intent, dict):
+                    yield intent.get("fulfillment_order_id")
+            merges = node.get("fulfillment_order_merges")
+            # An object in the sample, a list in the GraphQL payload: both are read.
+            for merge in merges if isinstance(merges, list) else [merges]:
+                yield from named(merge)
+
+    ids = {gid for value in named(payload) if (gid := _gid("FulfillmentOrder", value))}
+    return sorted(ids)
+
+
+def fulfillment_order_webhook_handler(shops: ShopsConfig) -> Handler:
+    async def on_fulfillment_order_webhook(ctx: MessageContext) -> None:
+        webhook = ctx.envelope.data
+        assert isinstance(webhook, ShopifyWebhook)
+        shop = shops.get(ctx.envelope.shop)
+        if shop is None:
+            log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
+            return
+        if shop.order_download.mode == "polling":
+            return  # the shop asked for polling only: its download will find the change
+        fo_ids = fulfillment_order_ids_of(webhook.payload)
+        if not fo_ids:
+            raise ValueError(f"{webhook.topic} webhook names no fulfillment order")
+        order_gids = await store.orders_of_fulfillment_orders(ctx.conn, shop.domain, fo_ids)
+        if not order_gids:
+            log.info("webhook.fulfillment_orders_not_known", topic=webhook.topic, ids=fo_ids)
+            return
+        for order_gid in order_gids:
+            await store.request_sync(ctx.conn, shop.domain, order_gid, f"webhook {webhook.topic}")
+
+    return on_fulfillment_order_webhook
 
 
 def order_webhook_handler(shops: ShopsConfig) -> Handler:
@@ -91,10 +186,56 @@ async def _record_answer(
         log.warning("wms.order_rejected", wms_order_ref=wms_order_ref, reason=reason)
 
 
+async def on_reduce_result(ctx: MessageContext) -> None:
+    result = ctx.envelope.data
+    assert isinstance(result, WmsOrderReduceResult)
+    outcome = "done" if result.outcome == "reduced" else "refused"
+    await _change_answered(ctx, result.wms_order_ref, "reduce", outcome, result.reason)
+
+
+async def on_cancel_result(ctx: MessageContext) -> None:
+    result = ctx.envelope.data
+    assert isinstance(result, WmsOrderCancelResult)
+    outcome = "done" if result.outcome == "cancelled" else "refused"
+    await _change_answered(ctx, result.wms_order_ref, "cancel", outcome, result.reason)
+
+
+async def _change_answered(
+    ctx: MessageContext, wms_order_ref: str, kind: str, outcome: str, reason: str | None
+) -> None:
+    shop = ctx.envelope.shop
+    answered = await store.answer_change(ctx.conn, shop, wms_order_ref, kind, outcome, reason)
+    if answered is None:
+        # Repeated, late, or an answer to a cancel the cancellation service sent: not ours.
+        log.info("wms.change_answer_ignored", wms_order_ref=wms_order_ref, kind=kind)
+        return
+    if outcome == "refused":
+        # Nothing new goes out for the order (its units may still be at the warehouse): the
+        # refusal is on /status until an operator re-syncs the order.
+        log.warning("wms.change_refused", wms_order_ref=wms_order_ref, kind=kind, reason=reason)
+        return
+    log.info("wms.change_confirmed", wms_order_ref=wms_order_ref, kind=kind)
+    reduced = WmsOrderReduced(
+        wms_order_ref=wms_order_ref,
+        shopify_order_id=answered.order_gid,
+        fulfillment_order_id=answered.fulfillment_order_id,
+        cancelled=kind == "cancel",
+        lines=[FulfillmentOrderLineRef.model_validate(line) for line in answered.lines],
+        confirmed_at=datetime.now(UTC),
+    )
+    await ctx.emit("orders.wms_order.reduced", reduced)
+    # Units that waited for this answer (split off, moved, merged in) can go out now.
+    await store.request_sync(ctx.conn, shop, answered.order_gid, f"wms {kind} confirmed")
+
+
 def message_handlers(shops: ShopsConfig) -> dict[str, Handler]:
     on_webhook = order_webhook_handler(shops)
+    on_fo_webhook = fulfillment_order_webhook_handler(shops)
     return {
         **dict.fromkeys(ORDER_WEBHOOK_TYPES, on_webhook),
+        **dict.fromkeys(FULFILLMENT_ORDER_WEBHOOK_TYPES, on_fo_webhook),
         "wms.order.accepted": on_wms_accepted,
         "wms.order.rejected": on_wms_rejected,
+        "wms.order.reduce_result": on_reduce_result,
+        "wms.order.cancel_result": on_cancel_result,
     }

@@ -1,5 +1,10 @@
 """Operator endpoints: download a time window, re-sync one order by name.
 
+A re-sync is also how an operator says "I have looked at this order": WMS orders the warehouse
+rejected are sent again (same ref: the warehouse never held them), and the refused changes and
+edits the WMS was not told about are acknowledged, so they leave the status page and the
+order's waiting new work may go out (a refused reduce is asked again if Shopify still wants it).
+
 The operator command line calls these; the POSTs need the OPS_TOKEN bearer token when one is
 configured. `POST /orders/download` answers when the download is done; `POST /orders/downloads`
 starts it in the background and `GET /orders/downloads/{job_id}` shows how far it got.
@@ -8,8 +13,10 @@ starts it in the background and `GET /orders/downloads/{job_id}` shows how far i
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
+from order_intake import store
 from order_intake.download_jobs import DownloadJobs
 from order_intake.polling import OrderDownloader, UnknownShop
 from service_runtime.ops import require_operator
@@ -38,7 +45,9 @@ def _window(body: dict[str, Any]) -> tuple[datetime, datetime | None]:
     return since, until
 
 
-def operator_routes(downloader: OrderDownloader, jobs: DownloadJobs) -> list[web.RouteDef]:
+def operator_routes(
+    pool: asyncpg.Pool, downloader: OrderDownloader, jobs: DownloadJobs
+) -> list[web.RouteDef]:
     async def download(request: web.Request) -> web.Response:
         require_operator(request)
         body = await json_object(request)
@@ -73,6 +82,9 @@ def operator_routes(downloader: OrderDownloader, jobs: DownloadJobs) -> list[web
         shop = text_field(body, "shop")
         name = text_field(body, "name")
         try:
+            downloader.check_shop(shop)
+            async with pool.acquire() as conn:
+                await store.acknowledge_for_resync(conn, shop, name)
             applied = await downloader.resync(shop, name)
         except UnknownShop as exc:
             raise not_found(str(exc)) from None

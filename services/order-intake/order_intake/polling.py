@@ -8,6 +8,11 @@ one that was not. Orders older than the shop's max age (at most 60 days) are nev
 
 The same reader serves the operator: a download for a time window, and a re-sync of one order
 by its name.
+
+Each order is read whole before it is applied (order_reads: pages past the first), closed in
+Shopify when it is fulfilled and the shop asks for that (closing), and an order whose customer
+data Shopify withholds is not applied but recorded as a failed sync naming the reason, like the
+webhook path does (it shows on /status; a later webhook or re-sync tries again).
 """
 
 import asyncio
@@ -22,11 +27,15 @@ import structlog
 
 from order_intake import store
 from order_intake.apply import Applied, apply_order
+from order_intake.closing import OrderCloseRefused, close_order, needs_closing
 from order_intake.installations import is_uninstalled
+from order_intake.order_reads import complete_order, order_read_variables, withheld_reason
 from order_intake.settings import IntakeSettings
+from order_intake.shopify_order import OrderParseError, parse_order
 from shop_config import ShopConfig, ShopsConfig
+from shopify_admin.errors import DeniedField
 from shopify_admin.operations import ORDERS_UPDATED_SINCE
-from shopify_admin.pagination import GraphQLExecutor, paginate
+from shopify_admin.pagination import GraphQLExecutor, paginate_with_denials
 from shopify_admin.search import quote, updated_since_query
 
 log = structlog.get_logger(__name__)
@@ -53,6 +62,10 @@ class DownloadResult:
 
 class UnknownShop(LookupError):
     pass
+
+
+class CustomerDataWithheld(RuntimeError):
+    """A re-sync found the order, but Shopify withholds its customer data from the app."""
 
 
 def window_query(since: datetime, until: datetime | None) -> str:
@@ -116,7 +129,16 @@ class OrderDownloader:
         shop, client = self._shop_and_client(domain)
         oldest = self._clock() - timedelta(days=shop.order_download.max_age_days)
         result = result if result is not None else DownloadResult()
-        async for node in self._orders(client, window_query(max(since, oldest), until)):
+        query = window_query(max(since, oldest), until)
+        async for node, denied in self._orders(client, shop, query):
+            if denied:
+                updated_at = await self._record_withheld(shop, node, denied)
+                if advance_watermark:
+                    async with self._pool.acquire() as conn:
+                        await store.advance_watermark(conn, shop.domain, updated_at)
+                result.orders_seen += 1
+                continue
+            node = await self._read_whole(shop, client, node)
             async with self._pool.acquire() as conn, conn.transaction():
                 applied = await apply_order(conn, shop, node, self._clock())
                 if advance_watermark:
@@ -150,8 +172,12 @@ class OrderDownloader:
     async def resync(self, domain: str, name: str) -> Applied | None:
         """Read one order by its name ("#1001") and apply it; None if Shopify has no such order."""
         shop, client = self._shop_and_client(domain)
-        async for node in self._orders(client, f"name:{quote(name)}"):
+        async for node, denied in self._orders(client, shop, f"name:{quote(name)}"):
             if node.get("name") == name:
+                if denied:
+                    await self._record_withheld(shop, node, denied)
+                    raise CustomerDataWithheld(withheld_reason(denied))
+                node = await self._read_whole(shop, client, node)
                 async with self._pool.acquire() as conn, conn.transaction():
                     return await apply_order(conn, shop, node, self._clock())
         return None
@@ -178,9 +204,44 @@ class OrderDownloader:
         return self._clock() - state.last_poll_at >= interval
 
     @staticmethod
-    async def _orders(client: GraphQLExecutor, query: str) -> AsyncIterator[dict[str, Any]]:
-        async for node in paginate(client, ORDERS_UPDATED_SINCE, {"query": query}, ("orders",)):
-            yield node
+    async def _orders(
+        client: GraphQLExecutor, shop: ShopConfig, query: str
+    ) -> AsyncIterator[tuple[dict[str, Any], list[DeniedField]]]:
+        variables = {"query": query, **order_read_variables(shop)}
+        pages = paginate_with_denials(client, ORDERS_UPDATED_SINCE, variables, ("orders",))
+        async for node, denied in pages:
+            yield node, denied
+
+    @staticmethod
+    async def _read_whole(
+        shop: ShopConfig, client: GraphQLExecutor, node: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The order with every page read, closed in Shopify first if it is fulfilled and the
+        shop wants that (a failure raises before the watermark moves: the next poll retries)."""
+        node = await complete_order(client, node)
+        try:
+            order = parse_order(node)
+        except OrderParseError:
+            return node  # apply_order reports it
+        if needs_closing(order, shop):
+            try:
+                await close_order(client, order.id)
+            except OrderCloseRefused as exc:
+                log.warning("poll.close_refused", order=order.name, error=str(exc))
+        return node
+
+    async def _record_withheld(
+        self, shop: ShopConfig, node: dict[str, Any], denied: list[DeniedField]
+    ) -> datetime:
+        """Record the order as a sync failed for good, with the reason; its updatedAt."""
+        order_gid = str(node.get("id"))
+        reason = withheld_reason(denied)
+        log.warning("poll.customer_data_withheld", order_gid=order_gid)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await store.request_sync(conn, shop.domain, order_gid, "poll: customer data withheld")
+            claimed = store.ClaimedSync(shop.domain, order_gid, generation=0, attempts=0)
+            await store.sync_failed(conn, claimed, reason, None)
+        return datetime.fromisoformat(str(node["updatedAt"]).replace("Z", "+00:00"))
 
 
 def _count(result: DownloadResult, applied: Applied) -> None:

@@ -22,3 +22,6 @@ class IntakeSettings(BaseSettings):
     poll_overlap_s: float = 120.0
     """Each poll re-reads this much before the watermark: Shopify's updated_at index lags."""
     poll_check_interval_s: float = 5.0
+    wms_answer_timeout_s: float = 900.0
+    """A reduce or cancel the WMS has not answered for this long is shown as an operator problem
+    (SPEC section 3: a command never answered is never silence)."""

@@ -25,6 +25,10 @@ class OrderParseError(ValueError):
 
 
 def parse_order(node: Json) -> Order:
+    """The whole order; refused when `node` holds only part of it (order_reads.complete_order
+    reads the rest first: parsing part of an order would send part of it)."""
+    if is_partial(node):
+        raise OrderParseError("order read only in part: more fulfillment orders or lines")
     try:
         fulfillment_orders = node.get("fulfillmentOrders") or {}
         fo_nodes = [_fulfillment_order(fo) for fo in fulfillment_orders.get("nodes") or []]
@@ -51,18 +55,18 @@ def parse_order(node: Json) -> Order:
             ),
             shipping_address=_address(node.get("shippingAddress")),
             shipping_method=_shipping_method(node.get("shippingLine")),
-            fulfillment_orders=tuple(fo for fo, _ in fo_nodes),
-            truncated=_has_next_page(fulfillment_orders)
-            or any(lines_truncated for _, lines_truncated in fo_nodes),
+            fulfillment_orders=tuple(fo_nodes),
+            closed=bool(node.get("closed")),
+            billing_address=_address(node.get("billingAddress")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise OrderParseError(f"not a ShipbridgeOrder: {type(exc).__name__}: {exc}") from exc
 
 
-def _fulfillment_order(node: Json) -> tuple[FulfillmentOrder, bool]:
+def _fulfillment_order(node: Json) -> FulfillmentOrder:
     assigned = (node.get("assignedLocation") or {}).get("location") or {}
     line_items = node.get("lineItems") or {}
-    fo = FulfillmentOrder(
+    return FulfillmentOrder(
         id=node["id"],
         status=node["status"],
         location_id=assigned.get("id"),
@@ -73,7 +77,6 @@ def _fulfillment_order(node: Json) -> tuple[FulfillmentOrder, bool]:
         ),
         lines=tuple(_line(line) for line in line_items.get("nodes") or ()),
     )
-    return fo, _has_next_page(line_items)
 
 
 def _line(node: Json) -> FulfillmentOrderLine:
@@ -84,6 +87,8 @@ def _line(node: Json) -> FulfillmentOrderLine:
         title=line_item.get("name") or "",
         requires_shipping=bool(line_item.get("requiresShipping")),
         remaining_quantity=int(node["remainingQuantity"]),
+        total_quantity=int(node.get("totalQuantity", node["remainingQuantity"])),
+        line_item_id=line_item.get("id"),
     )
 
 
@@ -115,6 +120,16 @@ def _text(value: Any) -> str | None:
         return None
     stripped = str(value).strip()
     return stripped or None
+
+
+def is_partial(node: Json) -> bool:
+    """Whether Shopify has more fulfillment orders, or more lines of one, than `node` holds."""
+    fulfillment_orders = node.get("fulfillmentOrders") or {}
+    return _has_next_page(fulfillment_orders) or any(
+        _has_next_page(fo.get("lineItems") or {})
+        for fo in fulfillment_orders.get("nodes") or []
+        if isinstance(fo, Mapping)
+    )
 
 
 def _has_next_page(connection: Json) -> bool:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts.wms import WmsOrderCreate
-from order_intake.domain import Decision, IgnoredEdit, Order, SentFulfillmentOrder
+from contracts.wms import ReduceLine, WmsOrderCreate
+from order_intake.domain import Decision, Order, SentFulfillmentOrder, UnsentEdit
+from order_intake.reconcile import PendingChange, RefusedChange
 from storage import Connection
 from storage.locks import lock_until_commit
 
@@ -165,26 +166,60 @@ async def last_decisions(
     return {r["order_gid"]: LastDecision(r["state"], r["shopify_updated_at"]) for r in rows}
 
 
+_WMS_ORDER_COLUMNS = """
+    order_gid, wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload, wms_state,
+    assigned, line_items, pending_kind, pending_lines, pending_change, pending_since,
+    refused_kind, refused_change, refused_reason, refused_at, cancelled_at, resend_requested_at
+"""
+
+
 async def sent_fulfillment_orders(
     conn: Connection, shop: str, order_gids: Sequence[str]
-) -> dict[str, dict[str, SentFulfillmentOrder]]:
-    """Per order, its FOs already sent to the WMS, keyed by FO id."""
+) -> dict[str, list[SentFulfillmentOrder]]:
+    """Per order, every WMS order already sent for it (several may share an FO)."""
     rows = await conn.fetch(
-        "SELECT order_gid, wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload "
-        "FROM wms_orders WHERE shop = $1 AND order_gid = ANY($2::text[])",
+        f"SELECT {_WMS_ORDER_COLUMNS} FROM wms_orders "
+        "WHERE shop = $1 AND order_gid = ANY($2::text[]) ORDER BY sent_at, wms_order_ref",
         shop,
         list(order_gids),
     )
-    sent: dict[str, dict[str, SentFulfillmentOrder]] = {}
+    sent: dict[str, list[SentFulfillmentOrder]] = {}
     for r in rows:
-        sent.setdefault(r["order_gid"], {})[r["fulfillment_order_id"]] = SentFulfillmentOrder(
-            wms_order_ref=r["wms_order_ref"],
-            fulfillment_order_id=r["fulfillment_order_id"],
-            on_hold=r["on_hold"],
-            ship_by=r["ship_by"],
-            sent=WmsOrderCreate.model_validate(r["sent_payload"]),
-        )
+        sent.setdefault(r["order_gid"], []).append(_sent_from_row(r))
     return sent
+
+
+def _sent_from_row(r: Any) -> SentFulfillmentOrder:
+    pending = None
+    if r["pending_kind"] is not None:
+        pending = PendingChange(
+            kind=r["pending_kind"],
+            lines=tuple(ReduceLine.model_validate(line) for line in r["pending_lines"] or ()),
+            change=r["pending_change"] or "",
+            since=r["pending_since"],
+        )
+    refused = None
+    if r["refused_kind"] is not None:
+        refused = RefusedChange(
+            kind=r["refused_kind"],
+            change=r["refused_change"] or "",
+            reason=r["refused_reason"],
+            at=r["refused_at"],
+        )
+    return SentFulfillmentOrder(
+        wms_order_ref=r["wms_order_ref"],
+        fulfillment_order_id=r["fulfillment_order_id"],
+        on_hold=r["on_hold"],
+        ship_by=r["ship_by"],
+        sent=WmsOrderCreate.model_validate(r["sent_payload"]),
+        assigned=r["assigned"],
+        line_items=r["line_items"] or {},
+        wms_state=r["wms_state"],
+        pending=pending,
+        refused=refused,
+        cancelled=r["cancelled_at"] is not None,
+        resend_requested=r["resend_requested_at"] is not None,
+    )
 
 
 async def save_decisions(
@@ -194,12 +229,16 @@ async def save_decisions(
         return
     await conn.execute(
         """
-        INSERT INTO orders (shop, order_gid, order_name, state, reason, shopify_updated_at)
-        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::timestamptz[])
+        INSERT INTO orders (shop, order_gid, order_name, state, reason, shopify_updated_at,
+                            fulfillment_order_ids)
+        SELECT $1, o.gid, o.name, o.state, o.reason, o.updated_at,
+               coalesce(string_to_array(o.fo_ids, ' '), '{}')
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                    $7::text[]) AS o(gid, name, state, reason, updated_at, fo_ids)
         ON CONFLICT (shop, order_gid) DO UPDATE
         SET order_name = EXCLUDED.order_name, state = EXCLUDED.state, reason = EXCLUDED.reason,
-            shopify_updated_at = EXCLUDED.shopify_updated_at, decided_at = now()
+            shopify_updated_at = EXCLUDED.shopify_updated_at, decided_at = now(),
+            fulfillment_order_ids = EXCLUDED.fulfillment_order_ids
         """,
         shop,
         [order.id for order, _ in decided],
@@ -207,11 +246,16 @@ async def save_decisions(
         [decision.state for _, decision in decided],
         [decision.reason for _, decision in decided],
         [order.updated_at for order, _ in decided],
+        # One text per order (a 2-D array would need equal lengths): GIDs have no spaces.
+        [" ".join(fo.id for fo in order.fulfillment_orders) or None for order, _ in decided],
     )
     decisions = [decision for _, decision in decided]
-    creates = [c for d in decisions for c in d.creates]
+    creates = [(c, d) for d in decisions for c in d.creates if c.wms_order_ref not in d.resent]
     if creates:
         await _insert_wms_orders(conn, shop, creates)
+    resends = [(c, d) for d in decisions for c in d.creates if c.wms_order_ref in d.resent]
+    if resends:
+        await _resend_wms_orders(conn, shop, resends)
     await _set_hold(conn, shop, [h.wms_order_ref for d in decisions for h in d.holds], on_hold=True)
     await _set_hold(
         conn, shop, [r.wms_order_ref for d in decisions for r in d.releases], on_hold=False
@@ -222,19 +266,28 @@ async def save_decisions(
             "UPDATE wms_orders SET ship_by = $3 WHERE shop = $1 AND wms_order_ref = $2",
             [(shop, u.wms_order_ref, u.ship_by) for u in updates],
         )
-    await _record_ignored_edits(conn, shop, [e for d in decisions for e in d.ignored_edits])
+    await _record_pending_changes(conn, shop, decisions)
+    await _record_unsent_edits(conn, shop, [e for d in decisions for e in d.unsent_edits])
+
+
+def _line_items(create: WmsOrderCreate, decision: Decision) -> dict[str, str]:
+    return {
+        line.line_ref: decision.line_items[line.line_ref]
+        for line in create.lines
+        if line.line_ref in decision.line_items
+    }
 
 
 async def _insert_wms_orders(
-    conn: Connection, shop: str, creates: Sequence[WmsOrderCreate]
+    conn: Connection, shop: str, creates: Sequence[tuple[WmsOrderCreate, Decision]]
 ) -> None:
-    # No ON CONFLICT: a second create for the same FO or ref is a bug that must fail loudly,
-    # which rolls the whole decision (and its messages) back.
+    # No ON CONFLICT: a second create for the same ref is a bug that must fail loudly, which
+    # rolls the whole decision (and its messages) back.
     await conn.executemany(
         """
         INSERT INTO wms_orders (shop, wms_order_ref, order_gid, fulfillment_order_id, facility,
-                                on_hold, ship_by, sent_payload)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                on_hold, ship_by, sent_payload, line_items)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """,
         [
             (
@@ -246,8 +299,35 @@ async def _insert_wms_orders(
                 c.on_hold,
                 c.ship_by,
                 c.model_dump(mode="json"),
+                _line_items(c, d),
             )
-            for c in creates
+            for c, d in creates
+        ],
+    )
+
+
+async def _resend_wms_orders(
+    conn: Connection, shop: str, resends: Sequence[tuple[WmsOrderCreate, Decision]]
+) -> None:
+    """A rejected WMS order sent again under its ref: it starts over as just sent."""
+    await conn.executemany(
+        """
+        UPDATE wms_orders
+        SET on_hold = $3, ship_by = $4, sent_payload = $5, line_items = $6, assigned = NULL,
+            wms_state = 'sent', wms_reason = NULL, answered_at = NULL, sent_at = now(),
+            resend_requested_at = NULL
+        WHERE shop = $1 AND wms_order_ref = $2 AND wms_state = 'rejected'
+        """,
+        [
+            (
+                shop,
+                c.wms_order_ref,
+                c.on_hold,
+                c.ship_by,
+                c.model_dump(mode="json"),
+                _line_items(c, d),
+            )
+            for c, d in resends
         ],
     )
 
@@ -262,14 +342,52 @@ async def _set_hold(conn: Connection, shop: str, refs: Sequence[str], *, on_hold
         )
 
 
-async def _record_ignored_edits(conn: Connection, shop: str, edits: Sequence[IgnoredEdit]) -> None:
+async def _record_pending_changes(
+    conn: Connection, shop: str, decisions: Sequence[Decision]
+) -> None:
+    """The reduces and cancels just decided: each WMS order's one unanswered change."""
+    rows = [
+        (shop, r.wms_order_ref, "reduce", [line.model_dump() for line in r.lines], r.reason,
+         r.requested_at)
+        for d in decisions
+        for r in d.reduces
+    ] + [
+        (shop, c.wms_order_ref, "cancel", None, c.reason, c.requested_at)
+        for d in decisions
+        for c in d.cancels
+    ]  # fmt: skip
+    if rows:
+        # A cancel's lines are what the WMS order holds at the time it is asked.
+        await conn.executemany(
+            """
+            UPDATE wms_orders
+            SET pending_kind = $3,
+                pending_lines = coalesce($4::jsonb, (
+                    SELECT coalesce(jsonb_agg(jsonb_build_object(
+                               'line_ref', l->>'line_ref', 'sku', l->>'sku',
+                               'quantity', coalesce((assigned->>(l->>'line_ref'))::int,
+                                                    (l->>'quantity')::int))), '[]')
+                    FROM jsonb_array_elements(sent_payload->'lines') AS l)),
+                pending_change = $5, pending_since = $6
+            WHERE shop = $1 AND wms_order_ref = $2 AND pending_kind IS NULL
+            """,
+            rows,
+        )
+
+
+async def _record_unsent_edits(conn: Connection, shop: str, edits: Sequence[UnsentEdit]) -> None:
     if edits:
         await conn.executemany(
             """
-            INSERT INTO ignored_edits (shop, wms_order_ref, description) VALUES ($1, $2, $3)
-            ON CONFLICT (shop, wms_order_ref, description) DO UPDATE SET last_seen_at = now()
+            INSERT INTO ignored_edits (shop, wms_order_ref, description, fingerprint)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (shop, wms_order_ref, description) DO UPDATE
+            SET last_seen_at = now(), fingerprint = EXCLUDED.fingerprint,
+                acknowledged_at = CASE
+                    WHEN ignored_edits.fingerprint IS NOT DISTINCT FROM EXCLUDED.fingerprint
+                    THEN ignored_edits.acknowledged_at END
             """,
-            [(shop, e.wms_order_ref, e.description) for e in edits],
+            [(shop, e.wms_order_ref, e.field, e.fingerprint) for e in edits],
         )
 
 
@@ -286,6 +404,139 @@ async def record_wms_answer(
         reason,
     )
     return updated is not None
+
+
+@dataclass(frozen=True)
+class AnsweredChange:
+    order_gid: str
+    order_name: str
+    fulfillment_order_id: str
+    kind: str
+    lines: list[dict[str, Any]]
+    """What the WMS order holds after the answer: [{line_ref, sku, quantity}] (zero lines
+    left out)."""
+
+
+async def answer_change(
+    conn: Connection,
+    shop: str,
+    wms_order_ref: str,
+    kind: str,
+    outcome: str,
+    reason: str | None,
+) -> AnsweredChange | None:
+    """The WMS answered the reduce or cancel we asked of this WMS order.
+
+    `outcome` is `done` (reduced / cancelled: what it holds drops by the units asked) or
+    `refused` (it holds them still; shown to operators). None when no such change of ours is
+    waiting: an answer repeated, to a change we never sent (the cancellation service's own
+    cancels travel on the same topic), or already answered; nothing changes then.
+    """
+    row = await conn.fetchrow(
+        """
+        SELECT order_gid, fulfillment_order_id, sent_payload, assigned, pending_lines,
+               pending_change
+        FROM wms_orders
+        WHERE shop = $1 AND wms_order_ref = $2 AND pending_kind = $3
+        FOR UPDATE
+        """,
+        shop,
+        wms_order_ref,
+        kind,
+    )
+    if row is None:
+        return None
+    payload = WmsOrderCreate.model_validate(row["sent_payload"])
+    held: dict[str, int] = row["assigned"] or {
+        line.line_ref: line.quantity for line in payload.lines
+    }
+    if outcome == "refused":
+        await conn.execute(
+            """
+            UPDATE wms_orders
+            SET refused_kind = pending_kind, refused_change = pending_change, refused_reason = $3,
+                refused_at = now(), pending_kind = NULL, pending_lines = NULL,
+                pending_change = NULL, pending_since = NULL
+            WHERE shop = $1 AND wms_order_ref = $2
+            """,
+            shop,
+            wms_order_ref,
+            reason,
+        )
+    else:
+        if kind == "cancel":
+            held = dict.fromkeys(held, 0)
+        else:
+            for line in row["pending_lines"] or ():
+                held[line["line_ref"]] = max(0, held.get(line["line_ref"], 0) - line["quantity"])
+        await conn.execute(
+            """
+            UPDATE wms_orders
+            SET assigned = $3, cancelled_at = CASE WHEN pending_kind = 'cancel' THEN now() END,
+                pending_kind = NULL, pending_lines = NULL, pending_change = NULL,
+                pending_since = NULL
+            WHERE shop = $1 AND wms_order_ref = $2
+            """,
+            shop,
+            wms_order_ref,
+            held,
+        )
+    skus = {line.line_ref: line.sku for line in payload.lines}
+    return AnsweredChange(
+        order_gid=row["order_gid"],
+        order_name=payload.shopify_order_name,
+        fulfillment_order_id=row["fulfillment_order_id"],
+        kind=kind,
+        lines=[
+            {"line_ref": ref, "sku": skus[ref], "quantity": units}
+            for ref, units in held.items()
+            if units > 0
+        ],
+    )
+
+
+async def acknowledge_for_resync(conn: Connection, shop: str, order_name: str) -> int:
+    """An operator re-syncs the order: rejected WMS orders are to be sent again, refused changes
+    and edits the WMS was not told about count as seen. Returns how many rows it touched."""
+    touched = 0
+    for statement in (
+        """
+        UPDATE wms_orders SET resend_requested_at = now()
+        WHERE shop = $1 AND sent_payload->>'shopify_order_name' = $2 AND wms_state = 'rejected'
+        """,
+        """
+        UPDATE wms_orders
+        SET refused_kind = NULL, refused_change = NULL, refused_reason = NULL, refused_at = NULL
+        WHERE shop = $1 AND sent_payload->>'shopify_order_name' = $2 AND refused_kind IS NOT NULL
+        """,
+        """
+        UPDATE ignored_edits e SET acknowledged_at = now()
+        FROM wms_orders w
+        WHERE e.shop = $1 AND w.shop = $1 AND w.wms_order_ref = e.wms_order_ref
+          AND w.sent_payload->>'shopify_order_name' = $2 AND e.acknowledged_at IS NULL
+        """,
+    ):
+        result = await conn.execute(statement, shop, order_name)
+        touched += int(result.rsplit(" ", 1)[-1])
+    return touched
+
+
+async def orders_of_fulfillment_orders(
+    conn: Connection, shop: str, fulfillment_order_ids: Sequence[str]
+) -> list[str]:
+    """The orders these FOs belong to, as far as this service has seen them."""
+    rows = await conn.fetch(
+        """
+        SELECT order_gid FROM orders
+        WHERE shop = $1 AND fulfillment_order_ids && $2::text[]
+        UNION
+        SELECT order_gid FROM wms_orders
+        WHERE shop = $1 AND fulfillment_order_id = ANY($2::text[])
+        """,
+        shop,
+        list(fulfillment_order_ids),
+    )
+    return sorted(r["order_gid"] for r in rows)
 
 
 # --- polling -----------------------------------------------------------------------------------
@@ -336,8 +587,11 @@ async def record_poll(
 # --- status ------------------------------------------------------------------------------------
 
 
-async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
-    """Counts by state, recent rejections, failed syncs, last poll per shop, the sync backlog."""
+async def status_summary(
+    conn: Connection, answer_timeout_s: float, recent: int = 20
+) -> dict[str, Any]:
+    """Counts by state, recent rejections, failed syncs, last poll per shop, the sync backlog,
+    and the WMS orders whose changes need an operator (`wms_changes`, `unsent_edits`)."""
     order_states = await conn.fetch("SELECT state, count(*) AS n FROM orders GROUP BY state")
     wms_states = await conn.fetch(
         "SELECT wms_state, count(*) AS n FROM wms_orders GROUP BY wms_state"
@@ -359,7 +613,8 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
     )
     wms_rejections = await conn.fetch(
         "SELECT shop, wms_order_ref, wms_reason, answered_at FROM wms_orders "
-        "WHERE wms_state = 'rejected' ORDER BY answered_at DESC LIMIT $1",
+        "WHERE wms_state = 'rejected' AND resend_requested_at IS NULL "
+        "ORDER BY answered_at DESC LIMIT $1",
         recent,
     )
     failed_syncs = await conn.fetch(
@@ -368,9 +623,37 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
         recent,
     )
     edits = await conn.fetch(
-        "SELECT shop, wms_order_ref, description, last_seen_at FROM ignored_edits "
-        "ORDER BY last_seen_at DESC LIMIT $1",
+        """
+        SELECT e.shop, w.sent_payload->>'shopify_order_name' AS order_name, e.wms_order_ref,
+               e.description AS field, e.first_seen_at, e.last_seen_at
+        FROM ignored_edits e
+        JOIN wms_orders w ON w.shop = e.shop AND w.wms_order_ref = e.wms_order_ref
+        WHERE e.acknowledged_at IS NULL AND e.fingerprint IS NOT NULL
+        ORDER BY e.last_seen_at DESC LIMIT $1
+        """,
         recent,
+    )
+    # Refused changes, and changes the WMS has not answered within the timeout: in both, units
+    # may sit where Shopify no longer wants them, and the order's new work waits.
+    changes = await conn.fetch(
+        """
+        SELECT shop, sent_payload->>'shopify_order_name' AS order_name, wms_order_ref,
+               CASE WHEN refused_kind IS NOT NULL THEN refused_kind || '_refused'
+                    ELSE pending_kind || '_unanswered' END AS problem,
+               coalesce(refused_change, pending_change) AS change_in_shopify,
+               CASE WHEN refused_kind IS NOT NULL THEN coalesce(refused_reason, 'refused')
+                    ELSE 'no answer' END AS warehouse_said,
+               coalesce(refused_at, pending_since) AS since
+        FROM wms_orders
+        WHERE refused_kind IS NOT NULL
+           OR pending_since < now() - make_interval(secs => $2)
+        ORDER BY coalesce(refused_at, pending_since) DESC LIMIT $1
+        """,
+        recent,
+        answer_timeout_s,
+    )
+    pending_changes = await conn.fetchval(
+        "SELECT count(*) FROM wms_orders WHERE pending_kind IS NOT NULL"
     )
     polls = await conn.fetch(
         "SELECT shop, watermark, last_poll_at, last_result, orders_seen, last_error "
@@ -389,6 +672,8 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
             "held_risk": counts.get("held_risk", 0),
             "cancelled": counts.get("cancelled", 0),
             "no_wms_work": counts.get("no_wms_work", 0),
+            "waiting_for_wms": counts.get("waiting_for_wms", 0),
+            "wms_changes_pending": pending_changes,
             "failed_syncs": backlog["failed"],
         },
         "backlog": {
@@ -400,6 +685,7 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
             "by_wms": [dict(r) for r in wms_rejections],
         },
         "failed_syncs": [dict(r) for r in failed_syncs],
-        "ignored_edits": [dict(r) for r in edits],
+        "wms_changes": [dict(r) for r in changes],
+        "unsent_edits": [dict(r) for r in edits],
         "polling": {r["shop"]: {k: v for k, v in dict(r).items() if k != "shop"} for r in polls},
     }

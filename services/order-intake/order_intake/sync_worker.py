@@ -6,6 +6,13 @@ query, then applies the batch in one transaction, deleting its rows in the same 
 order the batch cannot take is then retried on its own, so it fails alone). A failed read leaves
 the rows pending with a growing delay; after `sync_max_attempts` they are marked failed with the
 reason.
+
+Some reads fail for good at once, named on /status (failed syncs) instead of being retried: an
+order Shopify no longer has (`nodes` answers null), and an order whose customer data Shopify
+withholds from the app (ACCESS_DENIED on its address or email: protected customer data). An
+order bigger than the first page is read whole first (order_reads), and an order fulfilled whole
+is closed in Shopify when the shop asks for it (closing). Calls and points are metered: in
+total, and per big order (`recent_big_orders`).
 """
 
 import asyncio
@@ -13,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from math import ceil
 from typing import Any
 
 import asyncpg
@@ -20,11 +28,20 @@ import structlog
 
 from order_intake import store
 from order_intake.apply import apply_orders
+from order_intake.closing import OrderCloseRefused, close_order, needs_closing
+from order_intake.order_reads import (
+    NOT_FOUND,
+    complete_order,
+    order_read_variables,
+    withheld_reason,
+)
 from order_intake.settings import IntakeSettings
+from order_intake.shopify_order import OrderParseError, is_partial, parse_order
 from order_intake.store import ClaimedSync
 from shop_config import ShopConfig, ShopsConfig
+from shopify_admin.metering import CostMeter, metered
 from shopify_admin.operations import ORDERS_BY_ID
-from shopify_admin.pagination import GraphQLExecutor, fetch_nodes
+from shopify_admin.pagination import GraphQLExecutor, read_nodes
 from shopify_admin.retry import BackoffPolicy
 from storage.signals import Signals, wait
 
@@ -37,6 +54,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class BigOrderRead:
+    """What reading one order past its first page cost (the benchmark's "per 300-line order")."""
+
+    order_gid: str
+    order_name: str
+    fulfillment_orders: int
+    lines: int
+    calls: int
+    """Shopify requests for this order: its share of the batch read counts as one."""
+    points: int
+    """Points of the extra reads, plus its share of the batch read's points."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "order": self.order_name,
+            "order_gid": self.order_gid,
+            "fulfillment_orders": self.fulfillment_orders,
+            "lines": self.lines,
+            "calls": self.calls,
+            "points": self.points,
+        }
+
+
 @dataclass
 class SyncStats:
     """What the worker has done since the process started (for /status and benchmarks)."""
@@ -47,12 +88,31 @@ class SyncStats:
     applied: int = 0
     failed_attempts: int = 0
     batch_sizes: list[int] = field(default_factory=list)
+    shopify_calls: int = 0
+    """Every Shopify request the worker sent (batch reads, pages of big orders, orderClose)."""
+    shopify_points: int = 0
+    not_found: int = 0
+    withheld: int = 0
+    """Orders refused because Shopify withholds their customer data (ACCESS_DENIED)."""
+    big_orders: int = 0
+    recent_big_orders: list[BigOrderRead] = field(default_factory=list)
+    closed_orders: int = 0
+    close_refused: int = 0
+    last_close_error: str | None = None
 
     def record_read(self, size: int) -> None:
         self.reads += 1
         self.orders_read += size
         self.largest_read = max(self.largest_read, size)
         self.batch_sizes = [*self.batch_sizes[-99:], size]
+
+    def record_cost(self, meter: CostMeter) -> None:
+        self.shopify_calls += meter.calls
+        self.shopify_points += meter.points
+
+    def record_big_order(self, read: BigOrderRead) -> None:
+        self.big_orders += 1
+        self.recent_big_orders = [*self.recent_big_orders[-19:], read]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +121,15 @@ class SyncStats:
             "largest_read": self.largest_read,
             "applied": self.applied,
             "failed_attempts": self.failed_attempts,
+            "shopify_calls": self.shopify_calls,
+            "shopify_points": self.shopify_points,
+            "not_found": self.not_found,
+            "withheld_customer_data": self.withheld,
+            "big_orders": self.big_orders,
+            "recent_big_orders": [read.as_json() for read in self.recent_big_orders],
+            "closed_orders": self.closed_orders,
+            "close_refused": self.close_refused,
+            "last_close_error": self.last_close_error,
         }
 
 
@@ -141,29 +210,117 @@ class SyncWorker:
             why = "shop not configured" if shop is None else "no access token for the shop"
             await self._fail_all(rows, why, permanent=True)
             return
-        try:
-            found = await fetch_nodes(
-                client,
-                ORDERS_BY_ID,
-                [row.order_gid for row in rows],
-                batch_size=self._settings.sync_batch_size,
-            )
-        except Exception as exc:  # Shopify unavailable, refused, or answered nonsense
-            log.warning("sync.read_failed", shop=domain, orders=len(rows), error=str(exc))
-            await self._fail_all(rows, f"reading from Shopify failed: {exc}", permanent=False)
-            return
+        with metered() as batch_cost:
+            try:
+                read = await read_nodes(
+                    client,
+                    ORDERS_BY_ID,
+                    [row.order_gid for row in rows],
+                    batch_size=self._settings.sync_batch_size,
+                    variables=order_read_variables(shop),
+                )
+            except Exception as exc:  # Shopify unavailable, refused, or answered nonsense
+                log.warning("sync.read_failed", shop=domain, orders=len(rows), error=str(exc))
+                await self._fail_all(rows, f"reading from Shopify failed: {exc}", permanent=False)
+                return
+            finally:
+                self.stats.record_cost(batch_cost)
         self.stats.record_read(len(rows))
         # Deleted, or beyond what the app may see (older than 60 days): nothing to retry.
-        missing = [row for row in rows if row.order_gid not in found]
+        missing = [row for row in rows if read.found.get(row.order_gid) is None]
         if missing:
-            await self._fail_all(missing, "order not found in Shopify", permanent=True)
-        present = [row for row in rows if row.order_gid in found]
+            self.stats.not_found += len(missing)
+            await self._fail_all(missing, NOT_FOUND, permanent=True)
+        # Customer data Shopify withholds from the app stays withheld until the merchant's plan
+        # or the app's access changes: an operator matter, not a transient failure.
+        for row in rows:
+            denied = read.denied.get(row.order_gid)
+            if denied and read.found.get(row.order_gid) is not None:
+                log.warning("sync.customer_data_withheld", order_gid=row.order_gid)
+                self.stats.withheld += 1
+                await self._fail_all([row], withheld_reason(denied), permanent=True)
+        candidates = [
+            row
+            for row in rows
+            if read.found.get(row.order_gid) is not None and row.order_gid not in read.denied
+        ]
+        share = ceil(batch_cost.points / len(rows)) if rows else 0
+        found: dict[str, dict[str, Any]] = {}
+        for row in candidates:
+            node = read.found[row.order_gid]
+            assert node is not None
+            complete = await self._complete(shop, client, row, node, share)
+            if complete is not None:
+                found[row.order_gid] = complete
+        present = [row for row in candidates if row.order_gid in found]
         try:
             await self._apply(shop, present, found)
         except Exception:
             # One order the batch cannot take must not hold back the others: each on its own.
             for row in present:
                 await self._apply_alone(shop, row, found[row.order_gid])
+
+    async def _complete(
+        self,
+        shop: ShopConfig,
+        client: GraphQLExecutor,
+        row: ClaimedSync,
+        node: dict[str, Any],
+        batch_share: int,
+    ) -> dict[str, Any] | None:
+        """The whole order (read past its first page if need be), closed in Shopify if it is
+        fulfilled and the shop wants that; None when that failed (the row is then failed)."""
+        partial = is_partial(node)
+        with metered() as cost:
+            doing = "reading the rest of the order from Shopify"
+            try:
+                complete = await complete_order(client, node) if partial else node
+                if partial:
+                    self._record_big_order(complete, cost, batch_share)
+                doing = "closing the order in Shopify"
+                await self._close_if_fulfilled(shop, client, complete)
+            except Exception as exc:
+                log.warning(
+                    "sync.shopify_failed", order_gid=row.order_gid, doing=doing, error=str(exc)
+                )
+                await self._fail_all([row], f"{doing} failed: {exc}", permanent=False)
+                return None
+            finally:
+                self.stats.record_cost(cost)
+        return complete
+
+    def _record_big_order(self, complete: dict[str, Any], cost: CostMeter, share: int) -> None:
+        fos = (complete.get("fulfillmentOrders") or {}).get("nodes") or []
+        read = BigOrderRead(
+            order_gid=str(complete.get("id")),
+            order_name=str(complete.get("name")),
+            fulfillment_orders=len(fos),
+            lines=sum(len((fo.get("lineItems") or {}).get("nodes") or []) for fo in fos),
+            calls=1 + cost.calls,
+            points=share + cost.points,
+        )
+        log.info("sync.big_order_read", **read.as_json())
+        self.stats.record_big_order(read)
+
+    async def _close_if_fulfilled(
+        self, shop: ShopConfig, client: GraphQLExecutor, node: dict[str, Any]
+    ) -> None:
+        """Close the order when all of it is fulfilled and the shop asks for it. Shopify being
+        unavailable raises (the read is retried, closing with it); a refusal is reported."""
+        try:
+            order = parse_order(node)
+        except OrderParseError:
+            return  # apply reports it
+        if not needs_closing(order, shop):
+            return
+        try:
+            await close_order(client, order.id)
+        except OrderCloseRefused as exc:
+            log.warning("sync.close_refused", order=order.name, error=str(exc))
+            self.stats.close_refused += 1
+            self.stats.last_close_error = f"{order.name}: {exc}"
+            return
+        self.stats.closed_orders += 1
 
     async def _apply(
         self, shop: ShopConfig, rows: Sequence[ClaimedSync], found: Mapping[str, dict[str, Any]]

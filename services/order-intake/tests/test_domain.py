@@ -53,15 +53,20 @@ def line(
     sku: str | None = "SKU-1",
     *,
     remaining: int = 2,
+    total: int | None = None,
+    item: int | None = None,
     ships: bool = True,
     title: str = "Blue mug",
 ) -> FulfillmentOrderLine:
+    """FO line `n` of order line item `item` (default: `n`); `total` defaults to `remaining`."""
     return FulfillmentOrderLine(
         id=f"gid://shopify/FulfillmentOrderLineItem/{n}",
         sku=sku,
         title=title,
         requires_shipping=ships,
         remaining_quantity=remaining,
+        total_quantity=remaining if total is None else total,
+        line_item_id=f"gid://shopify/LineItem/{n if item is None else item}",
     )
 
 
@@ -106,18 +111,19 @@ def order(*fos: FulfillmentOrder, **fields: Any) -> Order:
     return Order(**values)
 
 
-def sent_from(decision: Decision) -> dict[str, SentFulfillmentOrder]:
+def sent_from(decision: Decision) -> list[SentFulfillmentOrder]:
     """What the store would hold after this decision was saved."""
-    return {
-        c.fulfillment_order_id: SentFulfillmentOrder(
+    return [
+        SentFulfillmentOrder(
             wms_order_ref=c.wms_order_ref,
             fulfillment_order_id=c.fulfillment_order_id,
             on_hold=c.on_hold,
             ship_by=c.ship_by,
             sent=c,
+            line_items={line.line_ref: decision.line_items[line.line_ref] for line in c.lines},
         )
         for c in decision.creates
-    }
+    ]
 
 
 # --- the create payload --------------------------------------------------------------------
@@ -128,7 +134,7 @@ def test_a_paid_order_at_a_mapped_location_becomes_one_wms_order_named_like_the_
         fo(1, line(11, "ABC-1", remaining=2, title="Blue mug"), line(12, "ABC-2", remaining=1)),
         payment_gateways=("Cash on Delivery (COD)",),
     )
-    decision = decide(the_order, shop(), {}, NOW)
+    decision = decide(the_order, shop(), [], NOW)
 
     assert decision.state == "sent"
     [create] = decision.creates
@@ -175,11 +181,11 @@ def test_a_paid_order_at_a_mapped_location_becomes_one_wms_order_named_like_the_
             },
         ],
     }
-    assert not (decision.holds or decision.releases or decision.updates or decision.ignored_edits)
+    assert not (decision.holds or decision.releases or decision.updates or decision.unsent_edits)
 
 
 def test_email_is_sent_only_when_the_wms_needs_it() -> None:
-    [create] = decide(order(), shop(), {}, NOW, share_email=True).creates
+    [create] = decide(order(), shop(), [], NOW, share_email=True).creates
     assert create.ship_to.email == "sam@example.com"
 
 
@@ -187,7 +193,7 @@ def test_only_shippable_lines_with_remaining_quantity_are_sent() -> None:
     the_order = order(
         fo(1, line(11, "A"), line(12, "GIFT", ships=False), line(13, "DONE", remaining=0))
     )
-    [create] = decide(the_order, shop(), {}, NOW).creates
+    [create] = decide(the_order, shop(), [], NOW).creates
     assert [entry.sku for entry in create.lines] == ["A"]
 
 
@@ -206,7 +212,7 @@ def test_only_shippable_lines_with_remaining_quantity_are_sent() -> None:
 def test_fulfillment_orders_the_wms_has_nothing_to_do_with_are_left_alone(
     fulfillment_order: FulfillmentOrder,
 ) -> None:
-    decision = decide(order(fulfillment_order), shop(), {}, NOW)
+    decision = decide(order(fulfillment_order), shop(), [], NOW)
     assert decision.state == "no_wms_work"
     assert decision.creates == ()
     assert decision.reason == "no open fulfillment order at a mapped location"
@@ -214,7 +220,7 @@ def test_fulfillment_orders_the_wms_has_nothing_to_do_with_are_left_alone(
 
 def test_an_unmapped_location_is_left_alone_while_the_mapped_one_is_sent() -> None:
     the_order = order(fo(1, location=UNMAPPED_LOCATION), fo(2, location=WH2_LOCATION))
-    [create] = decide(the_order, shop(), {}, NOW).creates
+    [create] = decide(the_order, shop(), [], NOW).creates
     assert (create.wms_order_ref, create.facility) == ("#1001", "WH2")
 
 
@@ -265,7 +271,7 @@ def test_an_unmapped_location_is_left_alone_while_the_mapped_one_is_sent() -> No
 def test_filters_keep_orders_the_shop_does_not_want_out_of_the_wms(
     fields: dict[str, Any], settings: dict[str, Any], reason: str
 ) -> None:
-    decision = decide(order(**fields), shop(**settings), {}, NOW)
+    decision = decide(order(**fields), shop(**settings), [], NOW)
     assert (decision.state, decision.reason, decision.creates) == ("filtered", reason, ())
 
 
@@ -298,7 +304,7 @@ def test_filters_keep_orders_the_shop_does_not_want_out_of_the_wms(
 def test_orders_the_filters_let_through_are_sent(
     fields: dict[str, Any], settings: dict[str, Any]
 ) -> None:
-    decision = decide(order(**fields), shop(**settings), {}, NOW)
+    decision = decide(order(**fields), shop(**settings), [], NOW)
     assert decision.state == "sent"
     assert len(decision.creates) == 1
 
@@ -340,35 +346,31 @@ def test_order_number_is_the_last_run_of_digits_of_the_name() -> None:
             {"fulfillment_orders": (fo(1, line(11, "  ")),), "shipping_address": None},
             "order has no shipping address; line 1 (Blue mug) has no SKU",
         ),
-        (
-            {"truncated": True},
-            "order has more fulfillment orders or lines than one read returns; not supported",
-        ),
     ],
-    ids=["no-address", "no-postal", "no-name-city", "no-street", "no-sku", "several", "truncated"],
+    ids=["no-address", "no-postal", "no-name-city", "no-street", "no-sku", "several"],
 )
 def test_checks_reject_orders_the_wms_could_not_ship_with_a_readable_reason(
     fields: dict[str, Any], reason: str
 ) -> None:
-    decision = decide(order(**fields), shop(), {}, NOW)
+    decision = decide(order(**fields), shop(), [], NOW)
     assert (decision.state, decision.reason, decision.creates) == ("rejected_by_checks", reason, ())
 
 
 def test_a_country_without_postal_codes_needs_none() -> None:
     hong_kong = replace(ADDRESS, country_code="HK", postal_code=None, province_code=None)
-    assert decide(order(shipping_address=hong_kong), shop(), {}, NOW).state == "sent"
+    assert decide(order(shipping_address=hong_kong), shop(), [], NOW).state == "sent"
 
 
 def test_a_rejected_order_is_sent_once_the_merchant_fixes_it() -> None:
     broken = order(shipping_address=replace(ADDRESS, postal_code=None))
-    assert decide(broken, shop(), {}, NOW).state == "rejected_by_checks"
+    assert decide(broken, shop(), [], NOW).state == "rejected_by_checks"
     fixed = replace(broken, shipping_address=ADDRESS)
-    assert [c.wms_order_ref for c in decide(fixed, shop(), {}, NOW).creates] == ["#1001"]
+    assert [c.wms_order_ref for c in decide(fixed, shop(), [], NOW).creates] == ["#1001"]
 
 
 def test_one_bad_fulfillment_order_holds_back_the_whole_order() -> None:
     the_order = order(fo(1, line(11, "A")), fo(2, line(21, None), location=WH2_LOCATION))
-    decision = decide(the_order, shop(), {}, NOW)
+    decision = decide(the_order, shop(), [], NOW)
     assert decision.state == "rejected_by_checks"
     assert decision.creates == ()
 
@@ -378,40 +380,40 @@ def test_one_bad_fulfillment_order_holds_back_the_whole_order() -> None:
 
 def test_several_fulfillment_orders_are_numbered_in_fulfillment_order_id_order() -> None:
     the_order = order(fo(10, location=WH2_LOCATION), fo(9))  # 9 < 10 numerically, not as text
-    decision = decide(the_order, shop(), {}, NOW)
+    decision = decide(the_order, shop(), [], NOW)
     refs = {c.fulfillment_order_id.rsplit("/", 1)[1]: c.wms_order_ref for c in decision.creates}
     assert refs == {"9": "#1001-1", "10": "#1001-2"}
     assert {c.facility for c in decision.creates} == {"WH1", "WH2"}
 
 
 def test_a_fulfillment_order_appearing_later_takes_the_next_free_suffix() -> None:
-    first = decide(order(fo(1)), shop(), {}, NOW)
+    first = decide(order(fo(1)), shop(), [], NOW)
     sent = sent_from(first)
     later = decide(order(fo(1), fo(2, location=WH2_LOCATION)), shop(), sent, NOW)
     assert [c.wms_order_ref for c in later.creates] == ["#1001-2"]
-    sent |= sent_from(later)
+    sent += sent_from(later)
     third = decide(order(fo(1), fo(2, location=WH2_LOCATION), fo(3)), shop(), sent, NOW)
     assert [c.wms_order_ref for c in third.creates] == ["#1001-3"]
 
 
 def test_assign_refs_continues_after_the_highest_suffix() -> None:
-    create = decide(order(fo(1), fo(2)), shop(), {}, NOW)
-    sent = sent_from(create).values()
+    create = decide(order(fo(1), fo(2)), shop(), [], NOW)
+    sent = sent_from(create)
     assert assign_refs("#1001", ["gid://shopify/FulfillmentOrder/7"], sent) == {
         "gid://shopify/FulfillmentOrder/7": "#1001-3"
     }
 
 
 def test_a_fulfillment_order_already_sent_is_never_created_again() -> None:
-    first = decide(order(), shop(), {}, NOW)
+    first = decide(order(), shop(), [], NOW)
     again = decide(order(), shop(), sent_from(first), NOW)
     assert again.creates == ()
     assert again.state == "sent"
-    assert not (again.holds or again.releases or again.updates or again.ignored_edits)
+    assert not (again.holds or again.releases or again.updates or again.unsent_edits)
 
 
 def test_filters_do_not_unsend_what_was_sent() -> None:
-    first = decide(order(), shop(), {}, NOW)
+    first = decide(order(), shop(), [], NOW)
     refunded = order(financial_status="REFUNDED")
     later = decide(refunded, shop(), sent_from(first), NOW)
     assert later.state == "sent"
@@ -430,22 +432,22 @@ def test_high_risk_orders_are_held_back_and_sent_once_the_risk_is_cleared(
     risk: dict[str, Any],
 ) -> None:
     risky = order(**risk)
-    held = decide(risky, shop(), {}, NOW)
+    held = decide(risky, shop(), [], NOW)
     assert (held.state, held.reason, held.creates) == ("held_risk", "high fraud risk", ())
     cleared = order(risk_recommendation="ACCEPT", risk_levels=("LOW",))
-    assert [c.wms_order_ref for c in decide(cleared, shop(), {}, NOW).creates] == ["#1001"]
+    assert [c.wms_order_ref for c in decide(cleared, shop(), [], NOW).creates] == ["#1001"]
 
 
 def test_high_risk_is_sent_when_the_shop_does_not_hold_it() -> None:
     risky = order(risk_recommendation="CANCEL", risk_levels=("HIGH",))
-    assert decide(risky, shop(hold_high_risk=False), {}, NOW).state == "sent"
+    assert decide(risky, shop(hold_high_risk=False), [], NOW).state == "sent"
 
 
 def test_risk_raised_after_sending_holds_the_wms_order_and_clearing_it_releases() -> None:
-    sent = sent_from(decide(order(), shop(), {}, NOW))
+    sent = sent_from(decide(order(), shop(), [], NOW))
     risky = decide(order(risk_recommendation="CANCEL"), shop(), sent, NOW)
     assert risky.holds == (WmsOrderHold(wms_order_ref="#1001", reason="high fraud risk"),)
-    held = {k: replace(v, on_hold=True) for k, v in sent.items()}
+    held = [replace(w, on_hold=True) for w in sent]
     cleared = decide(order(), shop(), held, NOW)
     assert cleared.releases == (WmsOrderRelease(wms_order_ref="#1001"),)
 
@@ -455,57 +457,60 @@ def test_risk_raised_after_sending_holds_the_wms_order_and_clearing_it_releases(
 
 def test_a_fulfillment_order_held_in_shopify_is_sent_on_hold() -> None:
     held = fo(1, status="ON_HOLD", holds=(FulfillmentHold("AWAITING_PAYMENT", "bank transfer"),))
-    [create] = decide(order(held), shop(), {}, NOW).creates
+    [create] = decide(order(held), shop(), [], NOW).creates
     assert (create.on_hold, create.hold_reason) == (True, "awaiting_payment: bank transfer")
 
 
 def test_holding_and_releasing_in_shopify_holds_and_releases_the_wms_order() -> None:
-    sent = sent_from(decide(order(fo(1)), shop(), {}, NOW))
+    sent = sent_from(decide(order(fo(1)), shop(), [], NOW))
     hold = FulfillmentHold("INVENTORY_OUT_OF_STOCK", None)
     on_hold = decide(order(fo(1, status="ON_HOLD", holds=(hold,))), shop(), sent, NOW)
     assert on_hold.holds == (WmsOrderHold(wms_order_ref="#1001", reason="inventory_out_of_stock"),)
     assert on_hold.creates == on_hold.releases == ()
-    held = {k: replace(v, on_hold=True) for k, v in sent.items()}
+    held = [replace(w, on_hold=True) for w in sent]
     assert decide(order(fo(1, status="ON_HOLD", holds=(hold,))), shop(), held, NOW).holds == ()
     released = decide(order(fo(1)), shop(), held, NOW)
     assert released.releases == (WmsOrderRelease(wms_order_ref="#1001"),)
 
 
 def test_a_new_ship_by_date_updates_the_wms_order() -> None:
-    sent = sent_from(decide(order(fo(1)), shop(), {}, NOW))
+    sent = sent_from(decide(order(fo(1)), shop(), [], NOW))
     ship_by = NOW + timedelta(days=2)
     moved = decide(order(fo(1, fulfill_by=ship_by)), shop(), sent, NOW)
     assert moved.updates == (WmsOrderUpdate(wms_order_ref="#1001", ship_by=ship_by),)
-    assert moved.ignored_edits == ()
+    assert moved.unsent_edits == ()
 
 
 def test_nothing_is_adjusted_once_the_warehouse_is_working_on_it() -> None:
-    sent = sent_from(decide(order(fo(1)), shop(), {}, NOW))
+    sent = sent_from(decide(order(fo(1)), shop(), [], NOW))
     in_progress = fo(1, status="IN_PROGRESS", fulfill_by=NOW)
     decision = decide(order(in_progress, note="changed"), shop(), sent, NOW)
-    assert not (decision.holds or decision.releases or decision.updates or decision.ignored_edits)
+    assert not (decision.holds or decision.releases or decision.updates or decision.unsent_edits)
 
 
-def test_other_edits_after_sending_are_only_recorded() -> None:
-    sent = sent_from(decide(order(), shop(), {}, NOW))
+def test_other_edits_after_sending_are_shown_per_field_and_not_sent() -> None:
+    sent = sent_from(decide(order(), shop(), [], NOW))
     edited = order(note="ring twice", shipping_address=replace(ADDRESS, address2=None))
     decision = decide(edited, shop(), sent, NOW)
-    assert decision.creates == decision.updates == decision.holds == ()
-    [edit] = decision.ignored_edits
-    assert edit.wms_order_ref == "#1001"
-    assert edit.description == (
-        "order edited after it was sent to the WMS: shipping address, note changed"
-    )
-
-
-def test_lines_shrinking_as_the_warehouse_ships_are_not_edits_but_new_units_are() -> None:
-    sent = sent_from(decide(order(fo(1, line(11, "A", remaining=3))), shop(), {}, NOW))
-    shipped_some = decide(order(fo(1, line(11, "A", remaining=1))), shop(), sent, NOW)
-    assert shipped_some.ignored_edits == ()
-    more = decide(order(fo(1, line(11, "A", remaining=5))), shop(), sent, NOW)
-    assert [e.description for e in more.ignored_edits] == [
-        "order edited after it was sent to the WMS: lines changed"
+    assert decision.creates == decision.updates == decision.holds == decision.reduces == ()
+    assert [(e.wms_order_ref, e.field) for e in decision.unsent_edits] == [
+        ("#1001", "shipping address"),
+        ("#1001", "note"),
     ]
+    # The same change read again is the same edit; another change of the field is a new one.
+    again = decide(edited, shop(), sent, NOW)
+    assert again.unsent_edits == decision.unsent_edits
+    moved_again = decide(
+        replace(edited, shipping_address=replace(ADDRESS, city="Ottawa")), shop(), sent, NOW
+    )
+    assert moved_again.unsent_edits[0].fingerprint != decision.unsent_edits[0].fingerprint
+
+
+def test_lines_shrinking_as_the_warehouse_ships_change_nothing() -> None:
+    sent = sent_from(decide(order(fo(1, line(11, "A", remaining=3))), shop(), [], NOW))
+    shipped_some = decide(order(fo(1, line(11, "A", remaining=1, total=3))), shop(), sent, NOW)
+    assert shipped_some.unsent_edits == shipped_some.reduces == shipped_some.creates == ()
+    assert shipped_some.state == "sent"
 
 
 # --- cancellation ---------------------------------------------------------------------------
@@ -513,12 +518,12 @@ def test_lines_shrinking_as_the_warehouse_ships_are_not_edits_but_new_units_are(
 
 def test_a_cancelled_order_is_never_sent() -> None:
     cancelled = order(cancelled_at=NOW, cancel_reason="CUSTOMER")
-    decision = decide(cancelled, shop(), {}, NOW)
+    decision = decide(cancelled, shop(), [], NOW)
     assert decision == Decision("cancelled", "cancelled in Shopify (CUSTOMER)")
 
 
 def test_a_cancelled_order_already_sent_is_only_recorded() -> None:
-    sent = sent_from(decide(order(), shop(), {}, NOW))
+    sent = sent_from(decide(order(), shop(), [], NOW))
     decision = decide(
         order(cancelled_at=NOW, fulfillment_orders=(fo(1, status="CANCELLED"),)), shop(), sent, NOW
     )

@@ -106,13 +106,15 @@ def test_a_graphql_order_is_read_into_the_domain_order() -> None:
     [line] = fo.lines
     assert (line.sku, line.remaining_quantity, line.requires_shipping) == (None, 2, True)
     assert order.risk_levels == ("LOW",)
-    assert order.truncated is False
+    assert (order.closed, order.billing_address) == (False, None)
 
 
-def test_an_order_with_more_fulfillment_orders_than_one_read_is_marked_truncated() -> None:
+def test_an_order_with_more_fulfillment_orders_than_one_read_is_not_parsed_in_part() -> None:
+    # order_reads.complete_order reads the rest first (test_big_orders.py).
     node = order_node()
     node["fulfillmentOrders"]["pageInfo"]["hasNextPage"] = True
-    assert parse_order(node).truncated is True
+    with pytest.raises(OrderParseError, match="only in part"):
+        parse_order(node)
 
 
 def test_something_that_is_not_an_order_is_refused() -> None:
