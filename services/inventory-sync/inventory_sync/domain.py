@@ -29,6 +29,7 @@ SetAsideReason = Literal[
     "not_tracked",
     "not_stocked_at_location",
     "rejected_by_shopify",
+    "duplicate_in_snapshot",
 ]
 
 REASON_TEXT: Mapping[str, str] = {
@@ -38,6 +39,7 @@ REASON_TEXT: Mapping[str, str] = {
     "not_tracked": "Shopify does not track inventory for this item",
     "not_stocked_at_location": "the item is not stocked at the facility's Shopify location",
     "rejected_by_shopify": "Shopify refused the quantity",
+    "duplicate_in_snapshot": "the warehouse's snapshot lists the SKU more than once",
 }
 
 
@@ -145,6 +147,66 @@ def add_counts(total: Mapping[str, int], more: Mapping[str, int]) -> dict[str, i
     for key, value in more.items():
         merged[key] = merged.get(key, 0) + value
     return merged
+
+
+# --- a snapshot listing a SKU more than once ----------------------------------------------------
+#
+# Two rows for one SKU leave no way to tell which is true, so neither applies: the SKU is set
+# aside (`duplicate_in_snapshot`, both rows in the detail) and every other row of the snapshot
+# applies. The same holds when the two rows are in different parts of the snapshot: the parts
+# are one feed, and taking whichever part arrived first would make the outcome depend on
+# delivery order.
+
+DUPLICATE_ROWS_SHOWN = 5
+"""Rows quoted in a duplicate's detail; the rest are counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    """One row of a snapshot part: where it was and what it said."""
+
+    sku: str
+    part: int | None
+    """None for a row stored before parts were recorded."""
+    position: int | None
+    """Its index among the part's items."""
+    available: int
+    on_hand: int
+
+
+def first_rows(part: int, items: Iterable[Any]) -> tuple[list[PartRow], list[PartRow]]:
+    """A part's rows (`SnapshotItem`s) split into the first row of each SKU and the rows
+    repeating a SKU listed earlier in the same part."""
+    firsts: list[PartRow] = []
+    repeats: list[PartRow] = []
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        row = PartRow(item.sku, part, position, item.available, item.on_hand)
+        (repeats if item.sku in seen else firsts).append(row)
+        seen.add(item.sku)
+    return firsts, repeats
+
+
+def duplicate_in_snapshot(snapshot_id: str, rows: Sequence[PartRow]) -> SetAside:
+    """The set-aside of a SKU the snapshot lists more than once (`rows`, two at least)."""
+    ordered = sorted(rows, key=lambda r: (r.part or 0, r.position or 0))
+    parts = sorted({r.part for r in ordered if r.part is not None})
+    times = "twice" if len(ordered) == 2 else f"{len(ordered)} times"
+    if len(parts) == 1 and all(r.part is not None for r in ordered):
+        where = f"appears {times} in part {parts[0]}"
+    else:
+        named = " and ".join(", ".join(str(p) for p in parts).rsplit(", ", 1)) or "?"
+        where = f"appears {times}, in parts {named}"
+    quoted = "; ".join(
+        f"available {r.available}, on hand {r.on_hand}"
+        + (f" (part {r.part})" if len(parts) > 1 else "")
+        for r in ordered[:DUPLICATE_ROWS_SHOWN]
+    )
+    more = len(ordered) - DUPLICATE_ROWS_SHOWN
+    if more > 0:
+        quoted += f" (+{more} more)"
+    detail = f"SKU {where} of snapshot {snapshot_id}: {quoted}"
+    return SetAside(ordered[0].sku, "duplicate_in_snapshot", detail)
 
 
 # --- a batch and Shopify's answer to it ---------------------------------------------------------

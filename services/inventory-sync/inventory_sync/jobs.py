@@ -5,8 +5,9 @@ anyway). A job's steps:
 
 - catalog: read the location's catalog from Shopify (SKU -> item, levels, drift).
 - snapshot: read the catalog first if it is missing or old; skip the snapshot if a newer one of
-  the facility was applied already; merge its items into the warehouse's truth (a newer
-  adjustment of a SKU wins); plan every SKU it names.
+  the facility was applied already; set aside every SKU it lists more than once (none of its
+  rows applies); merge the other items into the warehouse's truth (a newer adjustment of a SKU
+  wins); plan every SKU it names.
 - full_sync (operator or daily): read the catalog (this verifies what we track against
   Shopify), then plan every SKU the warehouse ever reported for the facility: the last complete
   snapshot's truth, with the adjustments since.
@@ -25,13 +26,14 @@ from collections.abc import Mapping
 import asyncpg
 import structlog
 
-from inventory_sync import domain, job_store, snapshots, stock
+from inventory_sync import domain, job_store, push_store, snapshots, stock
 from inventory_sync.catalog import catalog_is_stale, read_catalog
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.job_store import JOBS_CHANNEL, Job
 from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
 from inventory_sync.settings import InventorySettings
 from shopify_admin.pagination import GraphQLExecutor
+from storage import Connection
 from storage.signals import Signals, wait
 
 log = structlog.get_logger(__name__)
@@ -155,6 +157,8 @@ class JobRunner:
             )
             if merge is not None:
                 await stock.advance_snapshot_as_of(conn, feed.shop, feed.facility, merge.as_of)
+                async with conn.transaction():
+                    totals.add(await self._set_aside_duplicates(conn, feed, merge))
             await refresh_statistics(conn, scope)
         after = ""
         while True:
@@ -200,6 +204,32 @@ class JobRunner:
             unchanged=totals.unchanged,
             set_aside=totals.set_aside,
         )
+
+    async def _set_aside_duplicates(
+        self, conn: Connection, feed: Feed, snapshot: snapshots.SnapshotRow
+    ) -> domain.Plan:
+        """SKUs the snapshot lists more than once: none of their rows applies, the SKU is set
+        aside, the rest of the snapshot goes on (an adjustment newer than the snapshot stays
+        the SKU's truth)."""
+        duplicates = await snapshots.take_duplicates(conn, snapshot.id)
+        if not duplicates:
+            return domain.Plan([], [], [])
+        overruled = await stock.forget_before(
+            conn, feed.shop, feed.facility, sorted(duplicates), snapshot.as_of
+        )
+        rows = [
+            domain.duplicate_in_snapshot(snapshot.snapshot_id, duplicates[sku])
+            for sku in sorted(duplicates)
+            if sku not in overruled
+        ]
+        await push_store.set_aside(conn, feed, rows)
+        log.warning(
+            "snapshot.duplicate_skus",
+            snapshot_id=snapshot.snapshot_id,
+            set_aside=[row.sku for row in rows],
+            newer_adjustment_stands=overruled,
+        )
+        return domain.Plan([], [], rows)
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"

@@ -6,13 +6,20 @@ Whether a snapshot is complete is decided afterwards (`complete_assembled`, woke
 part): the one UPDATE that moves it from `assembling` to `complete` happens once, however many
 look at the same moment. A snapshot missing parts is never applied: after `snapshot_timeout_s`
 it is reported incomplete and its items are dropped.
+
+A SKU listed more than once (twice in one part, or in two parts) keeps its first stored row in
+`snapshot_items` and the others in `snapshot_duplicates`; applying the snapshot takes all its
+rows out (`take_duplicates`) and sets it aside. Parts stored side by side still find each
+other's rows: the second insert of a SKU waits on the first's unique key until it commits.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from contracts import WmsInventorySnapshot
+from inventory_sync.domain import PartRow, first_rows
 from storage import Connection
 
 PARTS_CHANNEL = "inventory_sync_parts"
@@ -84,20 +91,77 @@ async def record_part(
     )
     if new_part is None:
         return "duplicate"
-    await conn.execute(
+    firsts, repeats = first_rows(part.part, part.items)
+    # In SKU order: two parts naming the same SKUs take their keys in one order, no deadlock.
+    firsts.sort(key=lambda r: r.sku)
+    stored = await conn.fetch(
         """
-        INSERT INTO snapshot_items (snapshot, sku, available, on_hand)
-        SELECT $1, sku, available, on_hand
-        FROM unnest($2::text[], $3::int[], $4::int[]) AS u(sku, available, on_hand)
+        INSERT INTO snapshot_items (snapshot, sku, available, on_hand, part, position)
+        SELECT $1, sku, available, on_hand, $2, position
+        FROM unnest($3::text[], $4::int[], $5::int[], $6::int[])
+             AS u(sku, available, on_hand, position)
         ON CONFLICT DO NOTHING
+        RETURNING sku
         """,
         row["id"],
-        [item.sku for item in part.items],
-        [item.available for item in part.items],
-        [item.on_hand for item in part.items],
+        part.part,
+        [r.sku for r in firsts],
+        [r.available for r in firsts],
+        [r.on_hand for r in firsts],
+        [r.position for r in firsts],
     )
+    kept = {r["sku"] for r in stored}
+    # Rows of a SKU an earlier part listed already, and repeats within this part.
+    await _store_duplicates(conn, row["id"], [r for r in firsts if r.sku not in kept] + repeats)
     await conn.execute("SELECT pg_notify($1, '')", PARTS_CHANNEL)
     return "stored"
+
+
+async def _store_duplicates(conn: Connection, snapshot: int, rows: Sequence[PartRow]) -> None:
+    if not rows:
+        return
+    await conn.execute(
+        """
+        INSERT INTO snapshot_duplicates (snapshot, sku, part, position, available, on_hand)
+        SELECT $1, sku, part, position, available, on_hand
+        FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[])
+             AS u(sku, part, position, available, on_hand)
+        """,
+        snapshot,
+        [r.sku for r in rows],
+        [r.part for r in rows],
+        [r.position for r in rows],
+        [r.available for r in rows],
+        [r.on_hand for r in rows],
+    )
+
+
+async def take_duplicates(conn: Connection, snapshot: int) -> dict[str, list[PartRow]]:
+    """Every row of each SKU the snapshot lists more than once, by SKU; none of them stays
+    among the snapshot's items, so merging and planning the snapshot never see the SKU.
+    Idempotent: a job run again finds the same rows."""
+    await conn.execute(
+        """
+        WITH moved AS (
+            DELETE FROM snapshot_items i
+            WHERE i.snapshot = $1
+              AND i.sku IN (SELECT sku FROM snapshot_duplicates WHERE snapshot = $1)
+            RETURNING i.sku, i.part, i.position, i.available, i.on_hand
+        )
+        INSERT INTO snapshot_duplicates (snapshot, sku, part, position, available, on_hand)
+        SELECT $1, sku, part, position, available, on_hand FROM moved
+        """,
+        snapshot,
+    )
+    rows = await conn.fetch(
+        "SELECT sku, part, position, available, on_hand FROM snapshot_duplicates "
+        "WHERE snapshot = $1 ORDER BY sku, part, position, id",
+        snapshot,
+    )
+    found: dict[str, list[PartRow]] = {}
+    for r in rows:
+        found.setdefault(r["sku"], []).append(PartRow(**dict(r)))
+    return found
 
 
 async def complete_assembled(conn: Connection) -> list[SnapshotRow]:
@@ -145,6 +209,7 @@ async def close(conn: Connection, snapshot: int, state: str, note: str | None = 
         "UPDATE snapshots SET state = $2, note = $3 WHERE id = $1", snapshot, state, note
     )
     await conn.execute("DELETE FROM snapshot_items WHERE snapshot = $1", snapshot)
+    await conn.execute("DELETE FROM snapshot_duplicates WHERE snapshot = $1", snapshot)
 
 
 async def expire_incomplete(conn: Connection, timeout_s: float) -> list[str]:
@@ -164,7 +229,9 @@ async def expire_incomplete(conn: Connection, timeout_s: float) -> list[str]:
         timeout_s,
     )
     if rows:
+        expired = [r["id"] for r in rows]
+        await conn.execute("DELETE FROM snapshot_items WHERE snapshot = ANY($1::bigint[])", expired)
         await conn.execute(
-            "DELETE FROM snapshot_items WHERE snapshot = ANY($1::bigint[])", [r["id"] for r in rows]
+            "DELETE FROM snapshot_duplicates WHERE snapshot = ANY($1::bigint[])", expired
         )
     return [r["report"] for r in rows]

@@ -109,6 +109,32 @@ async def merge_snapshot_chunk(
     )
 
 
+async def forget_before(
+    conn: Connection, shop: str, facility: str, skus: Sequence[str], as_of: datetime
+) -> list[str]:
+    """A snapshot as of `as_of` could not tell these SKUs' figures (it listed them twice): what
+    was known of them before it is no longer the truth, so nothing (a full sync included)
+    pushes it. Returns the SKUs whose adjustment newer than the snapshot stands: that is their
+    truth."""
+    await conn.execute(
+        """
+        DELETE FROM wms_stock
+        WHERE shop = $1 AND facility = $2 AND sku = ANY($3::text[]) AND as_of <= $4
+        """,
+        shop,
+        facility,
+        list(skus),
+        as_of,
+    )
+    rows = await conn.fetch(
+        "SELECT sku FROM wms_stock WHERE shop = $1 AND facility = $2 AND sku = ANY($3::text[])",
+        shop,
+        facility,
+        list(skus),
+    )
+    return sorted(r["sku"] for r in rows)
+
+
 async def mark_dirty(conn: Connection, shop: str, facility: str, skus: Sequence[str]) -> None:
     """These SKUs need deciding again once the coalescing window closes."""
     if not skus:

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from contracts import SnapshotItem
 from inventory_sync import domain
-from inventory_sync.domain import Change, LevelFacts, Queued, SetAside, Unchanged
+from inventory_sync.domain import Change, LevelFacts, PartRow, Queued, SetAside, Unchanged
 from shopify_admin import UserError
 
 
@@ -161,3 +162,38 @@ def test_gids() -> None:
     quantities = [{"name": "on_hand", "quantity": 9}, {"name": "available", "quantity": 4}]
     assert domain.available_of({"quantities": quantities}) == 4
     assert domain.available_of({"quantities": []}) is None
+
+
+def test_a_part_splits_into_the_first_row_of_each_sku_and_its_repeats() -> None:
+    items = [
+        SnapshotItem(sku="A", available=1, on_hand=1),
+        SnapshotItem(sku="B", available=2, on_hand=2),
+        SnapshotItem(sku="A", available=3, on_hand=4),
+    ]
+    firsts, repeats = domain.first_rows(2, items)
+    assert firsts == [PartRow("A", 2, 0, 1, 1), PartRow("B", 2, 1, 2, 2)]
+    assert repeats == [PartRow("A", 2, 2, 3, 4)]
+
+
+def test_a_sku_twice_in_one_part_is_set_aside_quoting_both_rows() -> None:
+    rows = [PartRow("A", 2, 7, 3, 4), PartRow("A", 2, 1, 5, 5)]
+    assert domain.duplicate_in_snapshot("WH1-S", rows) == SetAside(
+        "A",
+        "duplicate_in_snapshot",
+        "SKU appears twice in part 2 of snapshot WH1-S: "
+        "available 5, on hand 5; available 3, on hand 4",
+    )
+    assert "duplicate_in_snapshot" in domain.REASON_TEXT
+
+
+def test_a_sku_in_several_parts_names_them_and_quotes_a_few_rows() -> None:
+    across = domain.duplicate_in_snapshot("S", [PartRow("A", 3, 0, 1, 1), PartRow("A", 1, 4, 2, 2)])
+    assert across.detail == (
+        "SKU appears twice, in parts 1 and 3 of snapshot S: "
+        "available 2, on hand 2 (part 1); available 1, on hand 1 (part 3)"
+    )
+    many = [PartRow("A", 1 + n % 3, n, n, n) for n in range(7)]
+    detail = domain.duplicate_in_snapshot("S", many).detail
+    assert detail is not None
+    assert detail.startswith("SKU appears 7 times, in parts 1, 2 and 3 of snapshot S: ")
+    assert detail.endswith("(+2 more)") and detail.count("available") == 5

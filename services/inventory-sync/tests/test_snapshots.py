@@ -2,10 +2,13 @@
 
 import random
 import uuid
+from datetime import datetime
+from typing import Any
 
+from inventory_sync.domain import REASON_TEXT
 from testkit.probe import eventually
 
-from .conftest import OTHER, STOCK, InventoryFactory, later, sku
+from .conftest import DOMAIN, FACILITY, OTHER, STOCK, T0, InventoryFactory, later, sku
 
 
 async def test_a_snapshot_in_parts_is_applied_once_whatever_arrives_twice_or_out_of_order(
@@ -142,3 +145,102 @@ async def test_a_snapshot_missing_parts_is_never_applied_and_is_reported_incompl
         assert await world.jobs("snapshot") == []
         assert world.available(sku(1)) == STOCK
         assert snapshot["job"] is None
+
+
+def snapshot_part(
+    snapshot_id: str, part: int, parts: int, rows: list[tuple[str, int]], as_of: datetime = T0
+) -> dict[str, Any]:
+    return {
+        "snapshot_id": snapshot_id,
+        "facility": FACILITY,
+        "as_of": as_of,
+        "part": part,
+        "parts": parts,
+        "items": [{"sku": s, "available": a, "on_hand": a} for s, a in rows],
+    }
+
+
+async def test_a_sku_twice_in_one_part_is_set_aside_and_the_rest_of_the_part_applies(
+    inventory: InventoryFactory,
+) -> None:
+    async with inventory(products=10) as world:
+        rows = [(sku(1), 11), (sku(2), 12), (sku(1), 3), (sku(3), 13)]
+        await world.send(
+            "wms.inventory.snapshot", snapshot_part("WH1-twice", 1, 1, rows), occurred_at=T0
+        )
+        [job] = await world.wait_jobs_done("snapshot", 1)
+        await world.settled()
+
+        assert await world.runtime.pool.fetchval("SELECT count(*) FROM dead_letters") == 0
+        assert (world.available(sku(2)), world.available(sku(3))) == (12, 13)
+        assert world.available(sku(1)) == STOCK  # neither row is believed
+        assert job["state"] == "done"
+        assert job["progress"]["set_aside"] == {"duplicate_in_snapshot": 1}
+        assert job["progress"]["pushed"] == 2
+        set_aside = (await world.facility_status())["set_aside"]
+        assert set_aside["by_reason"] == {"duplicate_in_snapshot": 1}
+        assert set_aside["reasons"]["duplicate_in_snapshot"] == REASON_TEXT["duplicate_in_snapshot"]
+        [row] = set_aside["examples"]
+        assert (row["sku"], row["reason"], row["detail"]) == (
+            sku(1),
+            "duplicate_in_snapshot",
+            "SKU appears twice in part 1 of snapshot WH1-twice: "
+            "available 11, on hand 11; available 3, on hand 3",
+        )
+        assert await world.runtime.pool.fetchval("SELECT count(*) FROM snapshot_duplicates") == 0
+
+
+async def test_a_sku_in_two_parts_is_set_aside_until_the_warehouse_reports_it_once(
+    inventory: InventoryFactory,
+) -> None:
+    async with inventory(products=10) as world:
+        await world.snapshot({sku(n): 20 + n for n in range(1, 11)})
+        await world.wait_jobs_done("snapshot", 1)
+        await world.settled()
+        assert world.available(sku(4)) == 24
+
+        # The next snapshot lists SKU 4 in both of its parts; part 2 arrives first.
+        first = [(sku(n), 30 + n) for n in range(1, 5)]
+        second = [(sku(4), 9), *((sku(n), 30 + n) for n in range(5, 11))]
+        as_of = later(60)
+        for number, rows in ((2, second), (1, [*first[:3], (sku(4), 7)])):
+            await world.send(
+                "wms.inventory.snapshot",
+                snapshot_part("WH1-across", number, 2, rows, as_of),
+                occurred_at=as_of,
+            )
+        [_, job] = await world.wait_jobs_done("snapshot", 2)
+        await world.settled()
+
+        assert {s: world.available(s) for s in map(sku, range(1, 11)) if s != sku(4)} == {
+            sku(n): 30 + n for n in range(1, 11) if n != 4
+        }
+        assert world.available(sku(4)) == 24
+        assert job["progress"]["set_aside"] == {"duplicate_in_snapshot": 1}
+
+        async def set_aside_detail() -> str | None:
+            examples = (await world.facility_status())["set_aside"]["examples"]
+            return next((r["detail"] for r in examples if r["sku"] == sku(4)), None)
+
+        assert await set_aside_detail() == (
+            "SKU appears twice, in parts 1 and 2 of snapshot WH1-across: "
+            "available 7, on hand 7 (part 1); available 9, on hand 9 (part 2)"
+        )
+
+        # What was known before the snapshot is no longer the truth: a full sync leaves Shopify
+        # alone for the SKU (a push of the old 24 would undo this sale) and keeps it set aside.
+        world.sell_behind_our_back(sku(4), 1)
+        status, _ = await world.request(
+            "POST", "/inventory/full-sync", {"shop": DOMAIN, "facility": FACILITY}
+        )
+        assert status == 202
+        await world.wait_jobs_done("full_sync", 1)
+        await world.settled()
+        assert world.available(sku(4)) == 23
+        assert await set_aside_detail() is not None
+
+        # Reported once again (an adjustment after the snapshot): pushed, no longer set aside.
+        await world.adjust(sku(4), 5, later(120))
+        await world.settled()
+        assert world.available(sku(4)) == 5
+        assert await set_aside_detail() is None

@@ -17,6 +17,7 @@ from wms_sim.testing import (
     StartSimulator,
     command_about,
     order_create,
+    order_reduce,
     quiet_config,
 )
 
@@ -283,3 +284,91 @@ async def test_a_command_stays_unacked_until_its_answer_is_confirmed(
     assert sum(b"wms.order.accepted" in body for body in received) == 1
     assert sim.stock("MUG").available == 7 and sim.unconfirmed == 0
     await connection.close()
+
+
+async def test_a_reduce_before_picking_is_answered_reduced_and_the_rest_ships(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 3), ("CAP", 1)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    reduce = order_reduce(create, [(0, 2)])
+    await project.send(reduce)
+    [result] = await project.wait_for("wms.order.reduce_result")
+    assert (result.data.outcome, result.data.reason) == ("reduced", None)
+    assert result.data.lines == reduce.data.lines
+    assert (result.causation_id, result.correlation_id) == (reduce.id, create.correlation_id)
+    assert sim.stock("MUG").available == 9
+    await sim.ship_now("#1001")
+    [shipment] = await project.wait_for("wms.shipment.confirmed")
+    assert [(line.sku, line.quantity) for line in shipment.data.lines] == [("MUG", 1), ("CAP", 1)]
+
+
+async def test_a_reduce_once_picking_started_is_refused_and_a_repeat_is_answered_once(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(quiet_config(catalog=STOCK, ship_delay_s=None))
+    create = order_create("#1001", [("MUG", 2)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await sim.start_picking("#1001")
+    reduce = order_reduce(create, [(0, 1)])
+    await project.send(reduce)
+    await project.send(reduce)  # the same envelope delivered again
+    [result] = await project.wait_for("wms.order.reduce_result")
+    await project.settle()
+    assert len(project.events("wms.order.reduce_result")) == 1
+    assert result.data.outcome == "refused"
+    assert result.data.reason.startswith("picking started at ")
+    assert sim.order("#1001").lines[0].open_units == 2 and sim.stock("MUG").available == 8
+
+
+async def test_a_reduce_of_an_order_the_warehouse_does_not_have_is_refused(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    await start_simulator(quiet_config(catalog=STOCK))
+    await project.send(order_reduce(order_create("#404", [("MUG", 1)]), [(0, 1)]))
+    [result] = await project.wait_for("wms.order.reduce_result")
+    assert (result.data.outcome, result.data.reason) == ("refused", "unknown order #404")
+
+
+async def test_a_warehouse_ignoring_reduces_stays_silent_and_still_serves_the_rest(
+    project: Project, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(
+        quiet_config(catalog=STOCK, ship_delay_s=None, answer_reduces=False)
+    )
+    create = order_create("#1001", [("MUG", 2)])
+    await project.send(create)
+    await project.wait_for("wms.order.accepted")
+    await project.send(order_reduce(create, [(0, 1)]))
+    await project.send(cancel_command(create))  # sent after it: handled, so the reduce was too
+    await project.wait_for("wms.order.cancel_result")
+    assert project.events("wms.order.reduce_result") == []
+    assert sim.order("#1001").lines[0].reduced == 0
+
+
+async def test_picking_started_survives_a_restart(
+    project: Project, isolated_vhost: str, tmp_path: Path
+) -> None:
+    config = quiet_config(catalog=STOCK, ship_delay_s=None, state_file=tmp_path / "wms.json")
+    create = order_create("#1001", [("MUG", 1)])
+    first = WmsSimulator(config)
+    await first.start(isolated_vhost)
+    try:
+        await project.send(create)
+        await project.wait_for("wms.order.accepted")
+        await first.start_picking("#1001")  # tells nothing, yet must be kept
+    finally:
+        await first.stop()
+
+    second = WmsSimulator(config)
+    await second.start(isolated_vhost)
+    try:
+        assert second.order("#1001").picking_since is not None
+        await project.send(order_reduce(create, [(0, 1)]))
+        [result] = await project.wait_for("wms.order.reduce_result")
+        assert result.data.outcome == "refused"
+    finally:
+        await second.stop()

@@ -62,6 +62,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-auto-ship", action="store_true", help="never ship by itself")
     p.add_argument("--split-probability", type=float, default=defaults.split_probability)
     p.add_argument("--own-cancel-probability", type=float, default=defaults.own_cancel_probability)
+    p.add_argument(
+        "--picking-time",
+        type=float,
+        default=defaults.picking_s,
+        metavar="SECONDS",
+        help="picking before each shipment leaves; a reduce is refused once picking started",
+    )
+    p.add_argument(
+        "--ignore-reduces",
+        action="store_true",
+        help="never answer wms.order.reduce (to test the project's timeouts)",
+    )
     p.add_argument("--snapshot-items-per-part", type=int, default=defaults.snapshot_items_per_part)
     p.add_argument(
         "--snapshot-interval",
@@ -101,6 +113,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         ship_delay_s=None if args.no_auto_ship else tuple(args.ship_delay),
         split_probability=args.split_probability,
         own_cancel_probability=args.own_cancel_probability,
+        picking_s=args.picking_time,
+        answer_reduces=not args.ignore_reduces,
         snapshot_items_per_part=args.snapshot_items_per_part,
         snapshot_interval_s=args.snapshot_interval,
         random_adjustment_interval_s=args.adjustment_interval,

@@ -62,6 +62,14 @@ class SimConfig:
     """Chance an order of two or more units leaves in two partial shipments."""
     own_cancel_probability: float = 0.02
     """Chance an accepted order is cancelled by the warehouse (out of stock) instead of shipped."""
+    picking_s: float = 0.0
+    """How long picking takes: a shipment that comes due is picked first and leaves this much
+    later; from the start of picking a `wms.order.reduce` is refused. 0: picked and shipped in
+    the same moment (a reduce is then refused only once the order has shipped, or when a test
+    starts the picking itself with `start_picking`)."""
+    answer_reduces: bool = True
+    """False: `wms.order.reduce` is taken off the queue and never answered, nothing changes (a
+    warehouse that stays silent, for testing the project's timeouts)."""
 
     snapshot_items_per_part: int = 250
     snapshot_interval_s: float | None = 600.0
@@ -86,5 +94,7 @@ class SimConfig:
         for name in ("split_probability", "own_cancel_probability"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1]")
+        if self.picking_s < 0:
+            raise ValueError("picking_s must be >= 0")
         if self.snapshot_items_per_part < 1:
             raise ValueError("snapshot_items_per_part must be at least 1")

@@ -119,6 +119,16 @@ class WmsSimulator:
         shop = shop or self._default_shop()
         return await self._act(lambda now: self._warehouse.cancel_on_own(shop, ref, now, reason))
 
+    async def start_picking(self, ref: str, shop: str | None = None) -> None:
+        """Picking of the order's next shipment starts now: a reduce is refused from here on."""
+        shop = shop or self._default_shop()
+
+        def begin(now: datetime) -> list[Envelope]:
+            self._warehouse.start_picking(shop, ref, now)
+            return []  # nothing in the contract says picking started
+
+        await self._act(begin)
+
     async def publish_snapshot(self, facility: Facility | None = None) -> list[Envelope]:
         return await self._act(lambda now: self._warehouse.snapshot(now, facility))
 
@@ -181,10 +191,11 @@ class WmsSimulator:
 
     async def _act(self, decide: Callable[[datetime], list[Envelope]]) -> list[Envelope]:
         async with self._lock:
+            quiet_changes = self._warehouse.quiet_changes
             events = decide(_now())
-            # Time-driven changes always come with events: no events, nothing to save (which
-            # keeps the state file from being rewritten on every idle tick).
-            if events:
+            # Saved only when something changed: events came out, or a change that publishes
+            # nothing (picking started). An idle tick does not rewrite the state file.
+            if events or self._warehouse.quiet_changes != quiet_changes:
                 self._decide(events)
             await self._publish_pending()
         return events

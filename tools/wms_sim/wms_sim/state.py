@@ -32,10 +32,13 @@ class OrderLineState(BaseModel):
     quantity: int
     shipped: int = 0
     cancelled: int = 0
+    reduced: int = 0
+    """Units taken out at the project's request (`wms.order.reduce`): they left the order in
+    Shopify, so they are neither shipped nor cancelled here."""
 
     @property
     def open_units(self) -> int:
-        return self.quantity - self.shipped - self.cancelled
+        return self.quantity - self.shipped - self.cancelled - self.reduced
 
 
 class WarehouseOrder(BaseModel):
@@ -54,7 +57,11 @@ class WarehouseOrder(BaseModel):
     ship_by: datetime | None = None
     lines: list[OrderLineState] = []
     ship_due_at: datetime | None = None
-    """When the next shipment leaves by itself; None: only when told."""
+    """When the next shipment leaves by itself (or, with a picking time, when its picking
+    starts); None: only when told."""
+    picking_since: datetime | None = None
+    """When picking of the next shipment started; None: not being picked. Once picking has
+    started nothing can be taken out of the order any more (a reduce is refused)."""
     first_shipment_units: int | None = None
     """Set when the order leaves in two parts: units in the first one."""
     cancel_instead: bool = False

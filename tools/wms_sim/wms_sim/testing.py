@@ -128,6 +128,27 @@ def command_about(order: Envelope, message_type: str, **data: Any) -> Envelope:
     )
 
 
+def order_reduce(
+    order: Envelope,
+    take: Sequence[tuple[int, int]],
+    *,
+    reason: str = "moved to another location",
+) -> Envelope:
+    """A `wms.order.reduce` of the order: (index of the line in the create, units to take out)
+    pairs, each line named by its ref and SKU as order-intake would."""
+    lines = order.data.lines
+    return command_about(
+        order,
+        "wms.order.reduce",
+        lines=[
+            {"line_ref": lines[index].line_ref, "sku": lines[index].sku, "quantity": units}
+            for index, units in take
+        ],
+        reason=reason,
+        requested_at="2026-11-22T11:00:00Z",
+    )
+
+
 def quiet_config(**overrides: Any) -> SimConfig:
     """A warehouse that does only what a test asks: ships at once (or never, with
     `ship_delay_s=None`), never splits or cancels on its own, no scheduled feeds."""

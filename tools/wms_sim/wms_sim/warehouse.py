@@ -21,12 +21,14 @@ from contracts import (
     WmsOrderCancelResult,
     WmsOrderCreate,
     WmsOrderHold,
+    WmsOrderReduce,
+    WmsOrderReduceResult,
     WmsOrderRejected,
     WmsOrderRelease,
     WmsOrderUpdate,
     new_envelope,
 )
-from wms_sim import inventory, shipping
+from wms_sim import inventory, reductions, shipping
 from wms_sim.catalog import Catalog
 from wms_sim.config import Facility, SimConfig
 from wms_sim.state import (
@@ -43,6 +45,7 @@ log = structlog.get_logger(__name__)
 
 CancelReason = Literal["out_of_stock", "damaged", "address", "other"]
 CancelOutcome = Literal["cancelled", "refused"]
+ReduceOutcome = Literal["reduced", "refused"]
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 CommandHandler = Callable[[Envelope, datetime], list[Envelope]]
 
@@ -60,12 +63,16 @@ class Warehouse:
         self._rng = rng
         self._facilities = {(f.shop, f.code): f for f in config.facilities}
         self.state = state if state is not None else self._opening_state()
+        self.quiet_changes = 0
+        """Changes of state that publish nothing (picking started): the caller saves on these
+        too, not only when events come out."""
         self._handlers: dict[str, CommandHandler] = {
             "wms.order.create": self._create,
             "wms.order.cancel": self._cancel,
             "wms.order.hold": self._hold,
             "wms.order.release": self._release,
             "wms.order.update": self._update,
+            "wms.order.reduce": self._reduce,
         }
 
     def _opening_state(self) -> WarehouseState:
@@ -179,6 +186,60 @@ class Warehouse:
         released = self._close(order)
         return [result("cancelled", reason), *self._stock_changed(order, released, now, command)]
 
+    def _reduce(self, command: Envelope, now: datetime) -> list[Envelope]:
+        """Take units out of an order whose picking has not started; all or nothing."""
+        data = _payload(command, WmsOrderReduce)
+        if not self._config.answer_reduces:
+            log.warning("wms.reduce_ignored", wms_order_ref=data.wms_order_ref)
+            return []
+        order = self.state.orders.get(order_key(command.shop, data.wms_order_ref))
+
+        def result(outcome: ReduceOutcome, reason: str | None) -> Envelope:
+            payload = WmsOrderReduceResult(
+                wms_order_ref=data.wms_order_ref, outcome=outcome, lines=data.lines, reason=reason
+            )
+            return _answer(command, "wms.order.reduce_result", payload)
+
+        if order is None:
+            return [result("refused", f"unknown order {data.wms_order_ref}")]
+        if order.status is OrderStatus.REJECTED:
+            return [result("reduced", "the order was rejected, nothing was going to ship")]
+        if order.status is OrderStatus.SHIPPED:
+            return [result("refused", f"already shipped ({', '.join(order.shipment_ids)})")]
+        if order.status is OrderStatus.PARTIALLY_SHIPPED:
+            started = (
+                f"picking started: {order.shipped_units} of {order.units} units already "
+                f"shipped in {', '.join(order.shipment_ids)}"
+            )
+            return [result("refused", started)]
+        if order.picking_since is not None:
+            return [result("refused", f"picking started at {order.picking_since.isoformat()}")]
+        if order.status is OrderStatus.CANCELLED:
+            # Nothing of it will ship; the units asked for must not be ones that already left.
+            try:
+                reductions.plan_reduction(order, data.lines, _not_shipped)
+            except reductions.CannotReduce as refusal:
+                return [result("refused", str(refusal))]
+            return [result("reduced", "already cancelled")]
+        try:
+            takes = reductions.plan_reduction(order, data.lines, _open_units)
+        except reductions.CannotReduce as refusal:
+            return [result("refused", str(refusal))]
+        stock = self._stock_of(order)
+        for take in takes:
+            take.line.reduced += take.units
+            inventory.release(stock, take.line.sku, take.units)
+        reason: str | None = None
+        if order.open_units == 0:
+            # Nothing left: the order behaves as cancelled (it never ships), without the
+            # warehouse cancelling it on its own (no `wms.order.cancelled`).
+            order.status, order.ship_due_at = OrderStatus.CANCELLED, None
+            reason = "no units left: the order will not ship"
+        elif (order.first_shipment_units or 0) >= order.open_units:
+            order.first_shipment_units = None  # what is left of a split order leaves at once
+        touched = [take.line.sku for take in takes]
+        return [result("reduced", reason), *self._stock_changed(order, touched, now, command)]
+
     def _hold(self, command: Envelope, _: datetime) -> list[Envelope]:
         data = _payload(command, WmsOrderHold)
         order = self._open_order(command.shop, data.wms_order_ref, command.type)
@@ -231,9 +292,26 @@ class Warehouse:
         for order in due:
             if order.cancel_instead and order.shipped_units == 0:
                 events += self._cancel_on_own(order, "out_of_stock", now, note=None)
+            elif order.picking_since is None and self._config.picking_s > 0:
+                self._start_picking(order, now)
+                order.ship_due_at = now + timedelta(seconds=self._config.picking_s)
             else:
                 events += self._ship_next(order, now)
         return events
+
+    def start_picking(self, shop: str, ref: str, now: datetime) -> None:
+        """Picking of the order's next shipment starts now (it still ships when due, or when
+        told): from now on a reduce is refused."""
+        order = self.order(shop, ref)
+        if order.status not in OPEN_STATUSES:
+            raise ValueError(f"order {ref} is {order.status}, nothing left to pick")
+        if order.picking_since is None:
+            self._start_picking(order, now)
+
+    def _start_picking(self, order: WarehouseOrder, now: datetime) -> None:
+        order.picking_since = now
+        self.quiet_changes += 1
+        log.info("wms.picking_started", wms_order_ref=order.ref, shop=order.shop)
 
     def ship_now(self, shop: str, ref: str, now: datetime) -> list[Envelope]:
         """The next shipment of the order leaves now (the first part only, for a split order)."""
@@ -271,6 +349,7 @@ class Warehouse:
             pick.line.shipped += pick.units
         shipment = shipping.shipment_paperwork(order, picks, now, self._rng)
         order.shipment_ids.append(shipment.shipment_id)
+        order.picking_since = None  # the next part, if any, is picked when it comes due
         if order.open_units:
             order.status, order.ship_due_at = OrderStatus.PARTIALLY_SHIPPED, self._next_due(now)
         else:
@@ -301,7 +380,7 @@ class Warehouse:
                 inventory.release(stock, line.sku, line.open_units)
                 released.append(line.sku)
                 line.cancelled += line.open_units
-        order.status, order.ship_due_at = OrderStatus.CANCELLED, None
+        order.status, order.ship_due_at, order.picking_since = OrderStatus.CANCELLED, None, None
         return released
 
     def _next_due(self, now: datetime) -> datetime | None:
@@ -364,6 +443,15 @@ class Warehouse:
         if cause is not None:
             return [cause.caused("wms.inventory.adjusted", payload) for payload in payloads]
         return [_about(order, "wms.inventory.adjusted", payload, now) for payload in payloads]
+
+
+def _open_units(line: OrderLineState) -> int:
+    return line.open_units
+
+
+def _not_shipped(line: OrderLineState) -> int:
+    """Of a cancelled order: the units that did not leave (and were not taken out before)."""
+    return line.quantity - line.shipped - line.reduced
 
 
 def _payload(command: Envelope, model: type[PayloadT]) -> PayloadT:
