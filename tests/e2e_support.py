@@ -53,7 +53,18 @@ FACILITY_OF_LOCATION = {"Shop location": "WH1", "Warehouse East": "WH2"}
 UNMAPPED_LOCATION = "Pop-up"
 LOCATIONS = (*FACILITY_OF_LOCATION, UNMAPPED_LOCATION)
 SKUS = 10
-ORDER_TOPICS = ("orders/create", "orders/paid", "orders/updated", "orders/cancelled")
+ORDER_TOPICS = (
+    "orders/create",
+    "orders/paid",
+    "orders/updated",
+    "orders/cancelled",
+    "orders/edited",
+    "fulfillment_orders/moved",
+    "fulfillment_orders/split",
+    "fulfillment_orders/merged",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released",
+)
 
 LineSpec = tuple[str, int, str]
 """(sku, quantity, name of the Shopify location that ships it)."""
@@ -239,7 +250,9 @@ class OrderFlow:
         }
         # Every webhook message and every WMS answer was handled by intake.
         expected = {
-            str(m.envelope.id) for m in self.tap.messages if m.envelope.type != "wms.order.create"
+            str(m.envelope.id)
+            for m in self.tap.messages
+            if m.envelope.type.startswith("shopify.webhook.")
         }
         expected |= {str(e.id) for e in self.warehouse.published}
         return (
@@ -286,7 +299,7 @@ async def _subscribe(sim: SimulatorHandle, webhook_url: str) -> None:
             assert result.ok, f"subscribing {topic}: {result.user_errors}"
 
 
-def _warehouse() -> WmsSimulator:
+def _warehouse(**overrides: Any) -> WmsSimulator:
     # Accepts what it knows and ships only when told: these scenarios end at the acceptance.
     return WmsSimulator(
         quiet_config(
@@ -294,6 +307,7 @@ def _warehouse() -> WmsSimulator:
             catalog=GeneratedCatalog(products=SKUS),
             ship_delay_s=None,
             adjustment_feed=False,
+            **overrides,
         )
     )
 
@@ -308,11 +322,13 @@ async def running_order_flow(
     *,
     download_mode: str = "webhooks",
     services_amqp_url: str | None = None,
+    warehouse: dict[str, Any] | None = None,
 ) -> AsyncIterator[OrderFlow]:
     """Simulator, tap, warehouse, gateway and intake, started in that order, stopped in reverse.
 
     `services_amqp_url`: where the two services reach the broker (a fault proxy), when the tap
-    and the warehouse should keep their direct connection.
+    and the warehouse should keep their direct connection. `warehouse`: overrides of the WMS
+    simulator's configuration (wms_sim.config.SimConfig).
     """
     async with AsyncExitStack() as stack:
         sim = await stack.enter_async_context(
@@ -339,16 +355,16 @@ async def running_order_flow(
         env.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
 
         tap = await stack.enter_async_context(open_tap(amqp_url))
-        warehouse = _warehouse()
-        await warehouse.start(amqp_url)
-        stack.push_async_callback(warehouse.stop)
+        wms = _warehouse(**(warehouse or {}))
+        await wms.start(amqp_url)
+        stack.push_async_callback(wms.stop)
         services_url = services_amqp_url or amqp_url
         gateway = await stack.enter_async_context(
             running_service(gateway_definition(), database, services_url)
         )
         intake = await stack.enter_async_context(running_service(INTAKE, database, services_url))
         await _subscribe(sim, f"http://127.0.0.1:{gateway.port}{WEBHOOK_PATH}")
-        yield OrderFlow(sim, gateway, intake, warehouse, tap)
+        yield OrderFlow(sim, gateway, intake, wms, tap)
         # Every scenario's unstated promise: nothing ended as a dead letter on the way.
         for runtime in (gateway, intake):
             dead = await list_dead_letters(runtime.pool)

@@ -261,13 +261,39 @@ def test_units_that_shipped_before_a_cancel_cannot_be_reduced() -> None:
     assert f"holds {5 - shipped} units, cannot take out 5" in result.data.reason  # type: ignore[attr-defined]
 
 
-def test_a_warehouse_told_to_ignore_reduces_never_answers_and_changes_nothing() -> None:
-    wh = warehouse(answer_reduces=False)
+def test_a_warehouse_told_to_ignore_changes_never_answers_a_reduce_and_changes_nothing() -> None:
+    wh = warehouse(answer_changes=False)
     create = order_create("#1001", [("MUG", 4)])
     wh.handle(create, T0)
     assert wh.handle(order_reduce(create, [(0, 1)]), T0) == []
     assert wh.order(SHOP, "#1001").lines[0].open_units == 4
     assert available(wh, "MUG") == 6
+
+
+def test_a_silent_warehouse_does_not_answer_cancels_either_until_told_to_answer_again() -> None:
+    wh = warehouse(answer_changes=False)
+    create = order_create("#1001", [("MUG", 4)])
+    wh.handle(create, T0)
+    cancel = command_about(create, "wms.order.cancel", reason="moved", requested_at=T0)
+    assert wh.handle(cancel, T0) == []
+    assert wh.order(SHOP, "#1001").status is OrderStatus.ACCEPTED
+
+    wh.answers_changes = True
+    again = command_about(create, "wms.order.cancel", reason="moved", requested_at=T0)
+    [result, *_] = wh.handle(again, T0)
+    assert (result.type, result.data.outcome) == ("wms.order.cancel_result", "cancelled")  # type: ignore[attr-defined]
+
+
+def test_a_cancel_is_refused_once_picking_started_like_a_reduce() -> None:
+    wh = warehouse()
+    create = order_create("#1001", [("MUG", 4)])
+    wh.handle(create, T0)
+    wh.start_picking(SHOP, "#1001", T0)
+    cancel = command_about(create, "wms.order.cancel", reason="moved", requested_at=T0)
+    [result] = wh.handle(cancel, T0)
+    assert result.data.outcome == "refused"  # type: ignore[attr-defined]
+    assert "picking started" in result.data.reason  # type: ignore[attr-defined]
+    assert wh.order(SHOP, "#1001").lines[0].open_units == 4
 
 
 def test_a_reduce_after_part_of_a_split_was_reduced_ships_the_rest_in_one_go() -> None:

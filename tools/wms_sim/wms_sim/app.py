@@ -70,9 +70,9 @@ def parser() -> argparse.ArgumentParser:
         help="picking before each shipment leaves; a reduce is refused once picking started",
     )
     p.add_argument(
-        "--ignore-reduces",
+        "--ignore-changes",
         action="store_true",
-        help="never answer wms.order.reduce (to test the project's timeouts)",
+        help="never answer wms.order.reduce or wms.order.cancel (to test the project's timeouts)",
     )
     p.add_argument("--snapshot-items-per-part", type=int, default=defaults.snapshot_items_per_part)
     p.add_argument(
@@ -114,7 +114,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         split_probability=args.split_probability,
         own_cancel_probability=args.own_cancel_probability,
         picking_s=args.picking_time,
-        answer_reduces=not args.ignore_reduces,
+        answer_changes=not args.ignore_changes,
         snapshot_items_per_part=args.snapshot_items_per_part,
         snapshot_interval_s=args.snapshot_interval,
         random_adjustment_interval_s=args.adjustment_interval,

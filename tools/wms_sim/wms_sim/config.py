@@ -67,9 +67,10 @@ class SimConfig:
     later; from the start of picking a `wms.order.reduce` is refused. 0: picked and shipped in
     the same moment (a reduce is then refused only once the order has shipped, or when a test
     starts the picking itself with `start_picking`)."""
-    answer_reduces: bool = True
-    """False: `wms.order.reduce` is taken off the queue and never answered, nothing changes (a
-    warehouse that stays silent, for testing the project's timeouts)."""
+    answer_changes: bool = True
+    """False: `wms.order.reduce` and `wms.order.cancel` are taken off the queue and never
+    answered, nothing changes (a warehouse that stays silent, for testing the project's
+    timeouts). `WmsSimulator.answer_changes` switches it while running."""
 
     snapshot_items_per_part: int = 250
     snapshot_interval_s: float | None = 600.0

@@ -119,6 +119,10 @@ class WmsSimulator:
         shop = shop or self._default_shop()
         return await self._act(lambda now: self._warehouse.cancel_on_own(shop, ref, now, reason))
 
+    def answer_changes(self, answering: bool) -> None:
+        """From now on, answer reduces and cancels (True) or take them in silently (False)."""
+        self._warehouse.answers_changes = answering
+
     async def start_picking(self, ref: str, shop: str | None = None) -> None:
         """Picking of the order's next shipment starts now: a reduce is refused from here on."""
         shop = shop or self._default_shop()

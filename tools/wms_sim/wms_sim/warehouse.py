@@ -63,6 +63,8 @@ class Warehouse:
         self._rng = rng
         self._facilities = {(f.shop, f.code): f for f in config.facilities}
         self.state = state if state is not None else self._opening_state()
+        self.answers_changes = config.answer_changes
+        """False: reduces and cancels are taken in and never answered (SimConfig)."""
         self.quiet_changes = 0
         """Changes of state that publish nothing (picking started): the caller saves on these
         too, not only when events come out."""
@@ -160,6 +162,9 @@ class Warehouse:
 
     def _cancel(self, command: Envelope, now: datetime) -> list[Envelope]:
         data = _payload(command, WmsOrderCancel)
+        if not self.answers_changes:
+            log.warning("wms.cancel_ignored", wms_order_ref=data.wms_order_ref)
+            return []
         order = self.state.orders.get(order_key(command.shop, data.wms_order_ref))
 
         def result(outcome: CancelOutcome, reason: str | None) -> Envelope:
@@ -176,6 +181,9 @@ class Warehouse:
             return [result("cancelled", "already cancelled")]
         if order.status is OrderStatus.SHIPPED:
             return [result("refused", f"already shipped ({', '.join(order.shipment_ids)})")]
+        if order.picking_since is not None:
+            # Goods on a picker's trolley are not stopped by a message: as for a reduce.
+            return [result("refused", f"picking started at {order.picking_since.isoformat()}")]
         shipped, cancelled = order.shipped_units, order.open_units
         reason = None
         if shipped:
@@ -189,7 +197,7 @@ class Warehouse:
     def _reduce(self, command: Envelope, now: datetime) -> list[Envelope]:
         """Take units out of an order whose picking has not started; all or nothing."""
         data = _payload(command, WmsOrderReduce)
-        if not self._config.answer_reduces:
+        if not self.answers_changes:
             log.warning("wms.reduce_ignored", wms_order_ref=data.wms_order_ref)
             return []
         order = self.state.orders.get(order_key(command.shop, data.wms_order_ref))
