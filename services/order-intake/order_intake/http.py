@@ -1,5 +1,8 @@
 """Operator endpoints: download a time window, re-sync one order by name.
 
+A re-sync of an order whose customer data Shopify withholds from the app answers 409 with the
+reason (the order is recorded as a failed sync with it, on /status).
+
 A re-sync is also how an operator says "I have looked at this order": WMS orders the warehouse
 rejected are sent again (same ref: the warehouse never held them), and the refused changes and
 edits the WMS was not told about are acknowledged, so they leave the status page and the
@@ -18,9 +21,9 @@ from aiohttp import web
 
 from order_intake import store
 from order_intake.download_jobs import DownloadJobs
-from order_intake.polling import OrderDownloader, UnknownShop
+from order_intake.polling import CustomerDataWithheld, OrderDownloader, UnknownShop
 from service_runtime.ops import require_operator
-from service_runtime.requests import bad_request, json_object, not_found, text_field
+from service_runtime.requests import bad_request, conflict, json_object, not_found, text_field
 
 
 def _timestamp(body: dict[str, Any], name: str, *, required: bool) -> datetime | None:
@@ -88,6 +91,11 @@ def operator_routes(
             applied = await downloader.resync(shop, name)
         except UnknownShop as exc:
             raise not_found(str(exc)) from None
+        except CustomerDataWithheld as exc:
+            # The order exists, but Shopify's answer about it cannot be used until the shop's
+            # plan or the app's data access changes: 409, the order's state in Shopify is in
+            # the way (it is recorded as a failed sync with the same reason, on /status).
+            raise conflict(f"{name} in {shop} was not sent: {exc}") from None
         if applied is None:
             raise not_found(f"no order named {name} in {shop}")
         decision = applied.decision

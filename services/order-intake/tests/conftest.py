@@ -189,12 +189,12 @@ class IntakeWorld:
         await asyncio.sleep(0.3)  # let what was published reach the tap
 
 
-def shops_toml(world_locations: dict[str, str], mode: str) -> str:
+def shops_toml(world_locations: dict[str, str], mode: str, extra: str = "") -> str:
     mapping = "\n".join(f'"{gid}" = "{facility}"' for gid, facility in world_locations.items())
     return (
         f'[[shops]]\ndomain = "{DOMAIN}"\n'
         f'[shops.order_download]\nmode = "{mode}"\npoll_interval_minutes = 30\n'
-        f"[shops.locations]\n{mapping}\n"
+        f"[shops.locations]\n{mapping}\n{extra}"
     )
 
 
@@ -211,8 +211,11 @@ def intake(
 ) -> IntakeFactory:
     @asynccontextmanager
     async def start(
-        mode: str = "webhooks", before_start: Callable[[IntakeWorld], Any] | None = None
+        mode: str = "webhooks",
+        before_start: Callable[[IntakeWorld], Any] | None = None,
+        shop_sections: str = "",
     ) -> AsyncIterator[IntakeWorld]:
+        """`shop_sections`: more TOML tables for the shop (e.g. a [shops.fulfillment] table)."""
         async with running_simulator(SimConfig(random_seed=7), schema_runtime) as sim:
             locations = (*MAPPED, UNMAPPED)
             await sim.create_shop(DOMAIN, TOKEN, locations=locations)
@@ -222,7 +225,9 @@ def intake(
             shop = sim.simulator.store.shop(DOMAIN)
             gids = {loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()}
             config = tmp_path / "shops.toml"
-            config.write_text(shops_toml({gids[n]: f for n, f in MAPPED.items()}, mode))
+            config.write_text(
+                shops_toml({gids[n]: f for n, f in MAPPED.items()}, mode, shop_sections)
+            )
             monkeypatch.setenv("SHOPS_CONFIG", str(config))
             monkeypatch.setenv("SHOPIFY_INTAKE_TEST_ACCESS_TOKEN", TOKEN)
             monkeypatch.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")

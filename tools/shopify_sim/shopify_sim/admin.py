@@ -56,6 +56,7 @@ async def create_shop(request: web.Request) -> web.Response:
             body["client_secret"],
             body.get("plan", "standard"),
             location_names=tuple(body.get("locations", ("Shop location",))),
+            protected_customer_data=_flag(body, "protected_customer_data", default=True),
         )
         sim.gateway.set_plan(shop, shop.plan)
     except KeyError as exc:
@@ -63,6 +64,25 @@ async def create_shop(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise web.HTTPConflict(text=str(exc)) from None
     return web.json_response(inspection.shop_json(shop), status=201)
+
+
+def _flag(body: dict[str, Any], name: str, *, default: bool) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise web.HTTPBadRequest(text=f"{name} must be true or false")
+    return value
+
+
+@routes.post("/_sim/shops/{domain}/protected_customer_data")
+async def set_protected_customer_data(request: web.Request) -> web.Response:
+    """{"allowed": false}: Shopify withholds the customer's name, email, phone and addresses
+    from the app from now on (protected_data.py); true gives them back."""
+    body = await _json_body(request)
+    if "allowed" not in body:
+        raise web.HTTPBadRequest(text="missing 'allowed'")
+    shop = _shop(request)
+    shop.protected_customer_data = _flag(body, "allowed", default=True)
+    return web.json_response({"protected_customer_data": shop.protected_customer_data})
 
 
 @routes.get("/_sim/shops/{domain}")

@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     shop.add_argument("--token", required=True)
     shop.add_argument("--secret", required=True)
     shop.add_argument("--plan", default="standard")
+    shop.add_argument(
+        "--withhold-customer-data",
+        action="store_true",
+        help="withhold protected customer data from the app (a custom app on the Basic plan)",
+    )
     seed = commands.add_parser("seed")
     seed.add_argument("--shop", required=True)
     seed.add_argument("--products", type=int, default=2000)
@@ -126,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
                 "access_token": args.token,
                 "client_secret": args.secret,
                 "plan": args.plan,
+                "protected_customer_data": not args.withhold_customer_data,
             },
         ),
         "seed": lambda: _call(

@@ -18,6 +18,7 @@ from typing import Any
 from shopify_admin.cost import actual_query_cost, requested_query_cost
 from shopify_sim import faults
 from shopify_sim.events import ShopEvent
+from shopify_sim.protected_data import FULL_ACCESS, AppAccess
 from shopify_sim.resolvers.context import RequestContext
 from shopify_sim.schema_runtime import PreparedQuery, QueryErrors, SchemaRuntime, operation_name_of
 from shopify_sim.state.repository import ShopState, Store
@@ -148,7 +149,8 @@ class Gateway:
         if not bucket.try_consume(requested):
             shop_runtime.stats.throttled += 1
             return GatewayReply(200, throttled_response(requested, bucket))
-        response = self._execute(shop, prepared, variables, operation_name)
+        access = AppAccess(customer_data=shop.protected_customer_data)
+        response = self._execute(shop, prepared, variables, operation_name, access)
         actual = actual_query_cost(
             self.runtime.schema, prepared.document, variables, response.get("data"), operation_name
         )
@@ -168,7 +170,7 @@ class Gateway:
         prepared = self.runtime.prepare(query)
         if isinstance(prepared, QueryErrors):
             return {"errors": prepared.errors}
-        return self._execute(shop, prepared, variables, None)
+        return self._execute(shop, prepared, variables, None, FULL_ACCESS)
 
     def _execute(
         self,
@@ -176,8 +178,9 @@ class Gateway:
         prepared: PreparedQuery,
         variables: Json | None,
         operation_name: str | None,
+        access: AppAccess,
     ) -> Json:
-        context = RequestContext(shop)
+        context = RequestContext(shop, access=access)
         response = self.runtime.execute(prepared, variables, operation_name, context)
         if context.events:
             self.publish_events(context.events)

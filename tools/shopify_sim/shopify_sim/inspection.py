@@ -26,6 +26,7 @@ def orders_json(shop: ShopState) -> list[Json]:
                 "fulfillment_status": order_status.display_fulfillment_status(order, fos),
                 "cancelled_at": rest_time(order.cancelled_at),
                 "cancel_reason": order.cancel_reason,
+                "closed_at": rest_time(order.closed_at),
                 "risk_level": order.risk_level,
                 "tags": order.tags,
                 "fulfillment_order_ids": [
@@ -132,6 +133,7 @@ def shop_json(shop: ShopState) -> Json:
     return {
         "domain": shop.domain,
         "plan": shop.plan,
+        "protected_customer_data": shop.protected_customer_data,
         "locations": [
             {"id": gid("Location", loc.id), "name": loc.name} for loc in shop.locations.values()
         ],

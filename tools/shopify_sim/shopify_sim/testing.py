@@ -73,6 +73,7 @@ class SimulatorHandle:
         client_secret: str = "secret",
         plan: str = "standard",
         locations: tuple[str, ...] = ("Shop location",),
+        protected_customer_data: bool = True,
     ) -> Json:
         created: Json = await self.admin(
             "POST",
@@ -83,9 +84,17 @@ class SimulatorHandle:
                 "client_secret": client_secret,
                 "plan": plan,
                 "locations": list(locations),
+                "protected_customer_data": protected_customer_data,
             },
         )
         return created
+
+    async def allow_protected_customer_data(self, domain: str, allowed: bool) -> Json:
+        """False: Shopify withholds customers' names, emails and addresses from the app."""
+        answer: Json = await self.admin(
+            "POST", f"/shops/{domain}/protected_customer_data", {"allowed": allowed}
+        )
+        return answer
 
     async def seed(self, domain: str, **plan: Any) -> Json:
         counts: Json = await self.admin("POST", f"/shops/{domain}/seed", plan)

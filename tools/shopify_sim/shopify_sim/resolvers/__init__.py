@@ -12,6 +12,7 @@ from shopify_sim.resolvers import (
     fulfillment_changes,
     inventory,
     inventory_adjust,
+    order_closing,
     order_edits,
     order_update,
     orders,
@@ -22,6 +23,7 @@ from shopify_sim.resolvers import (
 MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
     **orders.MUTATION_FIELDS,
     **order_edits.MUTATION_FIELDS,
+    **order_closing.MUTATION_FIELDS,
     **order_update.MUTATION_FIELDS,
     **inventory_adjust.MUTATION_FIELDS,
     **fulfillment.MUTATION_FIELDS,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from graphql import GraphQLResolveInfo
 
 from shopify_sim.events import ShopEvent
+from shopify_sim.protected_data import FULL_ACCESS, AppAccess
 from shopify_sim.state.models import Order
 from shopify_sim.state.repository import ShopState
 from shopify_sim.webhook_payloads import order_body
@@ -16,6 +17,8 @@ from shopify_sim.webhook_payloads import order_body
 class RequestContext:
     shop: ShopState
     events: list[ShopEvent] = field(default_factory=list)
+    # What the requesting app may read (protected customer data); see protected_data.py.
+    access: AppAccess = FULL_ACCESS
 
     def emit_order(self, order: Order, *topics: str) -> None:
         """Queue webhooks for an order change; one event id for the whole action."""

@@ -67,6 +67,9 @@ class ShopState:
     adjustment_groups: dict[int, dict[str, Any]] = field(default_factory=dict)
     # order edits begun (orderEditBegin) by CalculatedOrder id, committed or not
     calculated_orders: dict[int, CalculatedOrder] = field(default_factory=dict)
+    # False: Shopify withholds protected customer data from the app (a custom app on the
+    # Basic plan since January 2024); see protected_data.py.
+    protected_customer_data: bool = True
 
     def now(self) -> datetime:
         return self.clock()
@@ -211,6 +214,7 @@ class Store:
         plan: str = "standard",
         *,
         location_names: tuple[str, ...] = ("Shop location",),
+        protected_customer_data: bool = True,
     ) -> ShopState:
         if domain in self._by_domain:
             raise ValueError(f"shop {domain} already exists")
@@ -223,6 +227,7 @@ class Store:
             plan=plan,
             ids=self.ids,
             clock=self.clock,
+            protected_customer_data=protected_customer_data,
         )
         shop.shop_id = shop.new_id()
         for name in location_names:

@@ -12,6 +12,7 @@ from shopify_sim.connections import by_id, connection
 from shopify_sim.domain import order_status
 from shopify_sim.domain.fulfillment_actions import supported_actions
 from shopify_sim.ids import gid
+from shopify_sim.protected_data import protected
 from shopify_sim.state.models import (
     Fulfillment,
     FulfillmentHold,
@@ -119,8 +120,10 @@ def order_node(shop: ShopState, order: Order) -> Node:
         "legacyResourceId": order.id,
         "name": order.name,
         "number": order.number,
-        "email": order.email,
-        "phone": order.phone,
+        # Protected customer data: withheld (ACCESS_DENIED) from an app the shop does not
+        # allow it (ShopState.protected_customer_data).
+        "email": protected(None, lambda: order.email),
+        "phone": protected(None, lambda: order.phone),
         "note": order.note,
         "poNumber": order.po_number,
         "tags": list(order.tags),
@@ -154,7 +157,7 @@ def order_node(shop: ShopState, order: Order) -> Node:
         "customAttributes": [
             {"key": a["key"], "value": a["value"]} for a in order.custom_attributes
         ],
-        "customer": None,
+        "customer": protected("Customer", lambda: None),
         "cancellation": (
             {"staffNote": order.cancellation.staff_note} if order.cancellation else None
         ),
@@ -163,10 +166,15 @@ def order_node(shop: ShopState, order: Order) -> Node:
         "currentSubtotalLineItemsQuantity": (
             0 if order.cancelled_at else sum(li.live_quantity for li in order.line_items)
         ),
-        "shippingAddress": lambda _info: mailing_address(order.shipping_address, order.id),
-        "billingAddress": lambda _info: mailing_address(order.billing_address, order.id + 1),
-        "displayAddress": mailing_address(
-            order.shipping_address or order.billing_address, order.id
+        "shippingAddress": protected(
+            "MailingAddress", lambda: mailing_address(order.shipping_address, order.id)
+        ),
+        "billingAddress": protected(
+            "MailingAddress", lambda: mailing_address(order.billing_address, order.id + 1)
+        ),
+        "displayAddress": protected(
+            "MailingAddress",
+            lambda: mailing_address(order.shipping_address or order.billing_address, order.id),
         ),
         "billingAddressMatchesShippingAddress": order.billing_address == order.shipping_address,
         "shippingLine": shipping_line_node(order) if order.shipping_line else None,
