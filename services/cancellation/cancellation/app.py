@@ -50,6 +50,7 @@ DEFINITION = ServiceDefinition(
         Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.cancelled"),
         Subscription(INTERNAL_EVENTS, "orders.order.cancelled"),
         Subscription(INTERNAL_EVENTS, "orders.wms_order.sent"),
+        Subscription(INTERNAL_EVENTS, "orders.wms_order.reduced"),
         Subscription(INTERNAL_EVENTS, "fulfillments.shipment.synced"),
         Subscription(WMS_EVENTS, "wms.order.cancel_result"),
         Subscription(WMS_EVENTS, "wms.order.cancelled"),

@@ -5,7 +5,9 @@ Two directions:
 
 - Shopify -> WMS (the customer or merchant cancelled): each WMS order of the Shopify order that
   has not fully shipped is asked to cancel (`customer_cancel_step`); one that has shipped is an
-  alert for an operator, never silence.
+  alert for an operator, never silence. A WMS order counts with what it holds now
+  (`holding_now`): order-intake may have had units taken out of it, or had it cancelled, since
+  it was sent.
 - WMS -> Shopify (the warehouse cancelled on its own): Shopify's `orderCancel` is whole-order and
   irreversible, so it is sent only when nothing else of the order is still to be fulfilled and
   nothing of the cancelled WMS orders has shipped (`decide_shopify_cancel`).
@@ -33,8 +35,53 @@ def units_by_sku(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """The latest `orders.wms_order.reduced` of a WMS order: at order-intake's request the WMS
+    took units out of it (or cancelled it: `cancelled`, nothing left)."""
+
+    cancelled: bool
+    holds: Mapping[str, int]
+    """Units per SKU it holds now, shipped ones included."""
+    confirmed_at: datetime
+
+
+def holding_now(
+    sent: Mapping[str, int], sent_at: datetime, reduction: Reduction | None
+) -> tuple[dict[str, int], bool]:
+    """Units per SKU a WMS order holds now, and whether order-intake had it cancelled.
+
+    A reduction confirmed before `sent_at` is of an earlier send of the ref (rejected, then
+    re-sent): the re-sent order holds what it was sent. A reduction never adds units.
+    """
+    if reduction is None or reduction.confirmed_at < sent_at:
+        return dict(sent), False
+    if reduction.cancelled:
+        return {}, True
+    held = {sku: min(units, reduction.holds.get(sku, 0)) for sku, units in sent.items()}
+    return {sku: units for sku, units in held.items() if units}, False
+
+
+def rejection_counts(
+    rejected_at: datetime | None, *, sent_at: datetime, first_sent_at: datetime
+) -> bool:
+    """Whether a recorded rejection (the latest, `rejected_at` on the WMS's clock) is of the send
+    the mapping now holds.
+
+    Sent once: any rejection of the ref is its own, whatever order they arrived in. Re-sent
+    (after an operator's re-sync of a rejected order): only a rejection at or after the re-send;
+    an earlier one, arriving late, is the first send's. In doubt the order counts as in the
+    warehouse: a cancel asked of a rejected order is answered, one not asked of an accepted
+    order ships a cancelled order.
+    """
+    if sent_at <= first_sent_at:
+        return True
+    return rejected_at is not None and rejected_at >= sent_at
+
+
+@dataclass(frozen=True)
 class WmsOrder:
-    """One WMS order as order-intake sent it, and what has left the warehouse since."""
+    """One WMS order as order-intake sent it, what it holds now, and what has left the
+    warehouse since."""
 
     ref: str
     order_gid: str
@@ -43,12 +90,15 @@ class WmsOrder:
     facility: str
     location_id: str
     ordered: Mapping[str, int]
+    """Units per SKU it holds now: as sent, less what order-intake had the WMS take out."""
     shipped: Mapping[str, int]
     shipment_ids: tuple[str, ...] = ()
     completed_by_shipment: bool = False
     """fulfillment-sync said nothing is left to ship (it counts what we may not have seen)."""
     rejected: bool = False
     """The WMS rejected it: nothing of it is in the warehouse."""
+    withdrawn: bool = False
+    """order-intake had the WMS cancel it (its units left the FO in Shopify): it is gone."""
 
     @property
     def unshipped(self) -> dict[str, int]:
@@ -72,9 +122,10 @@ def restock_id(shop: str, wms_order_ref: str) -> str:
 
 
 def restocked_lines(order: WmsOrder) -> list[RestockedLine]:
-    """What a cancellation puts back: the units that had not shipped (none of a rejected order:
-    the warehouse never took them)."""
-    if order.rejected:
+    """What a cancellation puts back: the units it still held that had not shipped (none of a
+    rejected order: the warehouse never took them; none of one order-intake withdrew: those
+    units left it for another fulfillment order, not the stock)."""
+    if order.rejected or order.withdrawn:
         return []
     return [
         RestockedLine(sku=sku, quantity=quantity)
@@ -96,6 +147,7 @@ CustomerCancelStep = Literal[
     "ask_warehouse",
     "shipped_already",
     "nothing_in_warehouse",
+    "withdrawn",
     "cancelled_by_warehouse",
     "asked_already",
 ]
@@ -107,12 +159,15 @@ def customer_cancel_step(
     """What one WMS order of a cancelled Shopify order needs.
 
     `ask_warehouse`: send `wms.order.cancel` (what has not shipped is cancelled).
-    `shipped_already`: everything left before the cancellation: an alert, not a command.
+    `shipped_already`: everything it holds left before the cancellation: an alert, not a command.
+    `withdrawn`: order-intake had it cancelled already: nothing to ask, nothing to alert.
     """
     if asked_already:
         return "asked_already"
     if order.rejected:
         return "nothing_in_warehouse"
+    if order.withdrawn:
+        return "withdrawn"
     if cancelled_by_warehouse:
         return "cancelled_by_warehouse"
     if order.fully_shipped:

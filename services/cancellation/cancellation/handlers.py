@@ -17,6 +17,7 @@ from contracts import (
     ShopifyWebhook,
     WmsOrderCancelled,
     WmsOrderCancelResult,
+    WmsOrderReduced,
     WmsOrderRejected,
     WmsOrderSent,
     WmsShipmentConfirmed,
@@ -69,8 +70,12 @@ async def on_wms_order_sent(ctx: MessageContext) -> None:
     assert isinstance(sent, WmsOrderSent)
     shop, conn = ctx.envelope.shop, ctx.conn
     await store.lock_order(conn, shop, sent.shopify_order_id)
-    if not await store.record_wms_order(conn, shop, sent):
-        return
+    learned = await store.record_wms_order(conn, shop, sent)
+    if learned is None:
+        return  # a repeat of a send already known, or an older one
+    if learned == "resent":
+        # A rejected WMS order sent again: it may be in the warehouse now, with other lines.
+        log.info("cancellation.wms_order_resent", wms_order_ref=sent.wms_order_ref)
     await store.wake_worker_if_pending(conn, shop, sent.wms_order_ref)
     cancelled = await store.order_cancellation(conn, shop, sent.shopify_order_id)
     if cancelled is None:
@@ -80,6 +85,26 @@ async def on_wms_order_sent(ctx: MessageContext) -> None:
     assert order is not None  # recorded just above
     log.info("cancellation.sent_after_cancel", wms_order_ref=sent.wms_order_ref)
     await _cancel_at_warehouse(ctx, order, cancelled.reason)
+
+
+async def on_wms_order_reduced(ctx: MessageContext) -> None:
+    """order-intake had units taken out of a WMS order, or had it cancelled: from now on it
+    counts with what it holds now (a Shopify cancellation asks nothing of one that is gone, and
+    restocks and "shipped already" count only what it still holds). Kept even before its
+    mapping: it is applied when the mapping arrives."""
+    reduced = ctx.envelope.data
+    assert isinstance(reduced, WmsOrderReduced)
+    shop, conn = ctx.envelope.shop, ctx.conn
+    await store.lock_order(conn, shop, reduced.shopify_order_id)
+    if not await store.record_reduction(conn, shop, reduced):
+        log.info("cancellation.reduction_repeat_ignored", wms_order_ref=reduced.wms_order_ref)
+        return
+    log.info(
+        "cancellation.wms_order_reduced",
+        wms_order_ref=reduced.wms_order_ref,
+        cancelled=reduced.cancelled,
+        units=sum(line.quantity for line in reduced.lines),
+    )
 
 
 async def _cancel_at_warehouse(ctx: MessageContext, order: WmsOrder, reason: str | None) -> None:
@@ -160,7 +185,11 @@ async def on_wms_rejected(ctx: MessageContext) -> None:
     rejected = ctx.envelope.data
     assert isinstance(rejected, WmsOrderRejected)
     await store.record_rejection(
-        ctx.conn, ctx.envelope.shop, rejected.wms_order_ref, rejected.reason
+        ctx.conn,
+        ctx.envelope.shop,
+        rejected.wms_order_ref,
+        rejected.reason,
+        ctx.envelope.occurred_at,
     )
 
 
@@ -184,6 +213,7 @@ def message_handlers() -> dict[str, Handler]:
         "shopify.webhook.orders.cancelled": on_cancelled_webhook,
         "orders.order.cancelled": on_order_cancelled,
         "orders.wms_order.sent": on_wms_order_sent,
+        "orders.wms_order.reduced": on_wms_order_reduced,
         "wms.order.cancel_result": on_cancel_result,
         "wms.shipment.confirmed": on_shipment_confirmed,
         "fulfillments.shipment.synced": on_shipment_synced,

@@ -6,11 +6,20 @@ Every function takes the caller's connection, so the caller decides the transact
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from cancellation.domain import ACTIVE_STATES, WarehouseCancellation, WmsOrder, units_by_sku
+from cancellation.domain import (
+    ACTIVE_STATES,
+    Reduction,
+    WarehouseCancellation,
+    WmsOrder,
+    holding_now,
+    rejection_counts,
+    units_by_sku,
+)
 from cancellation.shopify_payloads import SeenCancellation
-from contracts import RestockedLine, WmsOrderCancelled, WmsOrderSent
+from contracts import RestockedLine, WmsOrderCancelled, WmsOrderReduced, WmsOrderSent
 from storage import Connection
 from storage.locks import lock_until_commit
 
@@ -30,15 +39,30 @@ async def lock_order(conn: Connection, shop: str, order_gid: str) -> None:
 # --- what we know of WMS orders ----------------------------------------------------------------
 
 
-async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> bool:
-    """Remember a WMS order's mapping; False if it was already known."""
+Learned = Literal["new", "resent"]
+
+
+async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> Learned | None:
+    """Remember a WMS order's mapping.
+
+    `new` the first time; `resent` when the ref comes again with a later `sent_at` (a rejected
+    WMS order sent again after an operator's re-sync, maybe with other lines): the later send
+    replaces the earlier. None for a repeat of a send already known, or an older one arriving
+    late: nothing changes.
+    """
     lines = [{"sku": line.sku, "quantity": line.quantity} for line in sent.lines]
-    inserted = await conn.fetchval(
+    learned: str | None = await conn.fetchval(
         """
         INSERT INTO wms_orders (shop, wms_order_ref, order_gid, order_name, fulfillment_order_id,
-                                facility, location_id, lines, sent_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT DO NOTHING RETURNING 1
+                                facility, location_id, lines, sent_at, first_sent_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+        ON CONFLICT (shop, wms_order_ref) DO UPDATE
+        SET order_gid = EXCLUDED.order_gid, order_name = EXCLUDED.order_name,
+            fulfillment_order_id = EXCLUDED.fulfillment_order_id, facility = EXCLUDED.facility,
+            location_id = EXCLUDED.location_id, lines = EXCLUDED.lines,
+            sent_at = EXCLUDED.sent_at
+        WHERE wms_orders.sent_at < EXCLUDED.sent_at
+        RETURNING CASE WHEN xmax = 0 THEN 'new' ELSE 'resent' END
         """,
         shop,
         sent.wms_order_ref,
@@ -50,17 +74,52 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> b
         lines,
         sent.sent_at,
     )
-    return inserted is not None
+    assert learned in (None, "new", "resent")
+    return learned  # type: ignore[return-value]
 
 
-async def record_rejection(conn: Connection, shop: str, wms_order_ref: str, reason: str) -> None:
+async def record_rejection(
+    conn: Connection, shop: str, wms_order_ref: str, reason: str, occurred_at: datetime
+) -> None:
+    """Keep the latest rejection of a ref (a re-sent order may be rejected again)."""
     await conn.execute(
-        "INSERT INTO rejected_wms_orders (shop, wms_order_ref, reason) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING",
+        """
+        INSERT INTO rejected_wms_orders (shop, wms_order_ref, reason, occurred_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (shop, wms_order_ref) DO UPDATE
+        SET reason = EXCLUDED.reason, occurred_at = EXCLUDED.occurred_at,
+            rejected_at = now()
+        WHERE rejected_wms_orders.occurred_at IS NULL
+           OR rejected_wms_orders.occurred_at < EXCLUDED.occurred_at
+        """,
         shop,
         wms_order_ref,
         reason,
+        occurred_at,
     )
+
+
+async def record_reduction(conn: Connection, shop: str, reduced: WmsOrderReduced) -> bool:
+    """Keep the latest reduction of a WMS order (its lines are what it holds now, so a later
+    one replaces an earlier one whatever order they arrive in); False for a repeat or an older
+    one."""
+    changed = await conn.fetchval(
+        """
+        INSERT INTO wms_order_reductions (shop, wms_order_ref, cancelled, lines, confirmed_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (shop, wms_order_ref) DO UPDATE
+        SET cancelled = EXCLUDED.cancelled, lines = EXCLUDED.lines,
+            confirmed_at = EXCLUDED.confirmed_at, recorded_at = now()
+        WHERE wms_order_reductions.confirmed_at < EXCLUDED.confirmed_at
+        RETURNING 1
+        """,
+        shop,
+        reduced.wms_order_ref,
+        reduced.cancelled,
+        [line.model_dump(mode="json") for line in reduced.lines],
+        reduced.confirmed_at,
+    )
+    return changed is not None
 
 
 async def record_shipment(
@@ -114,9 +173,22 @@ async def _with_shipments(conn: Connection, shop: str, rows: Sequence[Any]) -> l
         refs,
     )
     rejected = {
-        r["wms_order_ref"]
+        r["wms_order_ref"]: r["occurred_at"]
         for r in await conn.fetch(
-            "SELECT wms_order_ref FROM rejected_wms_orders "
+            "SELECT wms_order_ref, occurred_at FROM rejected_wms_orders "
+            "WHERE shop = $1 AND wms_order_ref = ANY($2)",
+            shop,
+            refs,
+        )
+    }
+    reductions = {
+        r["wms_order_ref"]: Reduction(
+            cancelled=r["cancelled"],
+            holds=units_by_sku((x["sku"], x["quantity"]) for x in r["lines"]),
+            confirmed_at=r["confirmed_at"],
+        )
+        for r in await conn.fetch(
+            "SELECT wms_order_ref, cancelled, lines, confirmed_at FROM wms_order_reductions "
             "WHERE shop = $1 AND wms_order_ref = ANY($2)",
             shop,
             refs,
@@ -125,24 +197,36 @@ async def _with_shipments(conn: Connection, shop: str, rows: Sequence[Any]) -> l
     by_ref: dict[str, list[Any]] = defaultdict(list)
     for shipment in shipments:
         by_ref[shipment["wms_order_ref"]].append(shipment)
-    return [
-        WmsOrder(
-            ref=r["wms_order_ref"],
-            order_gid=r["order_gid"],
-            order_name=r["order_name"],
-            fulfillment_order_id=r["fulfillment_order_id"],
-            facility=r["facility"],
-            location_id=r["location_id"],
-            ordered=units_by_sku((x["sku"], x["quantity"]) for x in r["lines"]),
-            shipped=units_by_sku(
-                (x["sku"], x["quantity"]) for s in by_ref[r["wms_order_ref"]] for x in s["lines"]
-            ),
-            shipment_ids=tuple(s["shipment_id"] for s in by_ref[r["wms_order_ref"]]),
-            completed_by_shipment=any(s["completes_order"] for s in by_ref[r["wms_order_ref"]]),
-            rejected=r["wms_order_ref"] in rejected,
+    orders = []
+    for r in rows:
+        ref = r["wms_order_ref"]
+        ordered, withdrawn = holding_now(
+            units_by_sku((x["sku"], x["quantity"]) for x in r["lines"]),
+            r["sent_at"],
+            reductions.get(ref),
         )
-        for r in rows
-    ]
+        orders.append(
+            WmsOrder(
+                ref=ref,
+                order_gid=r["order_gid"],
+                order_name=r["order_name"],
+                fulfillment_order_id=r["fulfillment_order_id"],
+                facility=r["facility"],
+                location_id=r["location_id"],
+                ordered=ordered,
+                shipped=units_by_sku(
+                    (x["sku"], x["quantity"]) for s in by_ref[ref] for x in s["lines"]
+                ),
+                shipment_ids=tuple(s["shipment_id"] for s in by_ref[ref]),
+                completed_by_shipment=any(s["completes_order"] for s in by_ref[ref]),
+                rejected=ref in rejected
+                and rejection_counts(
+                    rejected[ref], sent_at=r["sent_at"], first_sent_at=r["first_sent_at"]
+                ),
+                withdrawn=withdrawn,
+            )
+        )
+    return orders
 
 
 # --- Shopify -> WMS ----------------------------------------------------------------------------

@@ -283,3 +283,40 @@ def test_the_order_state_query_answer() -> None:
     assert order_state({"order": None}) is None
     with pytest.raises(PayloadError):
         order_state({"order": {"id": ORDER}})
+
+
+# --- WMS orders order-intake changed after sending them ----------------------------------------
+
+
+def test_a_wms_order_counts_with_what_it_holds_now() -> None:
+    sent_at = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    sent = {"ABC-1": 3, "XYZ-9": 1}
+    cut = domain.Reduction(False, {"ABC-1": 1}, sent_at + timedelta(minutes=1))
+    assert domain.holding_now(sent, sent_at, cut) == ({"ABC-1": 1}, False)
+    gone = domain.Reduction(True, {}, sent_at + timedelta(minutes=1))
+    assert domain.holding_now(sent, sent_at, gone) == ({}, True)
+    # Confirmed before this send: it reduced an earlier send of the ref (rejected, re-sent).
+    stale = replace(cut, confirmed_at=sent_at - timedelta(minutes=1))
+    assert domain.holding_now(sent, sent_at, stale) == (sent, False)
+
+    withdrawn = wms_order(ordered={}, withdrawn=True)
+    assert domain.restocked_lines(withdrawn) == []
+    step = domain.customer_cancel_step(withdrawn, asked_already=False, cancelled_by_warehouse=False)
+    assert step == "withdrawn"
+    reduced_and_shipped = wms_order(ordered={"ABC-1": 1}, shipped={"ABC-1": 1})
+    step = domain.customer_cancel_step(
+        reduced_and_shipped, asked_already=False, cancelled_by_warehouse=False
+    )
+    assert step == "shipped_already"
+
+
+def test_a_rejection_counts_for_a_re_sent_order_only_if_it_came_after_the_re_send() -> None:
+    first = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    again = first + timedelta(hours=1)
+    assert domain.rejection_counts(None, sent_at=first, first_sent_at=first)
+    assert domain.rejection_counts(first - timedelta(hours=1), sent_at=first, first_sent_at=first)
+    assert not domain.rejection_counts(
+        first + timedelta(seconds=1), sent_at=again, first_sent_at=first
+    )
+    assert not domain.rejection_counts(None, sent_at=again, first_sent_at=first)
+    assert domain.rejection_counts(again + timedelta(seconds=1), sent_at=again, first_sent_at=first)

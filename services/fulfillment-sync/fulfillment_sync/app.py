@@ -48,6 +48,7 @@ DEFINITION = ServiceDefinition(
     subscriptions=[
         Subscription(WMS_EVENTS, "wms.shipment.confirmed"),
         Subscription(INTERNAL_EVENTS, "orders.wms_order.sent"),
+        Subscription(INTERNAL_EVENTS, "orders.wms_order.reduced"),
     ],
     migrations=Path(__file__).parent / "migrations",
     wire=wire,

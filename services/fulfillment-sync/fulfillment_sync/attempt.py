@@ -19,7 +19,6 @@ from fulfillment_sync.domain import (
     Verdict,
     Wait,
     judge,
-    order_complete_after,
     plan_fulfillment,
 )
 from fulfillment_sync.shopify_fo import parse_fulfillment_order
@@ -37,9 +36,11 @@ from shopify_admin.pagination import GraphQLExecutor
 
 @dataclass(frozen=True)
 class Synced:
+    """Whether the WMS order is complete with it is decided when it is recorded (the worker), on
+    what the WMS order holds then: a reduction may arrive while Shopify is being called."""
+
     fulfillment_id: str
     request: FulfillmentRequest
-    order_complete: bool
     found_existing: bool
     """Not created now: an earlier attempt had created it (its answer was lost)."""
 
@@ -68,15 +69,15 @@ async def sync_shipment(
     *,
     notify_customer: bool,
 ) -> Outcome:
-    """`shipped_before`/`fulfillments_before`: what this order's synced shipments made."""
-    plan = plan_fulfillment(claimed.shipment, claimed.order, shipped_before)
+    """`shipped_before`: units this WMS order's synced shipments fulfilled;
+    `fulfillments_before`: the fulfillments every synced shipment of its FO made."""
+    plan = plan_fulfillment(claimed.shipment, claimed.order, shipped_before, claimed.holding)
     if isinstance(plan, Refusal):
         return plan
-    complete = order_complete_after(claimed.order, shipped_before, plan)
 
     def outcome_of(verdict: Verdict) -> Outcome:
         if isinstance(verdict, AlreadyFulfilled):
-            return Synced(verdict.fulfillment_id, plan, complete, found_existing=True)
+            return Synced(verdict.fulfillment_id, plan, found_existing=True)
         if isinstance(verdict, Wait):
             return OnHold(verdict.reason)
         assert not isinstance(verdict, CreateNow)
@@ -98,7 +99,7 @@ async def sync_shipment(
             notify_customer=notify_customer,
         )
         if result.ok:
-            return Synced(result.payload["fulfillment"]["id"], plan, complete, found_existing=False)
+            return Synced(result.payload["fulfillment"]["id"], plan, found_existing=False)
         # Refused: the fulfillment order as it stands says why (held, closed, cancelled, ...).
         refused = "; ".join(error.message for error in result.user_errors)
         verdict = judge(await read_fulfillment_order(client, plan), plan, fulfillments_before)

@@ -1,9 +1,11 @@
 """What a WMS shipment becomes in Shopify: pure decisions, no I/O.
 
+- `holding_of`: what a WMS order holds now: the lines sent, or fewer once order-intake had the
+  WMS take units out of it (`orders.wms_order.reduced`).
 - `plan_fulfillment`: which fulfillment-order lines a shipment covers and how many units (lines
   named by `line_ref`, else matched by SKU), with the tracking Shopify should show; or why it
-  cannot be a fulfillment at all (a line that is not part of the order, more units than were
-  sent to the warehouse).
+  cannot be a fulfillment at all (a line that is not part of the order, more units than the
+  WMS order holds).
 - `judge`: given the fulfillment order as Shopify has it now, what to do with a planned
   fulfillment: it is already there (an earlier attempt landed, its answer was lost), create it,
   wait (the order is on hold), or refuse with a reason.
@@ -16,6 +18,7 @@ recognised by its tracking numbers and quantities before anything is created aga
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
@@ -61,20 +64,71 @@ class FulfillmentRequest:
         return {line.line_ref: line.quantity for line in self.lines}
 
 
+# --- what a WMS order holds ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The latest `orders.wms_order.reduced` of a WMS order: the WMS confirmed taking units out
+    at order-intake's request."""
+
+    cancelled: bool
+    units: Mapping[str, int]
+    """Units per line_ref it holds now, shipped ones included (empty once cancelled)."""
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a WMS order may ship in all, per line_ref (shipped units included)."""
+
+    units: Mapping[str, int]
+    cancelled: bool = False
+    """order-intake had it cancelled: nothing more will ship. What shipped before the cancel
+    still becomes fulfillments (the WMS cancels only what has not left), so `units` stays what
+    was sent, and Shopify's own remaining quantities are the limit after that."""
+
+    def complete_with(self, shipped: Mapping[str, int]) -> bool:
+        """Whether nothing is left to ship once `shipped` (units per line_ref) has left."""
+        return self.cancelled or all(
+            shipped.get(ref, 0) >= units for ref, units in self.units.items()
+        )
+
+
+def holding_of(order: WmsOrderSent, reduction: Reduction | None) -> Holding:
+    """What the WMS order holds now.
+
+    A reduction counts only if confirmed after the send it applies to: one confirmed before
+    `sent_at` belongs to an earlier send of the same ref (rejected, then re-sent by an operator's
+    re-sync), and the re-sent order holds what it was sent. A reduction never adds units.
+    """
+    sent = {line.line_ref: line.quantity for line in order.lines}
+    if reduction is None or reduction.confirmed_at < order.sent_at:
+        return Holding(sent)
+    if reduction.cancelled:
+        return Holding(sent, cancelled=True)
+    return Holding({ref: min(units, reduction.units.get(ref, 0)) for ref, units in sent.items()})
+
+
 # --- planning ----------------------------------------------------------------------------------
 
 
 def plan_fulfillment(
-    shipment: WmsShipmentConfirmed, order: WmsOrderSent, shipped_before: Mapping[str, int]
+    shipment: WmsShipmentConfirmed,
+    order: WmsOrderSent,
+    shipped_before: Mapping[str, int],
+    holding: Holding | None = None,
 ) -> FulfillmentRequest | Refusal:
     """The fulfillment a shipment makes of the WMS order it belongs to.
 
-    `shipped_before`: units per line_ref already fulfilled by this order's earlier shipments.
-    Lines naming a `line_ref` take their units first; lines with only a SKU then fill the order's
-    lines of that SKU in order, each up to what was sent and not yet shipped.
+    `shipped_before`: units per line_ref already fulfilled by this WMS order's earlier
+    shipments. `holding`: what the WMS order holds now (default: what was sent). Lines naming a
+    `line_ref` take their units first; lines with only a SKU then fill the order's lines of that
+    SKU in order, each up to what it holds and has not yet shipped.
     """
+    held = (holding or holding_of(order, None)).units
     sent = {line.line_ref: line for line in order.lines}
-    open_units = {ref: line.quantity - shipped_before.get(ref, 0) for ref, line in sent.items()}
+    open_units = {ref: held.get(ref, 0) - shipped_before.get(ref, 0) for ref in sent}
     taken: dict[str, int] = {}
 
     def take(ref: str, units: int) -> None:
@@ -133,14 +187,16 @@ def tracking_of(shipment: WmsShipmentConfirmed) -> Tracking:
 
 
 def order_complete_after(
-    order: WmsOrderSent, shipped_before: Mapping[str, int], request: FulfillmentRequest
+    order: WmsOrderSent,
+    shipped_before: Mapping[str, int],
+    request: FulfillmentRequest,
+    holding: Holding | None = None,
 ) -> bool:
-    """Whether, with this fulfillment, every unit sent to the WMS has shipped."""
-    now_shipped = request.quantities
-    return all(
-        shipped_before.get(line.line_ref, 0) + now_shipped.get(line.line_ref, 0) >= line.quantity
-        for line in order.lines
-    )
+    """Whether, with this fulfillment, every unit the WMS order holds has shipped."""
+    shipped = dict(shipped_before)
+    for ref, units in request.quantities.items():
+        shipped[ref] = shipped.get(ref, 0) + units
+    return (holding or holding_of(order, None)).complete_with(shipped)
 
 
 # --- the fulfillment order as Shopify has it (read back by shopify_fo.py) ------------------------

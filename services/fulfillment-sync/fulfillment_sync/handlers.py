@@ -5,6 +5,11 @@ shop's bucket, retries): holding the transaction that long would stall the queue
 only records the shipment, in the same transaction as the inbox entry, and wakes the worker
 (worker.py), which makes the fulfillment. A repeat of the same shipment (same message, or the
 same shipment_id in a new message) finds its row and does nothing.
+
+What a WMS order holds can change after it was sent: order-intake re-sends a rejected one under
+the same ref (the later send replaces the earlier), and has units taken out of one
+(`orders.wms_order.reduced`, kept apart as it can come before the send). Shipments are counted
+against what it holds when the worker claims them.
 """
 
 from collections.abc import Collection
@@ -12,11 +17,12 @@ from dataclasses import replace
 
 import structlog
 
-from contracts import WmsOrderSent, WmsShipmentConfirmed
+from contracts import WmsOrderReduced, WmsOrderSent, WmsShipmentConfirmed
 from fulfillment_sync import store
+from fulfillment_sync.events import synced_event
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import NewShipment
-from messaging import Handler, MessageContext
+from messaging import Handler, MessageContext, add_to_outbox
 
 log = structlog.get_logger(__name__)
 
@@ -56,12 +62,62 @@ async def on_wms_order_sent(ctx: MessageContext) -> None:
     assert isinstance(sent, WmsOrderSent)
     shop = ctx.envelope.shop
     await store.lock_wms_order(ctx.conn, shop, sent.wms_order_ref)
-    if not await store.record_wms_order(ctx.conn, shop, sent):
-        return  # a repeat: the mapping of a WMS reference never changes
-    released = await store.release_awaiting(ctx.conn, shop, sent)
+    learned = await store.record_wms_order(ctx.conn, shop, sent)
+    if learned is None:
+        return  # a repeat of a send already known, or an older one
+    if learned == "resent":
+        log.info("wms_order.resent", wms_order_ref=sent.wms_order_ref)
+    released = await store.release_awaiting(ctx.conn, shop, sent, resent=learned == "resent")
     if released:
         log.info("shipments.order_now_known", wms_order_ref=sent.wms_order_ref, shipments=released)
         await store.wake_worker(ctx.conn)
+
+
+async def on_wms_order_reduced(ctx: MessageContext) -> None:
+    """order-intake had units taken out of a WMS order (or had it cancelled): its shipments
+    count against what it holds now, from the next claim on. If what it holds now has all
+    shipped, nothing more will: say so once, with its last synced shipment."""
+    reduced = ctx.envelope.data
+    assert isinstance(reduced, WmsOrderReduced)
+    shop, conn = ctx.envelope.shop, ctx.conn
+    await store.lock_wms_order(conn, shop, reduced.wms_order_ref)
+    if not await store.record_reduction(conn, shop, reduced):
+        log.info("wms_order.reduction_repeat_ignored", wms_order_ref=reduced.wms_order_ref)
+        return
+    log.info(
+        "wms_order.reduced",
+        wms_order_ref=reduced.wms_order_ref,
+        cancelled=reduced.cancelled,
+        units=sum(line.quantity for line in reduced.lines),
+    )
+    done = await store.completion(conn, shop, reduced.wms_order_ref)
+    # Unknown send: its shipments will be planned against this reduction once it is known.
+    # Shipments still to sync: the last of them says whether the order is complete.
+    if done is None or not done.newly or done.unsynced_shipments:
+        return
+    if done.last_synced is None:
+        # Cancelled (or reduced to nothing) before anything shipped: no shipment to announce;
+        # order-intake knows it cancelled it.
+        return
+    last = done.last_synced
+    await store.mark_completed(conn, [(shop, reduced.wms_order_ref)])
+    await add_to_outbox(
+        conn,
+        synced_event(
+            shop,
+            last.order,
+            shipment_id=last.shipment_id,
+            fulfillment_id=last.fulfillment_id,
+            lines=last.lines,
+            complete=True,
+            causation_id=ctx.envelope.id,
+        ),
+    )
+    log.info(
+        "wms_order.complete_after_reduction",
+        wms_order_ref=reduced.wms_order_ref,
+        shipment_id=last.shipment_id,
+    )
 
 
 def message_handlers(
@@ -70,4 +126,5 @@ def message_handlers(
     return {
         "wms.shipment.confirmed": shipment_handler(served_shops, settings),
         "orders.wms_order.sent": on_wms_order_sent,
+        "orders.wms_order.reduced": on_wms_order_reduced,
     }

@@ -6,11 +6,11 @@ Every function takes the caller's connection, so the caller decides the transact
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
-from fulfillment_sync.domain import FailureCode
+from contracts import FulfillmentOrderLineRef, WmsOrderReduced, WmsOrderSent, WmsShipmentConfirmed
+from fulfillment_sync.domain import FailureCode, Holding, Reduction, holding_of
 from storage import Connection
 from storage.locks import lock_until_commit
 
@@ -20,10 +20,13 @@ WORK_CHANNEL = "fulfillment_sync_work"
 # Claims are serialised (one claimer at a time, across processes): what makes "one shipment per
 # fulfillment order in flight" hold when two workers claim at the same moment.
 _CLAIM_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fulfillment_sync.claim'))"
+_UNSYNCED_STATES = ("awaiting_order", "pending", "creating", "on_hold")
 _WORKABLE = "('pending', 'creating', 'on_hold')"
 
 ShipmentKey = tuple[str, str]
 """(shop, shipment_id)"""
+WmsOrderKey = tuple[str, str]
+"""(shop, wms_order_ref)"""
 
 
 async def wake_worker(conn: Connection) -> None:
@@ -41,17 +44,81 @@ async def lock_wms_order(conn: Connection, shop: str, wms_order_ref: str) -> Non
     await lock_until_commit(conn, [f"{shop}|{wms_order_ref}"])
 
 
-async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> bool:
-    """Remember where a WMS order leads in Shopify; False if it was known already."""
-    inserted = await conn.fetchval(
-        "INSERT INTO wms_orders (shop, wms_order_ref, fulfillment_order_id, sent) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+async def lock_wms_orders(conn: Connection, shop: str, wms_order_refs: Sequence[str]) -> None:
+    """`lock_wms_order` for several at once (in one order: no deadlock)."""
+    await lock_until_commit(conn, [f"{shop}|{ref}" for ref in wms_order_refs])
+
+
+Learned = Literal["new", "resent"]
+
+
+async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> Learned | None:
+    """Remember where a WMS order leads in Shopify.
+
+    `new` the first time; `resent` when the ref comes again with a later `sent_at` (a rejected
+    WMS order sent again after an operator's re-sync, maybe with other lines): the later send
+    replaces the earlier. None for a repeat of a send already known, or an older one arriving
+    late: nothing changes.
+    """
+    learned: str | None = await conn.fetchval(
+        """
+        INSERT INTO wms_orders (shop, wms_order_ref, fulfillment_order_id, sent)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (shop, wms_order_ref) DO UPDATE
+        SET fulfillment_order_id = EXCLUDED.fulfillment_order_id, sent = EXCLUDED.sent,
+            learned_at = now(), completed_at = NULL
+        WHERE (wms_orders.sent->>'sent_at')::timestamptz < $5
+        RETURNING CASE WHEN xmax = 0 THEN 'new' ELSE 'resent' END
+        """,
         shop,
         sent.wms_order_ref,
         sent.fulfillment_order_id,
         sent.model_dump(mode="json"),
+        sent.sent_at,
     )
-    return inserted is not None
+    assert learned in (None, "new", "resent")
+    return learned  # type: ignore[return-value]
+
+
+async def record_reduction(conn: Connection, shop: str, reduced: WmsOrderReduced) -> bool:
+    """Keep the latest reduction of a WMS order (its lines are what it holds now, so a later
+    one replaces an earlier one whatever order they arrive in); False for a repeat or an older
+    one."""
+    changed = await conn.fetchval(
+        """
+        INSERT INTO wms_order_reductions
+            (shop, wms_order_ref, fulfillment_order_id, cancelled, lines, confirmed_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (shop, wms_order_ref) DO UPDATE
+        SET fulfillment_order_id = EXCLUDED.fulfillment_order_id,
+            cancelled = EXCLUDED.cancelled, lines = EXCLUDED.lines,
+            confirmed_at = EXCLUDED.confirmed_at, recorded_at = now()
+        WHERE wms_order_reductions.confirmed_at < EXCLUDED.confirmed_at
+        RETURNING 1
+        """,
+        shop,
+        reduced.wms_order_ref,
+        reduced.fulfillment_order_id,
+        reduced.cancelled,
+        [line.model_dump(mode="json") for line in reduced.lines],
+        reduced.confirmed_at,
+    )
+    return changed is not None
+
+
+def _reduction(row: Any) -> Reduction | None:
+    """The reduction columns of a row joined (LEFT) with wms_order_reductions."""
+    if row["r_confirmed_at"] is None:
+        return None
+    units: dict[str, int] = {}
+    for line in row["r_lines"]:
+        units[line["line_ref"]] = units.get(line["line_ref"], 0) + int(line["quantity"])
+    return Reduction(row["r_cancelled"], units, row["r_confirmed_at"])
+
+
+_REDUCTION_COLUMNS = (
+    "r.cancelled AS r_cancelled, r.lines AS r_lines, r.confirmed_at AS r_confirmed_at"
+)
 
 
 async def fulfillment_order_of(conn: Connection, shop: str, wms_order_ref: str) -> str | None:
@@ -63,8 +130,10 @@ async def fulfillment_order_of(conn: Connection, shop: str, wms_order_ref: str) 
     )
 
 
-async def release_awaiting(conn: Connection, shop: str, sent: WmsOrderSent) -> int:
-    """Shipments that were waiting for this WMS order (or gave up waiting) become due."""
+async def release_awaiting(conn: Connection, shop: str, sent: WmsOrderSent, *, resent: bool) -> int:
+    """Shipments that were waiting for this WMS order (or gave up waiting) become due; after a
+    re-send, also those refused against the earlier send's lines (the warehouse shipped what it
+    was sent again). A refusal may have come with a fulfillment made: they are read back first."""
     released = await conn.fetch(
         """
         UPDATE shipments
@@ -72,12 +141,15 @@ async def release_awaiting(conn: Connection, shop: str, sent: WmsOrderSent) -> i
             next_attempt_at = now(), reason_code = NULL, reason = NULL, failed_at = NULL,
             updated_at = now()
         WHERE shop = $1 AND wms_order_ref = $2
-          AND (state = 'awaiting_order' OR (state = 'failed' AND reason_code = 'unknown_order'))
+          AND (state = 'awaiting_order'
+               OR (state = 'failed' AND reason_code = 'unknown_order')
+               OR ($4 AND state = 'failed' AND reason_code IN ('unknown_line', 'over_fulfilment')))
         RETURNING 1
         """,
         shop,
         sent.wms_order_ref,
         sent.fulfillment_order_id,
+        resent,
     )
     return len(released)
 
@@ -153,11 +225,17 @@ class ClaimedShipment:
     """An earlier attempt may have created the fulfillment, or was refused: read back first."""
     shipment: WmsShipmentConfirmed
     order: WmsOrderSent
+    holding: Holding
+    """What the WMS order holds at the claim."""
     message_id: UUID
 
     @property
     def key(self) -> ShipmentKey:
         return self.shop, self.shipment_id
+
+    @property
+    def wms_order_key(self) -> "WmsOrderKey":
+        return self.shop, self.order.wms_order_ref
 
 
 async def claim_due(
@@ -206,31 +284,37 @@ async def claim_due(
             lease_until = now() + make_interval(secs => $3::float8),
             verify_first = s.verify_first OR s.state = 'creating', updated_at = now()
         FROM chosen c, wms_orders w
+        LEFT JOIN wms_order_reductions r
+               ON r.shop = w.shop AND r.wms_order_ref = w.wms_order_ref
         WHERE s.shop = c.shop AND s.shipment_id = c.shipment_id
           AND w.shop = s.shop AND w.wms_order_ref = s.wms_order_ref
           -- again, on the row as it is now: a late worker may just have finished it
           AND s.state IN {_WORKABLE} AND (s.lease_until IS NULL OR s.lease_until < now())
         RETURNING s.shop, s.shipment_id, s.claim, s.failures, s.verify_first, s.shipment,
-                  s.message_id, w.sent
+                  s.message_id, w.sent, {_REDUCTION_COLUMNS}
         """,
         shops,
         [free_slots[shop] for shop in shops],
         lease_s,
         limit,
     )
-    return [
-        ClaimedShipment(
-            shop=r["shop"],
-            shipment_id=r["shipment_id"],
-            claim=r["claim"],
-            failures=r["failures"],
-            verify_first=r["verify_first"],
-            shipment=WmsShipmentConfirmed.model_validate(r["shipment"]),
-            order=WmsOrderSent.model_validate(r["sent"]),
-            message_id=r["message_id"],
+    claimed = []
+    for r in rows:
+        order = WmsOrderSent.model_validate(r["sent"])
+        claimed.append(
+            ClaimedShipment(
+                shop=r["shop"],
+                shipment_id=r["shipment_id"],
+                claim=r["claim"],
+                failures=r["failures"],
+                verify_first=r["verify_first"],
+                shipment=WmsShipmentConfirmed.model_validate(r["shipment"]),
+                order=order,
+                holding=holding_of(order, _reduction(r)),
+                message_id=r["message_id"],
+            )
         )
-        for r in rows
-    ]
+    return claimed
 
 
 async def extend_leases(
@@ -255,40 +339,133 @@ async def extend_leases(
 
 @dataclass
 class FulfilledBefore:
-    """What earlier shipments of one fulfillment order already made."""
+    """What earlier shipments already made, for one claimed shipment."""
 
     units: dict[str, int] = field(default_factory=dict)
-    """Units per line_ref."""
+    """Units per line_ref fulfilled by its own WMS order's synced shipments: an FO with several
+    WMS orders (extra units sent later) may have the same line in each."""
     fulfillment_ids: set[str] = field(default_factory=set)
+    """Fulfillments of every synced shipment of its fulfillment order, whichever WMS order: none
+    of them is this shipment's."""
 
 
 async def fulfilled_before(
-    conn: Connection, fulfillment_orders: Collection[tuple[str, str]]
-) -> dict[tuple[str, str], FulfilledBefore]:
-    """Per (shop, fulfillment order): the units and fulfillments of its synced shipments."""
-    found: dict[tuple[str, str], FulfilledBefore] = {
-        key: FulfilledBefore() for key in fulfillment_orders
-    }
-    if not fulfillment_orders:
+    conn: Connection, claimed: Collection[ClaimedShipment]
+) -> dict[WmsOrderKey, FulfilledBefore]:
+    """Per claimed shipment's WMS order: the units and fulfillments made before it."""
+    found = {c.wms_order_key: FulfilledBefore() for c in claimed}
+    if not claimed:
         return found
+    keys = {(c.shop, c.order.fulfillment_order_id) for c in claimed}
     rows = await conn.fetch(
         """
-        SELECT s.shop, s.fulfillment_order_id, s.fulfillment_id, s.fulfilled_lines
+        SELECT s.shop, s.fulfillment_order_id, s.wms_order_ref, s.fulfillment_id,
+               s.fulfilled_lines
         FROM shipments s
         JOIN unnest($1::text[], $2::text[]) AS k(shop, fulfillment_order_id)
           ON s.shop = k.shop AND s.fulfillment_order_id = k.fulfillment_order_id
         WHERE s.state = 'synced'
         """,
-        [shop for shop, _ in fulfillment_orders],
-        [fo for _, fo in fulfillment_orders],
+        [shop for shop, _ in keys],
+        [fo for _, fo in keys],
     )
+    by_fo: dict[tuple[str, str], set[str]] = {}
     for row in rows:
-        before = found[(row["shop"], row["fulfillment_order_id"])]
-        before.fulfillment_ids.add(row["fulfillment_id"])
+        by_fo.setdefault((row["shop"], row["fulfillment_order_id"]), set()).add(
+            row["fulfillment_id"]
+        )
+        before = found.get((row["shop"], row["wms_order_ref"]))
+        if before is None:
+            continue  # another WMS order of the same FO
         for line in row["fulfilled_lines"]:
             ref = line["line_ref"]
             before.units[ref] = before.units.get(ref, 0) + int(line["quantity"])
+    for c in claimed:
+        found[c.wms_order_key].fulfillment_ids |= by_fo.get(
+            (c.shop, c.order.fulfillment_order_id), set()
+        )
     return found
+
+
+# --- whether a WMS order has shipped all it holds -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncedShipment:
+    shipment_id: str
+    fulfillment_id: str
+    lines: list[FulfillmentOrderLineRef]
+    order: WmsOrderSent
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A WMS order with nothing left to ship, as of the caller's transaction."""
+
+    complete: bool
+    newly: bool
+    """Not said before (`fulfillments.shipment.synced` with `fulfillment_order_complete`)."""
+    unsynced_shipments: int
+    """Shipments of it not synced (waiting, due, in flight, held): each says so when synced."""
+    last_synced: SyncedShipment | None
+
+
+async def completion(conn: Connection, shop: str, wms_order_ref: str) -> Completion | None:
+    """Whether the WMS order has shipped all it holds now (None while its send is unknown).
+    Call under `lock_wms_order`: the worker records synced shipments under the same lock."""
+    order_row = await conn.fetchrow(
+        f"""
+        SELECT w.sent, w.completed_at, {_REDUCTION_COLUMNS}
+        FROM wms_orders w
+        LEFT JOIN wms_order_reductions r
+               ON r.shop = w.shop AND r.wms_order_ref = w.wms_order_ref
+        WHERE w.shop = $1 AND w.wms_order_ref = $2
+        """,
+        shop,
+        wms_order_ref,
+    )
+    if order_row is None:
+        return None
+    order = WmsOrderSent.model_validate(order_row["sent"])
+    shipments = await conn.fetch(
+        """
+        SELECT shipment_id, state, fulfillment_id, fulfilled_lines FROM shipments
+        WHERE shop = $1 AND wms_order_ref = $2
+        ORDER BY synced_at NULLS FIRST, shipment_id
+        """,
+        shop,
+        wms_order_ref,
+    )
+    shipped: dict[str, int] = {}
+    last: SyncedShipment | None = None
+    for row in shipments:
+        if row["state"] != "synced":
+            continue
+        lines = [FulfillmentOrderLineRef.model_validate(x) for x in row["fulfilled_lines"]]
+        for line in lines:
+            shipped[line.line_ref] = shipped.get(line.line_ref, 0) + line.quantity
+        last = SyncedShipment(row["shipment_id"], row["fulfillment_id"], lines, order)
+    complete = holding_of(order, _reduction(order_row)).complete_with(shipped)
+    return Completion(
+        complete=complete,
+        newly=complete and order_row["completed_at"] is None,
+        unsynced_shipments=sum(r["state"] in _UNSYNCED_STATES for r in shipments),
+        last_synced=last,
+    )
+
+
+async def mark_completed(conn: Connection, keys: Collection[WmsOrderKey]) -> None:
+    if not keys:
+        return
+    await conn.execute(
+        """
+        UPDATE wms_orders w SET completed_at = coalesce(w.completed_at, now())
+        FROM unnest($1::text[], $2::text[]) AS k(shop, wms_order_ref)
+        WHERE w.shop = k.shop AND w.wms_order_ref = k.wms_order_ref
+        """,
+        [shop for shop, _ in keys],
+        [ref for _, ref in keys],
+    )
 
 
 # --- outcomes of a claim ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ trips to the database, sets the pace.
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +25,11 @@ import asyncpg
 import structlog
 from prometheus_client import Counter as MetricCounter
 
-from contracts import Envelope, ShipmentSynced, new_envelope, order_correlation_id
+from contracts import Envelope, order_correlation_id
 from fulfillment_sync import store
 from fulfillment_sync.attempt import OnHold, Outcome, Retry, Synced, sync_shipment
 from fulfillment_sync.domain import Refusal, retry_delay_s
+from fulfillment_sync.events import synced_event
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import (
     ClaimedShipment,
@@ -38,6 +39,7 @@ from fulfillment_sync.store import (
     RetryRow,
     ShipmentKey,
     SyncedRow,
+    WmsOrderKey,
 )
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
@@ -136,15 +138,11 @@ class ShipmentWorker:
             )
             if not claimed:
                 return 0
-            before = await store.fulfilled_before(
-                conn, {(c.shop, c.order.fulfillment_order_id) for c in claimed}
-            )
+            before = await store.fulfilled_before(conn, claimed)
         self.stats.claimed += len(claimed)
         self.stats.largest_claim = max(self.stats.largest_claim, len(claimed))
         for shipment in claimed:
-            self._start(
-                _Job(shipment, before[(shipment.shop, shipment.order.fulfillment_order_id)])
-            )
+            self._start(_Job(shipment, before[shipment.wms_order_key]))
         return len(claimed)
 
     def _start(self, job: _Job) -> None:
@@ -218,12 +216,27 @@ class ShipmentWorker:
         """Commit a batch of outcomes, and the synced events, in one transaction."""
         synced = [(claimed, outcome) for claimed, outcome in batch if isinstance(outcome, Synced)]
         async with self._pool.acquire() as conn, conn.transaction():
+            # First, before any shipment row: a reduction of the same WMS order handled now
+            # either sees these shipments synced or is seen by the completion read below.
+            for shop, refs in _refs_by_shop(c for c, _ in synced).items():
+                await store.lock_wms_orders(conn, shop, refs)
             still_ours = await store.mark_synced(
                 conn,
                 [SyncedRow(c, o.fulfillment_id, o.request.lines) for c, o in synced],
             )
+            complete: set[WmsOrderKey] = set()
+            for key in {c.wms_order_key for c, _ in synced if c.key in still_ours}:
+                done = await store.completion(conn, *key)
+                if done is not None and done.complete:
+                    complete.add(key)
+            await store.mark_completed(conn, complete)
             await add_to_outbox(
-                conn, [_synced_event(c, o) for c, o in synced if c.key in still_ours]
+                conn,
+                [
+                    _synced_event(c, o, complete=c.wms_order_key in complete)
+                    for c, o in synced
+                    if c.key in still_ours
+                ],
             )
             retries: list[RetryRow] = []
             holds: list[HoldRow] = []
@@ -265,20 +278,21 @@ class ShipmentWorker:
             log.warning("shipment.order_never_known", shop=shop, shipment_id=shipment_id)
 
 
-def _synced_event(claimed: ClaimedShipment, synced: Synced) -> Envelope:
+def _refs_by_shop(claimed: Iterable[ClaimedShipment]) -> dict[str, list[str]]:
+    refs: dict[str, list[str]] = {}
+    for c in claimed:
+        refs.setdefault(c.shop, []).append(c.order.wms_order_ref)
+    return refs
+
+
+def _synced_event(claimed: ClaimedShipment, synced: Synced, *, complete: bool) -> Envelope:
     order = claimed.order
-    return new_envelope(
-        "fulfillments.shipment.synced",
-        ShipmentSynced(
-            shipment_id=claimed.shipment_id,
-            wms_order_ref=order.wms_order_ref,
-            shopify_order_id=order.shopify_order_id,
-            fulfillment_order_id=order.fulfillment_order_id,
-            fulfillment_id=synced.fulfillment_id,
-            lines=list(synced.request.lines),
-            fulfillment_order_complete=synced.order_complete,
-        ),
-        shop=claimed.shop,
-        correlation_id=order_correlation_id(claimed.shop, order.shopify_order_id),
+    return synced_event(
+        claimed.shop,
+        order,
+        shipment_id=claimed.shipment_id,
+        fulfillment_id=synced.fulfillment_id,
+        lines=synced.request.lines,
+        complete=complete,
         causation_id=claimed.message_id,
     )

@@ -1,7 +1,7 @@
 """The pure decisions: planning a fulfillment, recognising our own, judging the FO, carriers."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,8 +14,10 @@ from fulfillment_sync.domain import (
     FulfillmentOrderLine,
     FulfillmentOrderState,
     FulfillmentRequest,
+    Reduction,
     Refusal,
     Wait,
+    holding_of,
     judge,
     order_complete_after,
     plan_fulfillment,
@@ -300,3 +302,35 @@ def test_reading_the_fulfillment_order_answer() -> None:
         lines=(FulfillmentOrderLine(LINE_A, ITEM_A, 1),),
     )
     assert parse_fulfillment_order({"fulfillmentOrder": None}) is None
+
+
+# --- what a WMS order holds after order-intake changed it ---------------------------------------
+
+
+def test_a_reduction_limits_shipments_and_completion_to_what_the_wms_order_still_holds() -> None:
+    cut = holding_of(ORDER, Reduction(False, {LINE_A: 1}, NOW))
+    assert cut.units == {LINE_A: 1, LINE_B: 0}
+    refusal = plan_fulfillment(shipment((LINE_A, "ABC-1", 2)), ORDER, {}, cut)
+    assert isinstance(refusal, Refusal) and refusal.code == "over_fulfilment"
+    refused_b = plan_fulfillment(shipment((LINE_B, "XYZ-9", 1)), ORDER, {}, cut)
+    assert isinstance(refused_b, Refusal) and refused_b.code == "over_fulfilment"
+    plan = plan_fulfillment(shipment((None, "ABC-1", 1)), ORDER, {}, cut)
+    assert isinstance(plan, FulfillmentRequest)
+    assert order_complete_after(ORDER, {}, plan, cut)
+    assert not order_complete_after(ORDER, {}, plan)  # as sent, two more ABC-1 and the XYZ-9
+
+
+def test_a_reduction_older_than_the_send_is_of_an_earlier_send_and_never_adds_units() -> None:
+    earlier = Reduction(False, {LINE_A: 1}, NOW - timedelta(seconds=1))
+    assert holding_of(ORDER, earlier).units == {LINE_A: 3, LINE_B: 1}
+    assert holding_of(ORDER, Reduction(False, {LINE_A: 9, LINE_B: 1}, NOW)).units == {
+        LINE_A: 3,
+        LINE_B: 1,
+    }
+
+
+def test_a_cancelled_wms_order_is_complete_and_still_fulfils_what_shipped_before() -> None:
+    gone = holding_of(ORDER, Reduction(True, {}, NOW))
+    assert gone.cancelled and gone.complete_with({})
+    plan = plan_fulfillment(shipment((LINE_A, "ABC-1", 2)), ORDER, {}, gone)
+    assert isinstance(plan, FulfillmentRequest) and plan.quantities == {LINE_A: 2}
