@@ -217,6 +217,19 @@ class OrderFlow:
         webhooks: dict[str, Any] = body["webhooks"]
         return webhooks
 
+    async def operator_problems(self, order_name: str) -> list[dict[str, Any]]:
+        """What intake's status shows an operator about this order's WMS orders: changes the
+        warehouse refused or never answered, edits it is not told about."""
+        status = await self.intake_status()
+        rows: list[dict[str, Any]] = status["wms_changes"] + status["unsent_edits"]
+        return [row for row in rows if row["order_name"] == order_name]
+
+    async def resync(self, order_name: str) -> dict[str, Any]:
+        """The operator's re-sync of one order by its name."""
+        return await self._http(
+            "POST", self.intake, "/orders/resync", {"shop": SHOP, "name": order_name}
+        )
+
     async def download(self, since: str) -> dict[str, Any]:
         """The operator's download of every order updated since `since` (ISO 8601)."""
         return await self._http(

@@ -111,7 +111,8 @@ async def forget_shop(conn: Connection, shop: str) -> None:
 
 
 async def due_for_erasure(conn: Connection, retention_days: float, limit: int) -> list[WmsOrderKey]:
-    """WMS orders shipped, or whose order was cancelled, more than `retention_days` ago.
+    """WMS orders shipped, cancelled at intake's request (their units left for another
+    location or were edited out), or whose order was cancelled, more than `retention_days` ago.
 
     A cancelled order's `shopify_updated_at` is its cancellation or a later edit: never earlier
     than the cancellation, so nothing is erased before its time.
@@ -122,6 +123,10 @@ async def due_for_erasure(conn: Connection, retention_days: float, limit: int) -
         SELECT w.shop, w.wms_order_ref, w.order_gid
         FROM wms_orders w CROSS JOIN cutoff
         WHERE w.personal_data_erased_at IS NULL AND w.shipped_at < cutoff.at
+        UNION
+        SELECT w.shop, w.wms_order_ref, w.order_gid
+        FROM wms_orders w CROSS JOIN cutoff
+        WHERE w.personal_data_erased_at IS NULL AND w.cancelled_at < cutoff.at
         UNION
         SELECT w.shop, w.wms_order_ref, w.order_gid
         FROM orders o CROSS JOIN cutoff

@@ -367,7 +367,10 @@ async def _record_pending_changes(
                                'line_ref', l->>'line_ref', 'sku', l->>'sku',
                                'quantity', coalesce((assigned->>(l->>'line_ref'))::int,
                                                     (l->>'quantity')::int))), '[]')
-                    FROM jsonb_array_elements(sent_payload->'lines') AS l)),
+                    FROM jsonb_array_elements(sent_payload->'lines') AS l
+                    -- a line it no longer holds (reduced to nothing before) is not cancelled
+                    WHERE coalesce((assigned->>(l->>'line_ref'))::int,
+                                   (l->>'quantity')::int) > 0)),
                 pending_change = $5, pending_since = $6
             WHERE shop = $1 AND wms_order_ref = $2 AND pending_kind IS NULL
             """,
@@ -634,20 +637,29 @@ async def status_summary(
         recent,
     )
     # Refused changes, and changes the WMS has not answered within the timeout: in both, units
-    # may sit where Shopify no longer wants them, and the order's new work waits.
+    # may sit where Shopify no longer wants them, and the order's new work waits. A create
+    # neither accepted nor rejected within the timeout is as silent (SPEC section 3).
     changes = await conn.fetch(
         """
-        SELECT shop, sent_payload->>'shopify_order_name' AS order_name, wms_order_ref,
-               CASE WHEN refused_kind IS NOT NULL THEN refused_kind || '_refused'
-                    ELSE pending_kind || '_unanswered' END AS problem,
-               coalesce(refused_change, pending_change) AS change_in_shopify,
-               CASE WHEN refused_kind IS NOT NULL THEN coalesce(refused_reason, 'refused')
-                    ELSE 'no answer' END AS warehouse_said,
-               coalesce(refused_at, pending_since) AS since
-        FROM wms_orders
-        WHERE refused_kind IS NOT NULL
-           OR pending_since < now() - make_interval(secs => $2)
-        ORDER BY coalesce(refused_at, pending_since) DESC LIMIT $1
+        SELECT * FROM (
+            SELECT shop, sent_payload->>'shopify_order_name' AS order_name, wms_order_ref,
+                   CASE WHEN refused_kind IS NOT NULL THEN refused_kind || '_refused'
+                        ELSE pending_kind || '_unanswered' END AS problem,
+                   coalesce(refused_change, pending_change) AS change_in_shopify,
+                   CASE WHEN refused_kind IS NOT NULL THEN coalesce(refused_reason, 'refused')
+                        ELSE 'no answer' END AS warehouse_said,
+                   coalesce(refused_at, pending_since) AS since
+            FROM wms_orders
+            WHERE refused_kind IS NOT NULL
+               OR pending_since < now() - make_interval(secs => $2)
+            UNION ALL
+            SELECT shop, sent_payload->>'shopify_order_name', wms_order_ref, 'create_unanswered',
+                   'sent to the warehouse', 'no answer', sent_at
+            FROM wms_orders
+            WHERE wms_state = 'sent' AND cancelled_at IS NULL
+              AND sent_at < now() - make_interval(secs => $2)
+        ) problems
+        ORDER BY since DESC LIMIT $1
         """,
         recent,
         answer_timeout_s,

@@ -195,10 +195,7 @@ async def test_a_300_line_order_from_shopify_becomes_whole_wms_orders_and_its_co
         skus = sorted(world.shop.variants_by_sku)
         locations = [*MAPPED, UNMAPPED]
         lines = [(skus[n % len(skus)], 1, locations[n % 3]) for n in range(300)]
-        try:
-            created = await world.create_order(lines)
-        except AssertionError as exc:  # the simulator refuses orders this big
-            pytest.skip(f"simulator does not accept a 300-line order yet: {exc}")
+        created = await world.create_order(lines)
         await world.webhook("orders/create", created["id"])
         creates = await world.wait_creates(created["name"], 2)
         assert sorted((c["facility"], len(c["lines"])) for c in creates) == [

@@ -176,6 +176,7 @@ async def test_a_change_the_warehouse_never_answers_becomes_an_operator_problem(
     monkeypatch.setenv("ORDER_INTAKE_WMS_ANSWER_TIMEOUT_S", "0.5")
     async with intake() as world:
         created, fo_id = await sent_order(world)
+        await world.wms_event("wms.order.accepted", {"wms_order_ref": created["name"]})
         await world.sim.run_as_storefront(
             DOMAIN, MOVE, {"id": fo_id, "to": world.location_gid("Pop-up")}
         )
@@ -193,6 +194,61 @@ async def test_a_change_the_warehouse_never_answers_becomes_an_operator_problem(
             "no answer",
         )
         assert (await world.status())["counts"]["wms_changes_pending"] == 1
+
+
+async def test_a_create_the_warehouse_neither_accepts_nor_rejects_becomes_an_operator_problem(
+    intake: IntakeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDER_INTAKE_WMS_ANSWER_TIMEOUT_S", "0.5")
+    async with intake() as world:
+        created, _ = await sent_order(world)
+
+        async def shown() -> bool:
+            return len(await problems(world)) == 1
+
+        await eventually(shown)
+        [problem] = await problems(world)
+        assert (problem["order_name"], problem["problem"], problem["warehouse_said"]) == (
+            created["name"],
+            "create_unanswered",
+            "no answer",
+        )
+        await world.wms_event("wms.order.accepted", {"wms_order_ref": created["name"]})
+
+        async def gone() -> bool:
+            return await problems(world) == []
+
+        await eventually(gone)
+
+
+async def test_a_wms_order_intake_cancelled_has_its_personal_data_erased_after_retention(
+    intake: IntakeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retention_s = 1.0
+    monkeypatch.setenv("PERSONAL_DATA_RETENTION_DAYS", str(retention_s / 86400))
+    monkeypatch.setenv("RETENTION_CHECK_INTERVAL_S", "0.2")
+    async with intake() as world:
+        created, fo_id = await sent_order(world)
+        name = created["name"]
+        await world.sim.run_as_storefront(
+            DOMAIN, MOVE, {"id": fo_id, "to": world.location_gid("Pop-up")}
+        )
+        await world.webhook("orders/updated", created["id"])
+        await eventually(lambda: len(world.tap.of_type("wms.order.cancel")) == 1)
+        await world.wms_event(
+            "wms.order.cancel_result", {"wms_order_ref": name, "outcome": "cancelled"}
+        )
+
+        async def erased() -> bool:
+            ship_to = await world.runtime.pool.fetchval(
+                "SELECT sent_payload->'ship_to'->>'name' FROM wms_orders WHERE wms_order_ref = $1",
+                name,
+            )
+            return bool(ship_to == "[redacted]")
+
+        # Nothing of it ships (its units left for a location no warehouse serves), so nothing
+        # else would ever start its retention.
+        await eventually(erased, timeout_s=15)
 
 
 async def test_after_a_wms_rejection_an_operator_resync_sends_the_order_again_same_ref(

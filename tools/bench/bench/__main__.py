@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 import uvloop
 
 from bench import (
+    big_order,
     fulfillment_sync,
     inventory_sync,
     messaging_pipeline,
@@ -23,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "webhook-ingest": webhook_ingest.run,
     "order-pipeline": order_pipeline.run,
     "order-budget": order_budget.run,
+    "big-order": big_order.run,
     "fulfillment-sync": fulfillment_sync.run,
     "inventory-sync": inventory_sync.run,
     "privacy-retention": privacy_retention.run,
