@@ -24,6 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from contracts import (
     INTERNAL_EVENTS,
+    SUBSCRIBED_TOPICS,
     WMS_COMMANDS,
     Envelope,
     parse_envelope,
@@ -53,17 +54,9 @@ FACILITY_OF_LOCATION = {"Shop location": "WH1", "Warehouse East": "WH2"}
 UNMAPPED_LOCATION = "Pop-up"
 LOCATIONS = (*FACILITY_OF_LOCATION, UNMAPPED_LOCATION)
 SKUS = 10
-ORDER_TOPICS = (
-    "orders/create",
-    "orders/paid",
-    "orders/updated",
-    "orders/cancelled",
-    "orders/edited",
-    "fulfillment_orders/moved",
-    "fulfillment_orders/split",
-    "fulfillment_orders/merged",
-    "fulfillment_orders/placed_on_hold",
-    "fulfillment_orders/hold_released",
+# The subscribed topics the order flow answers (the compliance and app topics are not its).
+ORDER_TOPICS = tuple(
+    t for t in SUBSCRIBED_TOPICS if t.startswith(("orders/", "fulfillment_orders/"))
 )
 
 LineSpec = tuple[str, int, str]

@@ -32,7 +32,7 @@ from contracts import (
 from messaging import Handler, MessageContext
 from order_intake import store
 from order_intake.installations import still_uninstalled
-from shop_config import ShopsConfig
+from shop_config import ShopConfig, ShopsConfig
 
 log = structlog.get_logger(__name__)
 
@@ -109,13 +109,23 @@ def fulfillment_order_ids_of(payload: dict[str, Any]) -> list[str]:
     return sorted(ids)
 
 
+def _webhook_and_shop(
+    ctx: MessageContext, shops: ShopsConfig
+) -> tuple[ShopifyWebhook, ShopConfig | None]:
+    """The webhook a handler got, and its shop: None (logged) for a shop not configured here,
+    whose webhook is dropped."""
+    webhook = ctx.envelope.data
+    assert isinstance(webhook, ShopifyWebhook)
+    shop = shops.get(ctx.envelope.shop)
+    if shop is None:
+        log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
+    return webhook, shop
+
+
 def fulfillment_order_webhook_handler(shops: ShopsConfig) -> Handler:
     async def on_fulfillment_order_webhook(ctx: MessageContext) -> None:
-        webhook = ctx.envelope.data
-        assert isinstance(webhook, ShopifyWebhook)
-        shop = shops.get(ctx.envelope.shop)
+        webhook, shop = _webhook_and_shop(ctx, shops)
         if shop is None:
-            log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
             return
         if shop.order_download.mode == "polling":
             return  # the shop asked for polling only: its download will find the change
@@ -134,11 +144,8 @@ def fulfillment_order_webhook_handler(shops: ShopsConfig) -> Handler:
 
 def order_webhook_handler(shops: ShopsConfig) -> Handler:
     async def on_order_webhook(ctx: MessageContext) -> None:
-        webhook = ctx.envelope.data
-        assert isinstance(webhook, ShopifyWebhook)
-        shop = shops.get(ctx.envelope.shop)
+        webhook, shop = _webhook_and_shop(ctx, shops)
         if shop is None:
-            log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
             return
         order_gid = order_gid_of(webhook.payload)
         reason = f"webhook {webhook.topic}"

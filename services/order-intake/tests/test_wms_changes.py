@@ -64,6 +64,17 @@ async def problems(world: IntakeWorld) -> list[dict[str, Any]]:
     return rows
 
 
+async def only_problem(world: IntakeWorld) -> dict[str, Any]:
+    """The one WMS change shown to operators, once it is shown."""
+
+    async def shown() -> bool:
+        return len(await problems(world)) == 1
+
+    await eventually(shown)
+    [problem] = await problems(world)
+    return problem
+
+
 async def test_a_partial_hold_reduces_first_and_sends_the_split_off_unit_after_the_answer(
     intake: IntakeFactory,
 ) -> None:
@@ -144,11 +155,7 @@ async def test_a_refused_cancel_of_a_moved_fo_is_shown_and_nothing_is_sent_twice
             {"wms_order_ref": name, "outcome": "refused", "reason": "picking started"},
         )
 
-        async def shown() -> bool:
-            return len(await problems(world)) == 1
-
-        await eventually(shown)
-        [problem] = await problems(world)
+        problem = await only_problem(world)
         assert problem["order_name"] == name
         assert problem["problem"] == "cancel_refused"
         assert problem["warehouse_said"] == "picking started"
@@ -183,11 +190,7 @@ async def test_a_change_the_warehouse_never_answers_becomes_an_operator_problem(
         await world.webhook("orders/updated", created["id"])
         await eventually(lambda: len(world.tap.of_type("wms.order.cancel")) == 1)
 
-        async def shown() -> bool:
-            return len(await problems(world)) == 1
-
-        await eventually(shown)
-        [problem] = await problems(world)
+        problem = await only_problem(world)
         assert (problem["order_name"], problem["problem"], problem["warehouse_said"]) == (
             created["name"],
             "cancel_unanswered",
@@ -203,11 +206,7 @@ async def test_a_create_the_warehouse_neither_accepts_nor_rejects_becomes_an_ope
     async with intake() as world:
         created, _ = await sent_order(world)
 
-        async def shown() -> bool:
-            return len(await problems(world)) == 1
-
-        await eventually(shown)
-        [problem] = await problems(world)
+        problem = await only_problem(world)
         assert (problem["order_name"], problem["problem"], problem["warehouse_said"]) == (
             created["name"],
             "create_unanswered",

@@ -30,6 +30,7 @@ from testkit.probe import eventually
 from testkit.services import running_service
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
+from webhook_gateway.subscriptions import API_TOPICS
 from webhook_gateway.testing import post_webhook, signed_headers
 
 SHOP = "cli-test.myshopify.com"
@@ -249,7 +250,7 @@ async def test_inventory_full_sync_shows_progress_and_failures(world: World) -> 
 
 async def test_webhooks_check_and_repair(world: World) -> None:
     shop = world.sim.simulator.store.shop(SHOP)
-    await eventually(lambda: len(shop.subscriptions) == 5)
+    await eventually(lambda: len(shop.subscriptions) == len(API_TOPICS))
     [paid] = [s for s in shop.subscriptions.values() if s.topic == webhook_topic("orders/paid")]
     del shop.subscriptions[paid.id]  # what Shopify does after failing deliveries
 

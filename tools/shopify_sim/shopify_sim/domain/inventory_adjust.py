@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from shopify_sim.domain.inventory_rules import VALID_REASONS, LevelLookup
+from shopify_sim.domain.inventory_rules import (
+    LevelLookup,
+    bound_errors,
+    find_item_and_location,
+    reason_errors,
+)
 from shopify_sim.domain.user_errors import UserError, user_error
-from shopify_sim.ids import gid_number
 
 ADJUSTABLE_NAMES = (
     "available",
@@ -97,25 +101,10 @@ def _change_errors(
     level_of: LevelLookup,
 ) -> list[UserError]:
     path = ["input", "changes", str(index)]
-    item = gid_number(change["inventoryItemId"], "InventoryItem")
-    location = gid_number(change["locationId"], "Location")
-    if item is None or not item_exists(item):
-        return [
-            user_error(
-                [*path, "inventoryItemId"],
-                "The specified inventory item could not be found.",
-                "INVALID_INVENTORY_ITEM",
-            )
-        ]
-    if location is None or not location_exists(location):
-        return [
-            user_error(
-                [*path, "locationId"],
-                "The specified location could not be found.",
-                "INVALID_LOCATION",
-            )
-        ]
-    level = level_of(item, location)
+    found = find_item_and_location(path, change, item_exists, location_exists)
+    if isinstance(found, list):
+        return found
+    level = level_of(*found)
     if level is None:
         return [
             user_error(
@@ -134,24 +123,7 @@ def _change_errors(
                 "CHANGE_FROM_QUANTITY_STALE",
             )
         ]
-    after = current + change["delta"]
-    if after > MAX_ADJUSTED_QUANTITY:
-        return [
-            user_error(
-                [*path, "delta"],
-                "The quantity can't be higher than 2,000,000,000.",
-                "INVALID_QUANTITY_TOO_HIGH",
-            )
-        ]
-    if after < -MAX_ADJUSTED_QUANTITY:
-        return [
-            user_error(
-                [*path, "delta"],
-                "The quantity can't be lower than -2,000,000,000.",
-                "INVALID_QUANTITY_TOO_LOW",
-            )
-        ]
-    return []
+    return bound_errors([*path, "delta"], current + change["delta"], MAX_ADJUSTED_QUANTITY)
 
 
 def check_adjust_quantities(
@@ -171,15 +143,7 @@ def check_adjust_quantities(
                 "INVALID_QUANTITY_NAME",
             )
         ]
-    errors: list[UserError] = []
-    if data["reason"] not in VALID_REASONS:
-        errors.append(
-            user_error(
-                ["input", "reason"],
-                f"The specified reason is invalid. Valid values are: {', '.join(VALID_REASONS)}.",
-                "INVALID_REASON",
-            )
-        )
+    errors = reason_errors(data["reason"])
     changes = data["changes"]
     errors.extend(_ledger_errors(name, changes))
     for index, change in enumerate(changes):

@@ -35,6 +35,69 @@ VALID_REASONS = (
 LevelLookup = Callable[[int, int], InventoryLevel | None]
 
 
+def reason_errors(reason: str) -> list[UserError]:
+    """The `reason` check every inventory mutation makes, with the same message and code."""
+    if reason in VALID_REASONS:
+        return []
+    return [
+        user_error(
+            ["input", "reason"],
+            f"The specified reason is invalid. Valid values are: {', '.join(VALID_REASONS)}.",
+            "INVALID_REASON",
+        )
+    ]
+
+
+def bound_errors(field: list[str], value: int, limit: int) -> list[UserError]:
+    """A quantity beyond ±limit is refused; Shopify's message spells the limit out (the set and
+    adjust mutations have different limits, the same codes)."""
+    if value > limit:
+        return [
+            user_error(
+                field, f"The quantity can't be higher than {limit:,}.", "INVALID_QUANTITY_TOO_HIGH"
+            )
+        ]
+    if value < -limit:
+        return [
+            user_error(
+                field, f"The quantity can't be lower than {-limit:,}.", "INVALID_QUANTITY_TOO_LOW"
+            )
+        ]
+    return []
+
+
+def find_item_and_location(
+    path: list[str],
+    entry: Mapping[str, Any],
+    item_exists: Callable[[int], bool],
+    location_exists: Callable[[int], bool],
+) -> tuple[int, int] | list[UserError]:
+    """The item and location numbers one entry names, or the error for the first one unknown.
+
+    Shared by the set and adjust mutations: both refuse an unknown item before an unknown
+    location, at the entry's `inventoryItemId` / `locationId`, with the same messages.
+    """
+    item = gid_number(entry["inventoryItemId"], "InventoryItem")
+    location = gid_number(entry["locationId"], "Location")
+    if item is None or not item_exists(item):
+        return [
+            user_error(
+                [*path, "inventoryItemId"],
+                "The specified inventory item could not be found.",
+                "INVALID_INVENTORY_ITEM",
+            )
+        ]
+    if location is None or not location_exists(location):
+        return [
+            user_error(
+                [*path, "locationId"],
+                "The specified location could not be found.",
+                "INVALID_LOCATION",
+            )
+        ]
+    return item, location
+
+
 def check_set_quantities(
     data: Mapping[str, Any],
     *,
@@ -52,14 +115,7 @@ def check_set_quantities(
                 "INVALID_NAME",
             )
         )
-    if data["reason"] not in VALID_REASONS:
-        errors.append(
-            user_error(
-                ["input", "reason"],
-                f"The specified reason is invalid. Valid values are: {', '.join(VALID_REASONS)}.",
-                "INVALID_REASON",
-            )
-        )
+    errors.extend(reason_errors(data["reason"]))
     for index, quantity in enumerate(data["quantities"]):
         errors.extend(_check_one(index, quantity, name, item_exists, location_exists, level_of))
     return errors
@@ -74,24 +130,10 @@ def _check_one(
     level_of: LevelLookup,
 ) -> list[UserError]:
     path = ["input", "quantities", str(index)]
-    item = gid_number(quantity["inventoryItemId"], "InventoryItem")
-    location = gid_number(quantity["locationId"], "Location")
-    if item is None or not item_exists(item):
-        return [
-            user_error(
-                [*path, "inventoryItemId"],
-                "The specified inventory item could not be found.",
-                "INVALID_INVENTORY_ITEM",
-            )
-        ]
-    if location is None or not location_exists(location):
-        return [
-            user_error(
-                [*path, "locationId"],
-                "The specified location could not be found.",
-                "INVALID_LOCATION",
-            )
-        ]
+    found = find_item_and_location(path, quantity, item_exists, location_exists)
+    if isinstance(found, list):
+        return found
+    item, location = found
     value = quantity["quantity"]
     if name == "on_hand" and value < 0:
         return [
@@ -99,22 +141,9 @@ def _check_one(
                 [*path, "quantity"], "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE"
             )
         ]
-    if value > MAX_QUANTITY:
-        return [
-            user_error(
-                [*path, "quantity"],
-                "The quantity can't be higher than 1,000,000,000.",
-                "INVALID_QUANTITY_TOO_HIGH",
-            )
-        ]
-    if value < -MAX_QUANTITY:
-        return [
-            user_error(
-                [*path, "quantity"],
-                "The quantity can't be lower than -1,000,000,000.",
-                "INVALID_QUANTITY_TOO_LOW",
-            )
-        ]
+    bounds = bound_errors([*path, "quantity"], value, MAX_QUANTITY)
+    if bounds:
+        return bounds
     level = level_of(item, location)
     if level is None:
         return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLResolveInfo
 
 from shopify_sim import fulfillment_order_webhooks as hooks
 from shopify_sim import inventory_moves
@@ -15,15 +15,20 @@ from shopify_sim.domain.order_status import FINAL_FO_STATUSES, status_after_fulf
 from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.events import ShopEvent
 from shopify_sim.ids import gid_number
-from shopify_sim.resolvers.context import context_of
-from shopify_sim.resolvers.fulfillment_changes import absorb, carve, fulfillment_order_or_raise
+from shopify_sim.resolvers.context import RequestContext, context_of
+from shopify_sim.resolvers.fulfillment_changes import (
+    absorb,
+    carve,
+    fulfillment_order_or_raise,
+    new_sibling,
+    record_or_raise,
+)
 from shopify_sim.state.models import (
     Fulfillment,
     FulfillmentHold,
     FulfillmentLineItem,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
-    LineItem,
     TrackingInfo,
 )
 from shopify_sim.state.repository import ShopState
@@ -83,11 +88,7 @@ def fulfillment_create(
 
 
 def _fulfillment_or_raise(shop: ShopState, value: str) -> Fulfillment:
-    number = gid_number(value, "Fulfillment")
-    found = shop.fulfillments.get(number) if number is not None else None
-    if found is None:
-        raise GraphQLError(f"Invalid id: {value}", extensions={"code": "RESOURCE_NOT_FOUND"})
-    return found
+    return record_or_raise(shop.fulfillments, value, "Fulfillment")
 
 
 def _hold_refusal(errors: list[UserError]) -> Node:
@@ -195,16 +196,6 @@ def fulfillment_order_release_hold(
 # --- fulfillmentCancel / fulfillmentTrackingInfoUpdate -------------------------------------
 
 
-def _unship(shop: ShopState, line: LineItem, quantity: int) -> None:
-    """The inverse of inventory_moves.ship: cancelled units are committed and on hand again."""
-    if not line.inventory_committed or line.variant_id is None:
-        return
-    variant = shop.variants[line.variant_id]
-    level = shop.level(variant.inventory_item_id, line.location_id)
-    if level is not None:
-        shop.change_quantities(level, {"committed": quantity, "on_hand": quantity})
-
-
 def _give_back(shop: ShopState, fulfillment: Fulfillment) -> None:
     """The cancelled units become fulfillable again (fulfillmentCancel docs).
 
@@ -221,16 +212,7 @@ def _give_back(shop: ShopState, fulfillment: Fulfillment) -> None:
         if not units:
             continue
         if fo.status == "CLOSED":
-            now = shop.now()
-            reopened = FulfillmentOrder(
-                id=shop.new_id(),
-                order_id=fo.order_id,
-                location_id=fo.location_id,
-                status="OPEN",
-                created_at=now,
-                updated_at=now,
-                fulfill_at=fo.fulfill_at,
-            )
+            reopened = new_sibling(shop, fo, fo.location_id, "OPEN")
             for line in fo.line_items:
                 quantity = units.get(line.id, 0)
                 if quantity:
@@ -250,6 +232,18 @@ def _give_back(shop: ShopState, fulfillment: Fulfillment) -> None:
         fo.updated_at = shop.now()
 
 
+def _emit_fulfillment_update(ctx: RequestContext, fulfillment: Fulfillment) -> None:
+    shop = ctx.shop
+    ctx.events.append(
+        ShopEvent(
+            shop.domain,
+            "fulfillments/update",
+            hooks.fulfillment_body(shop, fulfillment),
+            shop.now(),
+        )
+    )
+
+
 def fulfillment_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> Node:
     ctx = context_of(info)
     shop = ctx.shop
@@ -265,18 +259,11 @@ def fulfillment_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> Node:
     for item in fulfillment.line_items:
         line = shop.line_item(order, item.line_item_id)
         if line is not None:
-            _unship(shop, line, item.quantity)
+            inventory_moves.unship(shop, line, item.quantity)
     fulfillment.status = "CANCELLED"
     fulfillment.updated_at = shop.now()
     shop.touch(order)
-    ctx.events.append(
-        ShopEvent(
-            shop.domain,
-            "fulfillments/update",
-            hooks.fulfillment_body(shop, fulfillment),
-            shop.now(),
-        )
-    )
+    _emit_fulfillment_update(ctx, fulfillment)
     ctx.emit_order(order, "orders/updated")
     return {"fulfillment": fulfillment_node(shop, fulfillment), "userErrors": []}
 
@@ -307,14 +294,7 @@ def fulfillment_tracking_info_update(
         fulfillment.notify_customer = notifyCustomer
     fulfillment.updated_at = shop.now()
     shop.touch(shop.orders[fulfillment.order_id])
-    ctx.events.append(
-        ShopEvent(
-            shop.domain,
-            "fulfillments/update",
-            hooks.fulfillment_body(shop, fulfillment),
-            shop.now(),
-        )
-    )
+    _emit_fulfillment_update(ctx, fulfillment)
     return {"fulfillment": fulfillment_node(shop, fulfillment), "userErrors": []}
 
 

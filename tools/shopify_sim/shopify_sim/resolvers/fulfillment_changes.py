@@ -4,8 +4,8 @@ progress, reopen, cancel. The rules are in domain/fulfillment_changes.py; this a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import structlog
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -21,36 +21,53 @@ from shopify_sim.views.orders import fulfillment_order_node
 
 log = structlog.get_logger(__name__)
 Node = dict[str, Any]
+Record = TypeVar("Record")
+
+
+def _lookup(table: Mapping[int, Record], value: Any, kind: str) -> Record | None:
+    number = gid_number(value, kind)
+    return table.get(number) if number is not None else None
+
+
+def record_or_raise(table: Mapping[int, Record], value: str, kind: str) -> Record:
+    """The record an id argument names."""
+    found = _lookup(table, value, kind)
+    if found is None:
+        # Shopify answers an unknown id argument with a top-level error (captures *UnknownId).
+        raise GraphQLError(f"Invalid id: {value}", extensions={"code": "RESOURCE_NOT_FOUND"})
+    return found
 
 
 def fulfillment_order_or_raise(shop: ShopState, value: str) -> FulfillmentOrder:
-    number = gid_number(value, "FulfillmentOrder")
-    fo = shop.fulfillment_orders.get(number) if number is not None else None
-    if fo is None:
-        # Shopify answers an unknown id argument with a top-level error (captures *UnknownId).
-        raise GraphQLError(f"Invalid id: {value}", extensions={"code": "RESOURCE_NOT_FOUND"})
-    return fo
+    return record_or_raise(shop.fulfillment_orders, value, "FulfillmentOrder")
 
 
 def _find(shop: ShopState, value: Any) -> FulfillmentOrder | None:
-    number = gid_number(value, "FulfillmentOrder")
-    return shop.fulfillment_orders.get(number) if number is not None else None
+    return _lookup(shop.fulfillment_orders, value, "FulfillmentOrder")
+
+
+def new_sibling(
+    shop: ShopState, fo: FulfillmentOrder, location_id: int, status: str
+) -> FulfillmentOrder:
+    """An empty new FO of `fo`'s order, due when `fo` is; the caller gives it lines and adds it."""
+    now = shop.now()
+    return FulfillmentOrder(
+        id=shop.new_id(),
+        order_id=fo.order_id,
+        location_id=location_id,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        fulfill_at=fo.fulfill_at,
+    )
 
 
 def carve(
     shop: ShopState, fo: FulfillmentOrder, units: rules.Units, location_id: int
 ) -> FulfillmentOrder:
     """A new FO of the same order holding `units` of `fo`'s unfulfilled units (new line ids)."""
-    now = shop.now()
-    carved = FulfillmentOrder(
-        id=shop.new_id(),
-        order_id=fo.order_id,
-        location_id=location_id,
-        status="SCHEDULED" if fo.status == "SCHEDULED" else "OPEN",
-        created_at=now,
-        updated_at=now,
-        fulfill_at=fo.fulfill_at,
-    )
+    status = "SCHEDULED" if fo.status == "SCHEDULED" else "OPEN"
+    carved = new_sibling(shop, fo, location_id, status)
     for line in fo.line_items:
         quantity = units.get(line.id, 0)
         if quantity:
@@ -60,7 +77,7 @@ def carve(
                 FulfillmentOrderLineItem(shop.new_id(), line.line_item_id, quantity, quantity)
             )
     fo.line_items = [line for line in fo.line_items if line.total_quantity]
-    fo.updated_at = now
+    fo.updated_at = carved.created_at
     shop.add_fulfillment_order(carved)
     return carved
 
@@ -140,11 +157,7 @@ def fulfillment_order_move(
     ctx = context_of(info)
     shop = ctx.shop
     fo = fulfillment_order_or_raise(shop, id)
-    location_number = gid_number(newLocationId, "Location")
-    if location_number is None or location_number not in shop.locations:
-        raise GraphQLError(
-            f"Invalid id: {newLocationId}", extensions={"code": "RESOURCE_NOT_FOUND"}
-        )
+    location_number = record_or_raise(shop.locations, newLocationId, "Location").id
     errors = rules.move_errors(fo, location_number)
     if errors:
         return _move_refusal(errors)
@@ -350,16 +363,7 @@ def fulfillment_order_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> N
                 }
             ],
         }
-    now = shop.now()
-    replacement = FulfillmentOrder(
-        id=shop.new_id(),
-        order_id=fo.order_id,
-        location_id=fo.location_id,
-        status="OPEN",
-        created_at=now,
-        updated_at=now,
-        fulfill_at=fo.fulfill_at,
-    )
+    replacement = new_sibling(shop, fo, fo.location_id, "OPEN")
     kept = []
     for line in fo.line_items:
         if line.remaining_quantity == line.total_quantity:
@@ -381,7 +385,7 @@ def fulfillment_order_cancel(_root: Any, info: GraphQLResolveInfo, id: str) -> N
     fo.line_items = kept
     fo.status = "CLOSED"
     fo.request_status = "UNSUBMITTED" if fo.request_status == "UNSUBMITTED" else "CLOSED"
-    fo.updated_at = now
+    fo.updated_at = replacement.created_at
     shop.add_fulfillment_order(replacement)
     hooks.emit(ctx, "fulfillment_orders/cancelled", hooks.cancelled_body(fo, replacement))
     _order_updated(ctx, fo)

@@ -20,6 +20,7 @@ from shopify_sim.domain.inventory_rules import (
 from shopify_sim.domain.user_errors import user_error
 from shopify_sim.ids import gid, gid_number
 from shopify_sim.resolvers.context import context_of
+from shopify_sim.state.models import InventoryLevel
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.catalog import inventory_item_node, location_node
 
@@ -144,17 +145,33 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         return {"group": None, "userErrors": errors}
     changes: list[dict[str, Any]] = []
     for quantity in data["quantities"]:
-        item = gid_number(quantity["inventoryItemId"], "InventoryItem")
-        location = gid_number(quantity["locationId"], "Location")
-        assert item is not None and location is not None  # checked above
-        level = shop.level(item, location)
-        assert level is not None
+        item, location, level = checked_level(shop, quantity)
         deltas = set_deltas(name, level.quantities.get(name, 0), quantity["quantity"])
         shop.change_quantities(level, dict(deltas))
         changes.extend(
             {"name": n, "delta": d, "item": item, "location": location} for n, d in deltas
         )
     return {"group": record_group(shop, data, changes), "userErrors": []}
+
+
+def checked_level(shop: ShopState, entry: dict[str, Any]) -> tuple[int, int, InventoryLevel]:
+    """The item, location and level of an entry the domain checks already found."""
+    item = gid_number(entry["inventoryItemId"], "InventoryItem")
+    location = gid_number(entry["locationId"], "Location")
+    assert item is not None and location is not None  # checked before applying
+    level = shop.level(item, location)
+    assert level is not None
+    return item, location, level
+
+
+def refuse_oversized_input(entries: list[dict[str, Any]]) -> None:
+    """More than MAX_QUANTITIES_PER_CALL entries is a top-level error, as Shopify answers it."""
+    if len(entries) > MAX_QUANTITIES_PER_CALL:
+        raise GraphQLError(
+            f"The input array size of {len(entries)} is greater than the maximum allowed of "
+            f"{MAX_QUANTITIES_PER_CALL}.",
+            extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
+        )
 
 
 def record_group(
@@ -175,12 +192,7 @@ def inventory_set_quantities(_root: Any, info: GraphQLResolveInfo, input: dict[s
     shop = context_of(info).shop
     key = required_idempotency_key(info)
     quantities = input["quantities"]
-    if len(quantities) > MAX_QUANTITIES_PER_CALL:
-        raise GraphQLError(
-            f"The input array size of {len(quantities)} is greater than the maximum allowed of "
-            f"{MAX_QUANTITIES_PER_CALL}.",
-            extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
-        )
+    refuse_oversized_input(quantities)
     requires_change_from(info, quantities)
     return run_idempotent(shop, f"inventorySetQuantities:{key}", input, _apply)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLResolveInfo
 
 from shopify_sim.domain.inventory_adjust import adjust_deltas, check_adjust_quantities
-from shopify_sim.domain.inventory_rules import MAX_QUANTITIES_PER_CALL
-from shopify_sim.ids import gid_number
 from shopify_sim.resolvers.context import context_of
 from shopify_sim.resolvers.inventory import (
+    checked_level,
     record_group,
+    refuse_oversized_input,
     required_idempotency_key,
     requires_change_from,
     run_idempotent,
@@ -38,11 +38,7 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
     name = data["name"]
     changes: list[dict[str, Any]] = []
     for change in data["changes"]:
-        item = gid_number(change["inventoryItemId"], "InventoryItem")
-        location = gid_number(change["locationId"], "Location")
-        assert item is not None and location is not None  # checked above
-        level = shop.level(item, location)
-        assert level is not None
+        item, location, level = checked_level(shop, change)
         deltas = adjust_deltas(name, change["delta"])
         shop.change_quantities(level, dict(deltas))
         changes.extend(
@@ -71,12 +67,7 @@ def inventory_adjust_quantities(
     shop = context_of(info).shop
     key = required_idempotency_key(info)
     changes = input["changes"]
-    if len(changes) > MAX_QUANTITIES_PER_CALL:
-        raise GraphQLError(
-            f"The input array size of {len(changes)} is greater than the maximum allowed of "
-            f"{MAX_QUANTITIES_PER_CALL}.",
-            extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
-        )
+    refuse_oversized_input(changes)
     requires_change_from(info, changes, "InventoryChangeInput")
     return run_idempotent(shop, f"inventoryAdjustQuantities:{key}", input, _apply)
 

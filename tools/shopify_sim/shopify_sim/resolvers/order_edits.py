@@ -54,6 +54,11 @@ def _failure(errors: list[UserError], **nulls: None) -> Node:
     return {**nulls, "userErrors": errors}
 
 
+def _line_edit_failure(errors: list[UserError]) -> Node:
+    """A refused orderEditAddVariant or orderEditSetQuantity: both payloads have these fields."""
+    return _failure(errors, calculatedOrder=None, calculatedLineItem=None, orderEditSession=None)
+
+
 def _open_calculated_order(shop: ShopState, calculated_id: str) -> CalculatedOrder | None:
     number = gid_number(calculated_id, "CalculatedOrder")
     calculated = shop.calculated_orders.get(number) if number is not None else None
@@ -136,31 +141,26 @@ def order_edit_add_variant(
     allowDuplicates: bool = False,
 ) -> Node:
     shop = context_of(info).shop
-    nulls: dict[str, None] = {
-        "calculatedOrder": None,
-        "calculatedLineItem": None,
-        "orderEditSession": None,
-    }
     calculated = _open_calculated_order(shop, id)
     if calculated is None:
-        return _failure([user_error(["id"], NO_CALCULATED_ORDER)], **nulls)
+        return _line_edit_failure([user_error(["id"], NO_CALCULATED_ORDER)])
     errors = _quantity_errors_for_add(quantity)
     if errors:
-        return _failure(errors, **nulls)
+        return _line_edit_failure(errors)
     variant_number = gid_number(variantId, "ProductVariant")
     variant = shop.variants.get(variant_number) if variant_number is not None else None
     if variant is None:
-        return _failure([user_error(["variantId"], NO_VARIANT)], **nulls)
+        return _line_edit_failure([user_error(["variantId"], NO_VARIANT)])
     order = shop.orders[calculated.order_id]
     on_order = any(
         line.variant_id == variant.id and line.live_quantity > 0 for line in order.line_items
     ) or any(added.variant_id == variant.id for added in calculated.added)
     if on_order and not allowDuplicates:
         message = f"The {variant.product_title} was not added because it's already on the order."
-        return _failure([user_error(["id"], message)], **nulls)
+        return _line_edit_failure([user_error(["id"], message)])
     location = _location_for_added(shop, variant.inventory_item_id, quantity, locationId)
     if location is None:
-        return _failure([user_error(["locationId"], NO_LOCATION)], **nulls)
+        return _line_edit_failure([user_error(["locationId"], NO_LOCATION)])
     added = AddedLine(
         key=str(uuid.uuid4()), variant_id=variant.id, location_id=location.id, quantity=quantity
     )
@@ -187,16 +187,11 @@ def order_edit_set_quantity(
     locationId: str | None = None,
 ) -> Node:
     shop = context_of(info).shop
-    nulls: dict[str, None] = {
-        "calculatedOrder": None,
-        "calculatedLineItem": None,
-        "orderEditSession": None,
-    }
     calculated = _open_calculated_order(shop, id)
     if calculated is None:
-        return _failure([user_error(["id"], NO_CALCULATED_ORDER)], **nulls)
+        return _line_edit_failure([user_error(["id"], NO_CALCULATED_ORDER)])
     if quantity < 0:
-        return _failure([user_error(["quantity"], NOT_NEGATIVE)], **nulls)
+        return _line_edit_failure([user_error(["quantity"], NOT_NEGATIVE)])
     added = _added_line(calculated, lineItemId)
     if added is not None:
         if quantity == 0:
@@ -208,13 +203,13 @@ def order_edit_set_quantity(
     number = gid_number(lineItemId, views.CALCULATED_LINE)
     line = shop.line_item(order, number) if number is not None else None
     if line is None:
-        return _failure([user_error(["lineItemId"], NO_LINE)], **nulls)
+        return _line_edit_failure([user_error(["lineItemId"], NO_LINE)])
     fulfilled = line.live_quantity - rules.editable_quantity(
         line, shop.fulfillment_orders_of(order)
     )
     if quantity < fulfilled:
         message = BELOW_FULFILLED.format(fulfilled=fulfilled)
-        return _failure([user_error(["quantity"], message)], **nulls)
+        return _line_edit_failure([user_error(["quantity"], message)])
     calculated.staged[line.id] = StagedQuantity(quantity=quantity, restock=bool(restock))
     return _edit_payload(shop, calculated, views.existing_line_node(shop, calculated, line))
 
@@ -232,27 +227,7 @@ def _remove_units(shop: ShopState, order: Order, line: LineItem, units: int, res
     if restock:
         inventory_moves.restock(shop, line, units)
     else:
-        _write_off_committed(shop, line, units)
-
-
-def _write_off_committed(shop: ShopState, line: LineItem, units: int) -> None:
-    """Removed without restock: the order no longer holds the units (committed drops) and they
-    are not offered for sale again (available stays), so they leave on_hand."""
-    if not line.inventory_committed or line.variant_id is None:
-        return
-    variant = shop.variants[line.variant_id]
-    level = shop.level(variant.inventory_item_id, line.location_id)
-    if level is not None:
-        shop.change_quantities(level, {"committed": -units, "on_hand": -units})
-
-
-def _commit_units(shop: ShopState, line: LineItem, units: int) -> None:
-    if line.variant_id is None:
-        return
-    variant = shop.variants[line.variant_id]
-    level = shop.level(variant.inventory_item_id, line.location_id)
-    if level is not None:
-        shop.change_quantities(level, {"available": -units, "committed": units})
+        inventory_moves.write_off(shop, line, units)
 
 
 def _new_fulfillment_orders(
@@ -292,8 +267,7 @@ def _apply_commit(shop: ShopState, calculated: CalculatedOrder) -> dict[str, lis
             removals.append({"id": line.id, "delta": -delta})
         else:
             line.quantity += delta
-            if line.inventory_committed:
-                _commit_units(shop, line, delta)
+            inventory_moves.commit_more(shop, line, delta)
             new_units.setdefault(line.location_id, []).append((line.id, delta))
             additions.append({"id": line.id, "delta": delta})
         line.current_quantity = staged.quantity
