@@ -253,10 +253,7 @@ def decide(
         cancels=tuple(cancels),
         unsent_edits=_unsent_edits(order, shop, live),
     )
-    sendable = [
-        replace(fo, lines=tuple(shippable_lines(fo)))
-        for fo in sendable_fulfillment_orders(order, shop)
-    ]
+    sendable = [_with_shippable_lines(fo) for fo in sendable_fulfillment_orders(order, shop)]
     work = reconcile.uncovered_work(sendable, shop.facility_for, already_sent, order)
     if not work:
         reason = None if already_sent else "no open fulfillment order at a mapped location"
@@ -317,6 +314,11 @@ def _facility(shop: ShopConfig, fo: FulfillmentOrder) -> str:
 
 def shippable_lines(fo: FulfillmentOrder) -> list[FulfillmentOrderLine]:
     return [line for line in fo.lines if line.requires_shipping and line.remaining_quantity > 0]
+
+
+def _with_shippable_lines(fo: FulfillmentOrder) -> FulfillmentOrder:
+    lines = shippable_lines(fo)
+    return fo if len(lines) == len(fo.lines) else replace(fo, lines=tuple(lines))
 
 
 def sendable_fulfillment_orders(order: Order, shop: ShopConfig) -> list[FulfillmentOrder]:

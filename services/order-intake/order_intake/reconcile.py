@@ -250,6 +250,9 @@ def uncovered_work(
             keys = line_keys(w, order)
             for line_ref, units in held.items():
                 covered[keys[line_ref]] += units
+        if not covered:
+            work.append(fo)  # no WMS order of it yet (a new order's case): all of it
+            continue
         lines = []
         for line in fo.lines:
             key = _key(line.line_item_id, line.id)
@@ -257,7 +260,11 @@ def uncovered_work(
             covered[key] -= cover
             units = min(line.remaining_quantity, line.total - cover)
             if units > 0:
-                lines.append(replace(line, remaining_quantity=units))
+                lines.append(
+                    line
+                    if units == line.remaining_quantity
+                    else replace(line, remaining_quantity=units)
+                )
         if lines:
             work.append(replace(fo, lines=tuple(lines)))
     return work

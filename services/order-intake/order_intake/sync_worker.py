@@ -271,6 +271,8 @@ class SyncWorker:
         """The whole order (read past its first page if need be), closed in Shopify if it is
         fulfilled and the shop wants that; None when that failed (the row is then failed)."""
         partial = is_partial(node)
+        if not partial and not shop.fulfillment.close_fulfilled_orders:
+            return node  # the common case: nothing more to ask Shopify, nothing to meter
         with metered() as cost:
             doing = "reading the rest of the order from Shopify"
             try:
