@@ -5,16 +5,20 @@ by hand ask the integration to do it. order-intake reads every order a fulfillme
 (its fulfillment webhooks and the poll), so the read that finds the last fulfillment order
 closed is the one that closes the order.
 
-`needs_closing` is the pure rule; `close_order` sends `orderClose`. Closing is idempotent: an
+`needs_closing` is the pure rule; `close_order` sends `orderClose`; `close_if_fulfilled` is both,
+for an order just read (the sync worker and the polling download). Closing is idempotent: an
 order already closed (by the merchant, Shopify's auto-archive, or an earlier attempt of ours
 whose answer was lost) counts as done.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
 from order_intake.domain import Order
+from order_intake.shopify_order import OrderParseError, parse_order
 from shop_config import ShopConfig
 from shopify_admin.operations import ORDER_CLOSE
 from shopify_admin.pagination import GraphQLExecutor
@@ -69,3 +73,19 @@ async def close_order(client: GraphQLExecutor, order_gid: str) -> Closed:
         "Shopify refused to close the order: "
         + "; ".join(f"{'.'.join(e.field or [])}: {e.message}" for e in result.user_errors)
     )
+
+
+async def close_if_fulfilled(
+    client: GraphQLExecutor, shop: ShopConfig, node: Mapping[str, Any]
+) -> bool:
+    """Close the order `node` (a ShipbridgeOrder read whole) when `needs_closing` says so; True
+    when it was closed (or already was). A node that does not parse is left alone: applying it
+    reports that. Raises what `close_order` raises."""
+    try:
+        order = parse_order(node)
+    except OrderParseError:
+        return False
+    if not needs_closing(order, shop):
+        return False
+    await close_order(client, order.id)
+    return True

@@ -21,7 +21,7 @@ and its webhook (or the next poll) reads the order again.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from order_intake.shopify_order import is_partial
+from order_intake.shopify_order import has_next_page, is_partial
 from shop_config import ShopConfig
 from shopify_admin.errors import DeniedField
 from shopify_admin.operations import (
@@ -29,6 +29,7 @@ from shopify_admin.operations import (
     FULFILLMENT_ORDER_LINE_ITEMS_PAGE,
     MAX_PAGE_SIZE,
     ORDER_FULFILLMENT_ORDERS,
+    Operation,
 )
 from shopify_admin.pagination import GraphQLExecutor, PaginationError, fetch_nodes
 
@@ -82,23 +83,19 @@ async def complete_order(client: GraphQLExecutor, node: Mapping[str, Any]) -> Js
 async def _more_fulfillment_orders(
     client: GraphQLExecutor, order_id: str, first_page: Mapping[str, Any]
 ) -> list[Json]:
-    found: list[Json] = []
-    cursor = _next_cursor(first_page, "fulfillment orders", set())
-    seen: set[str] = set()
-    while cursor is not None:
-        data = await client.execute(ORDER_FULFILLMENT_ORDERS, {"id": order_id, "after": cursor})
-        order = data.get("order")
-        if not isinstance(order, Mapping):
-            raise OrderReadError(f"order {order_id} vanished while its pages were read")
-        page = order.get("fulfillmentOrders") or {}
-        found += [dict(fo) for fo in page.get("nodes") or []]
-        cursor = _next_cursor(page, "fulfillment orders", seen)
-    return found
+    return await _rest_of(
+        client,
+        ORDER_FULFILLMENT_ORDERS,
+        {"id": order_id},
+        ("order", "fulfillmentOrders"),
+        first_page,
+        f"order {order_id} vanished while its pages were read",
+    )
 
 
 async def _complete_lines(client: GraphQLExecutor, fulfillment_orders: Sequence[Json]) -> None:
     """Replace each fulfillment order's partial `lineItems` with all of them, in place."""
-    wanting = [fo for fo in fulfillment_orders if _has_next_page(fo.get("lineItems") or {})]
+    wanting = [fo for fo in fulfillment_orders if has_next_page(fo.get("lineItems") or {})]
     if len(wanting) > 1:
         reread = await fetch_nodes(
             client, FULFILLMENT_ORDER_LINE_ITEMS, [str(fo["id"]) for fo in wanting]
@@ -109,33 +106,50 @@ async def _complete_lines(client: GraphQLExecutor, fulfillment_orders: Sequence[
                 raise OrderReadError(f"fulfillment order {fo['id']} vanished while read")
             fo["lineItems"] = dict(fresh.get("lineItems") or {})
     for fo in wanting:
-        lines = dict(fo.get("lineItems") or {})
+        lines = fo.get("lineItems") or {}
         nodes = list(lines.get("nodes") or [])
-        seen: set[str] = set()
-        cursor = _next_cursor(lines, "lines", seen)
-        while cursor is not None:
-            data = await client.execute(
-                FULFILLMENT_ORDER_LINE_ITEMS_PAGE,
-                {"id": fo["id"], "first": MAX_PAGE_SIZE, "after": cursor},
-            )
-            current = data.get("fulfillmentOrder")
-            if not isinstance(current, Mapping):
-                raise OrderReadError(f"fulfillment order {fo['id']} vanished while read")
-            page = current.get("lineItems") or {}
-            nodes += page.get("nodes") or []
-            cursor = _next_cursor(page, "lines", seen)
+        nodes += await _rest_of(
+            client,
+            FULFILLMENT_ORDER_LINE_ITEMS_PAGE,
+            {"id": fo["id"], "first": MAX_PAGE_SIZE},
+            ("fulfillmentOrder", "lineItems"),
+            lines,
+            f"fulfillment order {fo['id']} vanished while read",
+        )
         fo["lineItems"] = {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
 
 
+async def _rest_of(
+    client: GraphQLExecutor,
+    operation: Operation,
+    variables: Mapping[str, Any],
+    path: tuple[str, str],
+    read: Mapping[str, Any],
+    vanished: str,
+) -> list[Json]:
+    """The nodes of the connection at `path` (parent, connection) after the page `read` has
+    of it, following its cursor. Unlike `pagination.paginate`, a parent gone meanwhile is an
+    error (OrderReadError): what was read so far is not the whole order."""
+    parent_key, connection_key = path
+    found: list[Json] = []
+    seen: set[str] = set()
+    cursor = _next_cursor(read, operation.name, seen)
+    while cursor is not None:
+        data = await client.execute(operation, {**variables, "after": cursor})
+        parent = data.get(parent_key)
+        if not isinstance(parent, Mapping):
+            raise OrderReadError(vanished)
+        page = parent.get(connection_key) or {}
+        found += [dict(node) for node in page.get("nodes") or []]
+        cursor = _next_cursor(page, operation.name, seen)
+    return found
+
+
 def _next_cursor(connection: Mapping[str, Any], what: str, seen: set[str]) -> str | None:
-    if not _has_next_page(connection):
+    if not has_next_page(connection):
         return None
     cursor = (connection.get("pageInfo") or {}).get("endCursor")
     if not isinstance(cursor, str) or cursor in seen:
-        raise PaginationError(f"more {what} announced without a new cursor")
+        raise PaginationError(f"{what}: next page announced without a new cursor")
     seen.add(cursor)
     return cursor
-
-
-def _has_next_page(connection: Mapping[str, Any]) -> bool:
-    return bool((connection.get("pageInfo") or {}).get("hasNextPage"))

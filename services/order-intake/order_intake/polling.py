@@ -27,11 +27,10 @@ import structlog
 
 from order_intake import store
 from order_intake.apply import Applied, apply_order
-from order_intake.closing import OrderCloseRefused, close_order, needs_closing
+from order_intake.closing import OrderCloseRefused, close_if_fulfilled
 from order_intake.installations import is_uninstalled
 from order_intake.order_reads import complete_order, order_read_variables, withheld_reason
 from order_intake.settings import IntakeSettings
-from order_intake.shopify_order import OrderParseError, parse_order
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.errors import DeniedField
 from shopify_admin.operations import ORDERS_UPDATED_SINCE
@@ -220,14 +219,9 @@ class OrderDownloader:
         shop wants that (a failure raises before the watermark moves: the next poll retries)."""
         node = await complete_order(client, node)
         try:
-            order = parse_order(node)
-        except OrderParseError:
-            return node  # apply_order reports it
-        if needs_closing(order, shop):
-            try:
-                await close_order(client, order.id)
-            except OrderCloseRefused as exc:
-                log.warning("poll.close_refused", order=order.name, error=str(exc))
+            await close_if_fulfilled(client, shop, node)
+        except OrderCloseRefused as exc:
+            log.warning("poll.close_refused", order=node.get("name"), error=str(exc))
         return node
 
     async def _record_withheld(

@@ -32,7 +32,7 @@ recorded falls back to the FO line id (still right while the FO keeps that line)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -115,14 +115,19 @@ def effective_holding(sent: SentFulfillmentOrder) -> dict[str, int]:
     return held
 
 
-def line_keys(sent: SentFulfillmentOrder, order: Order) -> dict[str, str]:
-    """Sent line ref -> the key lines are matched by (the order's LineItem id)."""
-    current = {
+def current_line_items(order: Order) -> dict[str, str]:
+    """FO line id -> the order's LineItem id, for the lines of the order as read now."""
+    return {
         line.id: line.line_item_id
         for fo in order.fulfillment_orders
         for line in fo.lines
         if line.line_item_id
     }
+
+
+def line_keys(sent: SentFulfillmentOrder, current: Mapping[str, str]) -> dict[str, str]:
+    """Sent line ref -> the key lines are matched by (the order's LineItem id); `current` is
+    `current_line_items` of the order."""
     return {
         line.line_ref: sent.line_items.get(line.line_ref)
         or current.get(line.line_ref)
@@ -173,6 +178,7 @@ def plan_changes(
     hold) still counts against the want, so its neighbours are not cut for it.
     """
     fos = {fo.id: fo for fo in order.fulfillment_orders}
+    current = current_line_items(order)
     groups: dict[tuple[str, str], list[SentFulfillmentOrder]] = defaultdict(list)
     for w in sorted(sent, key=lambda w: ref_suffix(order.name, w.wms_order_ref)):
         groups[(w.fulfillment_order_id, w.sent.facility)].append(w)
@@ -185,7 +191,7 @@ def plan_changes(
             held = effective_holding(w)
             if not any(held.values()):
                 continue
-            keys = line_keys(w, order)
+            keys = line_keys(w, current)
             kept = 0
             excess: list[ReduceLine] = []
             for line in w.sent.lines:
@@ -233,6 +239,7 @@ def uncovered_work(
     operator asked for a re-sync, then it covers nothing and its units go out again.
     """
     work: list[FulfillmentOrder] = []
+    current = current_line_items(order)
     for fo in sendable:
         facility = facility_of(fo.location_id) if fo.location_id else None
         covered: dict[str, int] = defaultdict(int)
@@ -247,7 +254,7 @@ def uncovered_work(
                 )
             else:
                 held = effective_holding(w)
-            keys = line_keys(w, order)
+            keys = line_keys(w, current)
             for line_ref, units in held.items():
                 covered[keys[line_ref]] += units
         if not covered:

@@ -125,14 +125,14 @@ def _text(value: Any) -> str | None:
 def is_partial(node: Json) -> bool:
     """Whether Shopify has more fulfillment orders, or more lines of one, than `node` holds."""
     fulfillment_orders = node.get("fulfillmentOrders") or {}
-    return _has_next_page(fulfillment_orders) or any(
-        _has_next_page(fo.get("lineItems") or {})
+    return has_next_page(fulfillment_orders) or any(
+        has_next_page(fo.get("lineItems") or {})
         for fo in fulfillment_orders.get("nodes") or []
         if isinstance(fo, Mapping)
     )
 
 
-def _has_next_page(connection: Json) -> bool:
+def has_next_page(connection: Json) -> bool:
     return bool((connection.get("pageInfo") or {}).get("hasNextPage"))
 
 

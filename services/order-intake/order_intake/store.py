@@ -412,9 +412,7 @@ async def record_wms_answer(
 @dataclass(frozen=True)
 class AnsweredChange:
     order_gid: str
-    order_name: str
     fulfillment_order_id: str
-    kind: str
     lines: list[dict[str, Any]]
     """What the WMS order holds after the answer: [{line_ref, sku, quantity}] (zero lines
     left out)."""
@@ -487,9 +485,7 @@ async def answer_change(
     skus = {line.line_ref: line.sku for line in payload.lines}
     return AnsweredChange(
         order_gid=row["order_gid"],
-        order_name=payload.shopify_order_name,
         fulfillment_order_id=row["fulfillment_order_id"],
-        kind=kind,
         lines=[
             {"line_ref": ref, "sku": skus[ref], "quantity": units}
             for ref, units in held.items()

@@ -28,7 +28,7 @@ import structlog
 
 from order_intake import store
 from order_intake.apply import apply_orders
-from order_intake.closing import OrderCloseRefused, close_order, needs_closing
+from order_intake.closing import OrderCloseRefused, close_if_fulfilled
 from order_intake.order_reads import (
     NOT_FOUND,
     complete_order,
@@ -36,7 +36,7 @@ from order_intake.order_reads import (
     withheld_reason,
 )
 from order_intake.settings import IntakeSettings
-from order_intake.shopify_order import OrderParseError, is_partial, parse_order
+from order_intake.shopify_order import is_partial
 from order_intake.store import ClaimedSync
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.metering import CostMeter, metered
@@ -310,19 +310,15 @@ class SyncWorker:
         """Close the order when all of it is fulfilled and the shop asks for it. Shopify being
         unavailable raises (the read is retried, closing with it); a refusal is reported."""
         try:
-            order = parse_order(node)
-        except OrderParseError:
-            return  # apply reports it
-        if not needs_closing(order, shop):
-            return
-        try:
-            await close_order(client, order.id)
+            closed = await close_if_fulfilled(client, shop, node)
         except OrderCloseRefused as exc:
-            log.warning("sync.close_refused", order=order.name, error=str(exc))
+            name = node.get("name")
+            log.warning("sync.close_refused", order=name, error=str(exc))
             self.stats.close_refused += 1
-            self.stats.last_close_error = f"{order.name}: {exc}"
+            self.stats.last_close_error = f"{name}: {exc}"
             return
-        self.stats.closed_orders += 1
+        if closed:
+            self.stats.closed_orders += 1
 
     async def _apply(
         self, shop: ShopConfig, rows: Sequence[ClaimedSync], found: Mapping[str, dict[str, Any]]
