@@ -25,7 +25,8 @@ def _money_set(value: Decimal | str | int, currency: str) -> Body:
     return {"shop_money": part, "presentment_money": dict(part)}
 
 
-def _address(address: dict[str, Any] | None) -> Body | None:
+def address_body(address: dict[str, Any] | None) -> Body | None:
+    """An address as REST bodies carry it (orders/*, and fulfillments/* `destination`)."""
     if address is None:
         return None
     country = address.get("countryCode")
@@ -50,7 +51,8 @@ def _address(address: dict[str, Any] | None) -> Body | None:
     }
 
 
-def _line_item(shop: ShopState, order: Order, line: LineItem) -> Body:
+def line_item_body(shop: ShopState, order: Order, line: LineItem) -> Body:
+    """A line as order bodies carry it; fulfillments/* bodies carry the same shape."""
     fos = shop.fulfillment_orders_of(order)
     fulfilled = order_status.fulfilled_quantity(line, fos)
     variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
@@ -157,10 +159,10 @@ def order_body(shop: ShopState, order: Order) -> Body:
         "payment_gateway_names": ["manual"] if totals["received"] else [],
         "discount_codes": [],
         "tax_lines": [],
-        "billing_address": _address(order.billing_address),
-        "shipping_address": _address(order.shipping_address),
+        "billing_address": address_body(order.billing_address),
+        "shipping_address": address_body(order.shipping_address),
         "customer": None,
-        "line_items": [_line_item(shop, order, line) for line in order.line_items],
+        "line_items": [line_item_body(shop, order, line) for line in order.line_items],
         "shipping_lines": shipping_lines,
         "fulfillments": [
             {
@@ -219,13 +221,3 @@ def compliance_body(
         body["orders_requested"] = ids
         body["data_request"] = {"id": shop.new_id()}
     return body
-
-
-def line_item_body(shop: ShopState, order: Order, line: LineItem) -> Body:
-    """A line as order bodies carry it; fulfillments/* bodies carry the same shape."""
-    return _line_item(shop, order, line)
-
-
-def address_body(address: dict[str, Any] | None) -> Body | None:
-    """An address as REST bodies carry it (fulfillments/* `destination`)."""
-    return _address(address)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shopify_sim.domain.fulfillment_actions import is_mergeable
+from shopify_sim.domain.fulfillment_actions import is_mergeable, remaining_units
 from shopify_sim.domain.order_status import FINAL_FO_STATUSES
 from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.ids import gid_number
@@ -74,7 +74,7 @@ def requested_units(
     requests: Sequence[LineRequest],
     path: list[str],
     *,
-    non_positive_code: str,
+    non_positive_code: str | None,
     invalid_code: str | None,
 ) -> Units | list[UserError]:
     """Units per FO line, or the first error: quantity ≤ 0, unknown line, too many units."""
@@ -208,7 +208,7 @@ def split_units(
     )
     if isinstance(units, list):
         return units
-    if sum(units.values()) >= sum(all_remaining(fo).values()):
+    if sum(units.values()) >= remaining_units(fo):
         # Splitting off every unit would leave an empty original: not a split.
         return [
             user_error(

@@ -82,10 +82,3 @@ def plan_removal(
     if left:
         raise ValueError(f"line {line_id}: {left} units to remove are in no unfinished FO")
     return plan
-
-
-def status_after_removal(fo: FulfillmentOrder) -> str:
-    """An FO whose remaining units are all gone is finished; otherwise it keeps its status."""
-    if all(line.remaining_quantity == 0 for line in fo.line_items):
-        return "CLOSED"
-    return fo.status

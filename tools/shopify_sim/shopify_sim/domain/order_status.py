@@ -56,18 +56,6 @@ def rest_fulfillment_status(display_status: str) -> str | None:
     return {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}.get(display_status)
 
 
-def supported_actions(fo: FulfillmentOrder) -> list[str]:
-    """What Shopify offers for an FO in its status (merchant-managed location)."""
-    if fo.status in FINAL_FO_STATUSES:
-        return []
-    if fo.status == "ON_HOLD":
-        return ["RELEASE_HOLD", "HOLD", "MOVE"]
-    actions = ["CREATE_FULFILLMENT", "REPORT_PROGRESS", "MOVE", "HOLD"]
-    if sum(line.remaining_quantity for line in fo.line_items) > 1:
-        actions.append("SPLIT")
-    return actions
-
-
 def status_after_fulfilment(fo: FulfillmentOrder) -> str:
     if all(line.remaining_quantity == 0 for line in fo.line_items):
         return "CLOSED"

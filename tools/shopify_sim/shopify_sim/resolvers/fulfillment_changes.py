@@ -167,14 +167,15 @@ def fulfillment_order_move(
             fo,
             requests,
             ["fulfillmentOrderLineItems"],
-            non_positive_code="GREATER_THAN",
+            # The move's error code enum has neither GREATER_THAN nor INVALID_LINE_ITEM_QUANTITY.
+            non_positive_code=None,
             invalid_code=None,
         )
         if requests
         else rules.all_remaining(fo)  # blank = "all unfulfilled line items"
     )
     if isinstance(units, list):
-        return _move_refusal([{k: v for k, v in e.items() if k != "code"} for e in units])
+        return _move_refusal(units)
     errors = _unstocked(shop, fo, units, location_number)
     if errors:
         return _move_refusal(errors)

@@ -23,6 +23,7 @@ from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.events import ShopEvent
 from shopify_sim.ids import gid_number
 from shopify_sim.resolvers.context import RequestContext, context_of
+from shopify_sim.resolvers.fulfillment_changes import close_if_done
 from shopify_sim.state.models import (
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -222,7 +223,7 @@ def _remove_units(shop: ShopState, order: Order, line: LineItem, units: int, res
     for step in rules.plan_removal(line.id, units, shop.fulfillment_orders_of(order)):
         step.fo_line.total_quantity -= step.units
         step.fo_line.remaining_quantity -= step.units
-        step.fulfillment_order.status = rules.status_after_removal(step.fulfillment_order)
+        close_if_done(step.fulfillment_order)
         step.fulfillment_order.updated_at = now
     if restock:
         inventory_moves.restock(shop, line, units)
