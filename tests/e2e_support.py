@@ -142,9 +142,15 @@ class OrderFlow:
     def shop(self) -> ShopState:
         return self.sim.simulator.store.shop(SHOP)
 
+    def location_id(self, name: str) -> int:
+        return next(loc.id for loc in self.shop.locations.values() if loc.name == name)
+
     def location_gid(self, name: str) -> str:
-        location = next(loc for loc in self.shop.locations.values() if loc.name == name)
-        return f"gid://shopify/Location/{location.id}"
+        return f"gid://shopify/Location/{self.location_id(name)}"
+
+    def mapped_location_ids(self) -> frozenset[int]:
+        """The Shopify locations the warehouse serves (FACILITY_OF_LOCATION)."""
+        return frozenset(self.location_id(name) for name in FACILITY_OF_LOCATION)
 
     # --- the merchant's side: Shopify ---------------------------------------------------------
 

@@ -105,19 +105,6 @@ mutation MerchantOrderUpdate($input: OrderInput!) {
   }
 }"""
 
-ALL_DOCUMENTS = (
-    MOVE,
-    SPLIT,
-    MERGE,
-    HOLD,
-    RELEASE,
-    EDIT_BEGIN,
-    EDIT_SET_QUANTITY,
-    EDIT_ADD_VARIANT,
-    EDIT_COMMIT,
-    ORDER_UPDATE,
-)
-
 
 class MerchantActionRefused(AssertionError):
     """Shopify answered the merchant's action with userErrors."""

@@ -32,13 +32,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from shopify_sim.state.models import FulfillmentOrder
 
 from .conftest import StartOrderFlow
-from .e2e_support import SHOP, OrderFlow, PlacedOrder
+from .e2e_support import FACILITY_OF_LOCATION, LOCATIONS, SHOP, OrderFlow, PlacedOrder
 from .merchant import Merchant, MerchantActionRefused
 from .system_thread import LoopThread, entered_in_thread
 from .units import ACTIVE_FO_STATUSES, LineMap, held_by_warehouse, wanted_at_mapped_locations
 
-MAPPED = ("Shop location", "Warehouse East")
-LOCATIONS = (*MAPPED, "Pop-up")
+MAPPED = tuple(FACILITY_OF_LOCATION)
 MAX_EXAMPLES = 10
 STEPS = 8
 
@@ -134,9 +133,7 @@ class OrderChanges(RuleBasedStateMachine):
         fos = self.active_fos()
         if fos:
             fo = data.draw(st.sampled_from(fos))
-            here = next(
-                name for name in LOCATIONS if self.location_gid(name).endswith(f"/{fo.location_id}")
-            )
+            here = next(name for name in LOCATIONS if self.flow.location_id(name) == fo.location_id)
             target = self.location_gid(
                 data.draw(st.sampled_from([n for n in LOCATIONS if n != here]))
             )
@@ -263,8 +260,7 @@ class OrderChanges(RuleBasedStateMachine):
         if self.order is None:
             return
         shop = self.flow.shop
-        mapped = frozenset(int(self.location_gid(name).rsplit("/", 1)[-1]) for name in MAPPED)
-        wanted = wanted_at_mapped_locations(shop, self.placed.gid, mapped)
+        wanted = wanted_at_mapped_locations(shop, self.placed.gid, self.flow.mapped_location_ids())
         for line, units in wanted.items():
             self.ever_wanted[line] = max(self.ever_wanted[line], units)
         held = held_by_warehouse(self.flow.warehouse, SHOP, self.placed.name, self.lines)

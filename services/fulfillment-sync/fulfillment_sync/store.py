@@ -41,12 +41,14 @@ async def lock_wms_order(conn: Connection, shop: str, wms_order_ref: str) -> Non
     """Serialise the handlers of one WMS order until the commit: a shipment and the news that
     its order was sent, handled at the same moment in two transactions, would otherwise each
     miss the other (the shipment would wait for an announcement already made)."""
-    await lock_until_commit(conn, [f"{shop}|{wms_order_ref}"])
+    await lock_wms_orders(conn, [(shop, wms_order_ref)])
 
 
-async def lock_wms_orders(conn: Connection, shop: str, wms_order_refs: Sequence[str]) -> None:
-    """`lock_wms_order` for several at once (in one order: no deadlock)."""
-    await lock_until_commit(conn, [f"{shop}|{ref}" for ref in wms_order_refs])
+async def lock_wms_orders(conn: Connection, keys: Collection[WmsOrderKey]) -> None:
+    """`lock_wms_order` for several at once, of any shops (in one order: no deadlock)."""
+    if not keys:
+        return
+    await lock_until_commit(conn, [f"{shop}|{ref}" for shop, ref in keys])
 
 
 Learned = Literal["new", "resent"]
@@ -413,45 +415,65 @@ class Completion:
 async def completion(conn: Connection, shop: str, wms_order_ref: str) -> Completion | None:
     """Whether the WMS order has shipped all it holds now (None while its send is unknown).
     Call under `lock_wms_order`: the worker records synced shipments under the same lock."""
-    order_row = await conn.fetchrow(
+    return (await completions(conn, [(shop, wms_order_ref)])).get((shop, wms_order_ref))
+
+
+async def completions(
+    conn: Connection, keys: Collection[WmsOrderKey]
+) -> dict[WmsOrderKey, Completion]:
+    """`completion` of several WMS orders in two queries; those whose send is unknown are left
+    out. Call under `lock_wms_orders`."""
+    if not keys:
+        return {}
+    shops, refs = [shop for shop, _ in keys], [ref for _, ref in keys]
+    order_rows = await conn.fetch(
         f"""
-        SELECT w.sent, w.completed_at, {_REDUCTION_COLUMNS}
-        FROM wms_orders w
+        SELECT w.shop, w.wms_order_ref, w.sent, w.completed_at, {_REDUCTION_COLUMNS}
+        FROM unnest($1::text[], $2::text[]) AS k(shop, wms_order_ref)
+        JOIN wms_orders w ON w.shop = k.shop AND w.wms_order_ref = k.wms_order_ref
         LEFT JOIN wms_order_reductions r
                ON r.shop = w.shop AND r.wms_order_ref = w.wms_order_ref
-        WHERE w.shop = $1 AND w.wms_order_ref = $2
         """,
-        shop,
-        wms_order_ref,
+        shops,
+        refs,
     )
-    if order_row is None:
-        return None
-    order = WmsOrderSent.model_validate(order_row["sent"])
-    shipments = await conn.fetch(
+    if not order_rows:
+        return {}
+    shipments: dict[WmsOrderKey, list[Any]] = {}
+    for row in await conn.fetch(
         """
-        SELECT shipment_id, state, fulfillment_id, fulfilled_lines FROM shipments
-        WHERE shop = $1 AND wms_order_ref = $2
-        ORDER BY synced_at NULLS FIRST, shipment_id
+        SELECT s.shop, s.wms_order_ref, s.shipment_id, s.state, s.fulfillment_id,
+               s.fulfilled_lines
+        FROM unnest($1::text[], $2::text[]) AS k(shop, wms_order_ref)
+        JOIN shipments s ON s.shop = k.shop AND s.wms_order_ref = k.wms_order_ref
+        ORDER BY s.synced_at NULLS FIRST, s.shipment_id
         """,
-        shop,
-        wms_order_ref,
-    )
-    shipped: dict[str, int] = {}
-    last: SyncedShipment | None = None
-    for row in shipments:
-        if row["state"] != "synced":
-            continue
-        lines = [FulfillmentOrderLineRef.model_validate(x) for x in row["fulfilled_lines"]]
-        for line in lines:
-            shipped[line.line_ref] = shipped.get(line.line_ref, 0) + line.quantity
-        last = SyncedShipment(row["shipment_id"], row["fulfillment_id"], lines, order)
-    complete = holding_of(order, _reduction(order_row)).complete_with(shipped)
-    return Completion(
-        complete=complete,
-        newly=complete and order_row["completed_at"] is None,
-        unsynced_shipments=sum(r["state"] in _UNSYNCED_STATES for r in shipments),
-        last_synced=last,
-    )
+        [r["shop"] for r in order_rows],
+        [r["wms_order_ref"] for r in order_rows],
+    ):
+        shipments.setdefault((row["shop"], row["wms_order_ref"]), []).append(row)
+    found: dict[WmsOrderKey, Completion] = {}
+    for order_row in order_rows:
+        key = (order_row["shop"], order_row["wms_order_ref"])
+        order = WmsOrderSent.model_validate(order_row["sent"])
+        its_shipments = shipments.get(key, [])
+        shipped: dict[str, int] = {}
+        last: SyncedShipment | None = None
+        for row in its_shipments:
+            if row["state"] != "synced":
+                continue
+            lines = [FulfillmentOrderLineRef.model_validate(x) for x in row["fulfilled_lines"]]
+            for line in lines:
+                shipped[line.line_ref] = shipped.get(line.line_ref, 0) + line.quantity
+            last = SyncedShipment(row["shipment_id"], row["fulfillment_id"], lines, order)
+        complete = holding_of(order, _reduction(order_row)).complete_with(shipped)
+        found[key] = Completion(
+            complete=complete,
+            newly=complete and order_row["completed_at"] is None,
+            unsynced_shipments=sum(r["state"] in _UNSYNCED_STATES for r in its_shipments),
+            last_synced=last,
+        )
+    return found
 
 
 async def mark_completed(conn: Connection, keys: Collection[WmsOrderKey]) -> None:

@@ -17,7 +17,7 @@ trips to the database, sets the pace.
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,6 @@ from fulfillment_sync.store import (
     RetryRow,
     ShipmentKey,
     SyncedRow,
-    WmsOrderKey,
 )
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
@@ -218,17 +217,15 @@ class ShipmentWorker:
         async with self._pool.acquire() as conn, conn.transaction():
             # First, before any shipment row: a reduction of the same WMS order handled now
             # either sees these shipments synced or is seen by the completion read below.
-            for shop, refs in _refs_by_shop(c for c, _ in synced).items():
-                await store.lock_wms_orders(conn, shop, refs)
+            await store.lock_wms_orders(conn, {c.wms_order_key for c, _ in synced})
             still_ours = await store.mark_synced(
                 conn,
                 [SyncedRow(c, o.fulfillment_id, o.request.lines) for c, o in synced],
             )
-            complete: set[WmsOrderKey] = set()
-            for key in {c.wms_order_key for c, _ in synced if c.key in still_ours}:
-                done = await store.completion(conn, *key)
-                if done is not None and done.complete:
-                    complete.add(key)
+            done = await store.completions(
+                conn, {c.wms_order_key for c, _ in synced if c.key in still_ours}
+            )
+            complete = {key for key, c in done.items() if c.complete}
             await store.mark_completed(conn, complete)
             await add_to_outbox(
                 conn,
@@ -276,13 +273,6 @@ class ShipmentWorker:
             expired = await store.expire_waits(conn)
         for shop, shipment_id in expired:
             log.warning("shipment.order_never_known", shop=shop, shipment_id=shipment_id)
-
-
-def _refs_by_shop(claimed: Iterable[ClaimedShipment]) -> dict[str, list[str]]:
-    refs: dict[str, list[str]] = {}
-    for c in claimed:
-        refs.setdefault(c.shop, []).append(c.order.wms_order_ref)
-    return refs
 
 
 def _synced_event(claimed: ClaimedShipment, synced: Synced, *, complete: bool) -> Envelope:

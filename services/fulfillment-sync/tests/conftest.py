@@ -31,6 +31,7 @@ from contracts import (
     WMS_EVENTS,
     Envelope,
     FulfillmentOrderLineRef,
+    WmsOrderReduced,
     WmsOrderSent,
     new_envelope,
     order_correlation_id,
@@ -198,11 +199,20 @@ class World:
 
     async def announce(self, sent: WmsOrderSent) -> Envelope:
         """order-intake's orders.wms_order.sent."""
+        return await self._from_order_intake("orders.wms_order.sent", sent)
+
+    async def announce_reduced(self, reduced: WmsOrderReduced) -> Envelope:
+        """order-intake's orders.wms_order.reduced."""
+        return await self._from_order_intake("orders.wms_order.reduced", reduced)
+
+    async def _from_order_intake(
+        self, message_type: str, event: WmsOrderSent | WmsOrderReduced
+    ) -> Envelope:
         envelope = new_envelope(
-            "orders.wms_order.sent",
-            sent,
+            message_type,
+            event,
             shop=DOMAIN,
-            correlation_id=order_correlation_id(DOMAIN, sent.shopify_order_id),
+            correlation_id=order_correlation_id(DOMAIN, event.shopify_order_id),
         )
         await self.publish(INTERNAL_EVENTS, envelope)
         return envelope

@@ -11,8 +11,6 @@ from contracts import (
     FulfillmentOrderLineRef,
     WmsOrderReduced,
     WmsOrderSent,
-    new_envelope,
-    order_correlation_id,
 )
 from testkit.probe import eventually
 
@@ -35,17 +33,6 @@ def reduced(
         ],
         confirmed_at=at or datetime.now(UTC),
     )
-
-
-async def announce_reduced(w: World, event: WmsOrderReduced) -> Envelope:
-    envelope = new_envelope(
-        "orders.wms_order.reduced",
-        event,
-        shop=DOMAIN,
-        correlation_id=order_correlation_id(DOMAIN, event.shopify_order_id),
-    )
-    await w.publish(INTERNAL_EVENTS, envelope)
-    return envelope
 
 
 async def reduction_recorded(w: World, sent: WmsOrderSent, confirmed_at: datetime) -> None:
@@ -76,7 +63,7 @@ async def test_a_reduced_order_completes_when_what_it_still_holds_has_shipped(
         [line] = sent.lines
         await w.announce(sent)
         cut = reduced(sent, {line.line_ref: 1})
-        await announce_reduced(w, cut)
+        await w.announce_reduced(cut)
         await reduction_recorded(w, sent, cut.confirmed_at)
 
         too_many = await w.ship(sent, {line.line_ref: 2})
@@ -101,14 +88,14 @@ async def test_a_reduction_after_the_last_shipment_says_complete_once(fulfil: Fu
 
         # The other two units left the FO in Shopify; the WMS confirmed taking them out.
         cut = reduced(sent, {line.line_ref: 1})
-        envelope = await announce_reduced(w, cut)
+        envelope = await w.announce_reduced(cut)
         await eventually(lambda: len(w.tap.synced_for(shipment.data.shipment_id)) == 2)  # type: ignore[attr-defined]
         # Repeats say nothing more: the same message, the same news under a new id, and an
         # older reduction arriving late.
         await w.publish(INTERNAL_EVENTS, envelope)
-        await announce_reduced(w, cut)
-        await announce_reduced(
-            w, reduced(sent, {line.line_ref: 2}, at=cut.confirmed_at - timedelta(seconds=1))
+        await w.announce_reduced(cut)
+        await w.announce_reduced(
+            reduced(sent, {line.line_ref: 2}, at=cut.confirmed_at - timedelta(seconds=1))
         )
         await w.settle(1.0)
         assert sorted(complete_flags(w, shipment)) == [False, True]
@@ -124,7 +111,7 @@ async def test_a_reduction_heard_before_the_send_applies_once_the_send_is_known(
         sent = await w.order(("SKU-00003", 2), ("SKU-00004", 1))
         first, _ = sent.lines
         cut = reduced(sent, {first.line_ref: 2})  # every SKU-00004 taken out
-        await announce_reduced(w, cut)
+        await w.announce_reduced(cut)
         await reduction_recorded(w, sent, cut.confirmed_at)
         shipment = await w.ship(sent, {first.line_ref: 2})
         await w.wait_state(shipment.data.shipment_id, "awaiting_order")  # type: ignore[attr-defined]
@@ -146,7 +133,7 @@ async def test_an_order_intake_cancelled_after_a_partial_shipment_is_complete(
         await w.announce(sent)
         shipment = await w.ship(sent, {line.line_ref: 1})
         await w.wait_synced(shipment)
-        await announce_reduced(w, reduced(sent, {}))
+        await w.announce_reduced(reduced(sent, {}))
         await eventually(lambda: complete_flags(w, shipment) == [False, True])
 
 

@@ -21,7 +21,7 @@ from order_intake.shopify_order import parse_order
 from shop_config import ShopConfig
 from shopify_admin.client import ShopifyClient
 from shopify_admin.metering import metered
-from shopify_admin.operations import MAX_PAGE_SIZE, ORDERS_BY_ID
+from shopify_admin.operations import MAX_PAGE_SIZE, ORDER_FIRST_PAGE_SIZES, ORDERS_BY_ID
 from shopify_sim.config import SimConfig
 from shopify_sim.testing import running_simulator
 
@@ -31,8 +31,6 @@ LOCATIONS = ("Shop location", "Warehouse East", "Pop-up")
 LINES = 300
 SKUS = 300
 REPEATS = 5
-FIRST_PAGE = {"fulfillment_orders": 5, "lines": 50}
-"""What the first read asks for (ORDERS_BY_ID's default variables)."""
 
 Json = dict[str, Any]
 
@@ -40,12 +38,11 @@ Json = dict[str, Any]
 def fewest_calls(lines_per_fo: list[int]) -> int:
     """Calls Shopify's limits allow at best: the first read, then (when something did not fit)
     one batched read of up to 250 lines for every FO, and one more page for each FO past 250."""
-    fits = len(lines_per_fo) <= FIRST_PAGE["fulfillment_orders"] and all(
-        n <= FIRST_PAGE["lines"] for n in lines_per_fo
-    )
-    if fits:
+    first_fos = ORDER_FIRST_PAGE_SIZES["fulfillmentOrdersFirst"]
+    first_lines = ORDER_FIRST_PAGE_SIZES["lineItemsFirst"]
+    if len(lines_per_fo) <= first_fos and all(n <= first_lines for n in lines_per_fo):
         return 1
-    more_fos = 1 if len(lines_per_fo) > FIRST_PAGE["fulfillment_orders"] else 0
+    more_fos = 1 if len(lines_per_fo) > first_fos else 0
     beyond = sum(max(0, math.ceil(n / MAX_PAGE_SIZE) - 1) for n in lines_per_fo)
     return 1 + more_fos + 1 + beyond
 
@@ -77,9 +74,9 @@ async def run() -> dict[str, float]:
         )
         results: dict[str, float] = {}
         async with ShopifyClient(SHOP, TOKEN, admin_url=sim.base_url) as client:
-            for label, order, lines_per_fo in (
-                ("2-line order (baseline)", small, [2]),
-                (f"{LINES}-line order, 3 locations", big, [LINES // 3] * 3),
+            for key, label, order, lines_per_fo in (
+                ("small", "2-line order (baseline)", small, [2]),
+                ("big", f"{LINES}-line order, 3 locations", big, [LINES // 3] * 3),
             ):
                 calls = points = 0
                 cpu = 0.0
@@ -101,7 +98,6 @@ async def run() -> dict[str, float]:
                     f"{points} points, {len(decision.creates)} WMS orders with {lines_sent} lines, "
                     f"CPU {cpu / REPEATS * 1000:.1f} ms per order (client and simulator)"
                 )
-                key = "big" if lines_per_fo[0] > 2 else "small"
                 results[f"{key}_calls"] = calls
                 results[f"{key}_points"] = points
                 results[f"{key}_fewest_calls"] = fewest

@@ -1,16 +1,14 @@
 """`wms.order.reduce` in the warehouse state machine: units out before picking, refused after."""
 
-import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from contracts import Envelope, WmsOrderReduceResult, parse_envelope
-from wms_sim.catalog import Catalog
-from wms_sim.config import Facility, SimConfig
+from wms_sim.config import Facility
 from wms_sim.state import OrderStatus
-from wms_sim.testing import SHOP, command_about, order_create, order_reduce
+from wms_sim.testing import SHOP, command_about, order_create, order_reduce, state_machine
 from wms_sim.warehouse import Warehouse
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -19,15 +17,7 @@ STOCK = {"WH1": {"MUG": 10, "CAP": 5}}
 
 
 def warehouse(**overrides: object) -> Warehouse:
-    settings: dict[str, object] = {
-        "seed": 7,
-        "ship_delay_s": (60.0, 60.0),
-        "split_probability": 0.0,
-        "own_cancel_probability": 0.0,
-        "catalog": STOCK,
-    }
-    config = SimConfig(**{**settings, **overrides})  # type: ignore[arg-type]
-    return Warehouse(config, Catalog(initial_on_hand=STOCK), random.Random(config.seed))
+    return state_machine(STOCK, **overrides)
 
 
 def result_of(events: list[Envelope]) -> WmsOrderReduceResult:

@@ -1,15 +1,13 @@
 """The warehouse state machine on its own: commands and moments in, events out."""
 
-import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from contracts import Envelope, parse_envelope
-from wms_sim.catalog import Catalog
-from wms_sim.config import Facility, SimConfig
+from wms_sim.config import Facility
 from wms_sim.state import OrderStatus
-from wms_sim.testing import SHOP, command_about, order_create
+from wms_sim.testing import SHOP, command_about, order_create, state_machine
 from wms_sim.warehouse import Warehouse
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -18,15 +16,7 @@ STOCK = {"WH1": {"MUG": 10, "CAP": 5, "SCARF": 0}}
 
 
 def warehouse(**overrides: object) -> Warehouse:
-    settings: dict[str, object] = {
-        "seed": 7,
-        "ship_delay_s": (60.0, 60.0),
-        "split_probability": 0.0,
-        "own_cancel_probability": 0.0,
-        "catalog": STOCK,
-    }
-    config = SimConfig(**{**settings, **overrides})  # type: ignore[arg-type]
-    return Warehouse(config, Catalog(initial_on_hand=STOCK), random.Random(config.seed))
+    return state_machine(STOCK, **overrides)
 
 
 def types(events: list[Envelope]) -> list[str]:

@@ -6,6 +6,7 @@ conversation it checks.
 
 import asyncio
 import itertools
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from contracts import WMS_EVENTS, Envelope, new_envelope, parse_envelope
 from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
 from testkit.probe import eventually
+from wms_sim.catalog import Catalog, OnHandByFacility
 from wms_sim.config import DEFAULT_SHOP, SimConfig
 from wms_sim.simulator import WmsSimulator
+from wms_sim.warehouse import Warehouse
 
 SHOP = DEFAULT_SHOP
 _line_ids = itertools.count(9_000_000_000_001)
@@ -147,6 +150,21 @@ def order_reduce(
         reason=reason,
         requested_at="2026-11-22T11:00:00Z",
     )
+
+
+def state_machine(stock: OnHandByFacility, **overrides: Any) -> Warehouse:
+    """The warehouse state machine on its own (no broker, no clock), with `stock` on hand per
+    facility code and SKU: ships a minute after accepting, never splits or cancels on its own
+    (`overrides` change any of it)."""
+    settings: dict[str, Any] = {
+        "seed": 7,
+        "ship_delay_s": (60.0, 60.0),
+        "split_probability": 0.0,
+        "own_cancel_probability": 0.0,
+        "catalog": stock,
+    }
+    config = SimConfig(**{**settings, **overrides})
+    return Warehouse(config, Catalog(initial_on_hand=stock), random.Random(config.seed))
 
 
 def quiet_config(**overrides: Any) -> SimConfig:
