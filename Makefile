@@ -9,7 +9,7 @@ endif
 
 # mypy --strict on the libraries and the contracts (named as package folders: the top-level
 # `contracts/` folder would otherwise shadow the `contracts` package).
-STRICT := contracts/contracts libs/messaging/messaging libs/storage/storage \
+STRICT := contracts/contracts libs/messaging/messaging libs/storage/storage libs/work_queue/work_queue \
           libs/service_runtime/service_runtime libs/shopify_admin/shopify_admin \
           libs/shop_config/shop_config libs/testkit/testkit
 

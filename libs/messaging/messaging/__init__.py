@@ -4,7 +4,7 @@ and dead letters. See ARCHITECTURE.md, "Delivery guarantees"."""
 from pathlib import Path
 
 from messaging.amqp import connect
-from messaging.consumer import Consumer, Handler, MessageContext
+from messaging.consumer import Consumer
 from messaging.dead_letters import (
     DeadLetter,
     count_open_dead_letters,
@@ -13,6 +13,7 @@ from messaging.dead_letters import (
 )
 from messaging.outbox import add_to_outbox
 from messaging.relay import OutboxRelay
+from messaging.routing import Handler, MessageContext, Route, Routes, on
 from messaging.topology import ServiceTopology, Subscription, declare
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,6 +25,8 @@ __all__ = [
     "Handler",
     "MessageContext",
     "OutboxRelay",
+    "Route",
+    "Routes",
     "ServiceTopology",
     "Subscription",
     "add_to_outbox",
@@ -31,5 +34,6 @@ __all__ = [
     "count_open_dead_letters",
     "declare",
     "list_dead_letters",
+    "on",
     "replay_dead_letters",
 ]

@@ -12,9 +12,9 @@ retry can fix them.
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import asyncpg
 import structlog
@@ -24,50 +24,30 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
-from pydantic import BaseModel
 
 from contracts import ContractError, Envelope, parse_envelope
 from messaging.amqp import copy_message
 from messaging.dead_letters import record_dead_letter
 from messaging.group_commit import GroupCommit
 from messaging.metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_HANDLED
-from messaging.outbox import add_to_outbox
+from messaging.routing import MessageContext, Route, Routes
 from messaging.topology import ServiceTopology
 from storage import Connection
 
 log = structlog.get_logger(__name__)
 
 ATTEMPT_HEADER = "x-attempt"
+D = TypeVar("D")
 
 
-@dataclass
-class MessageContext:
-    """What a handler gets: the message, and the transaction its effects must go through."""
-
-    envelope: Envelope
-    conn: Connection
-    attempt: int
-
-    async def emit(
-        self, message_type: str, data: BaseModel | Mapping[str, Any], *, shop: str | None = None
-    ) -> Envelope:
-        """Send a message caused by this one, committed (or not) with the handler's effect."""
-        out = self.envelope.caused(
-            message_type, dict(data) if isinstance(data, Mapping) else data, shop=shop
-        )
-        await add_to_outbox(self.conn, out)
-        return out
-
-
-Handler = Callable[[MessageContext], Awaitable[None]]
 Outcome = Literal["ok", "duplicate"] | Exception
 
 
 @dataclass
-class _Delivery:
+class _Delivery(Generic[D]):
     message: AbstractIncomingMessage
     envelope: Envelope
-    handler: Handler
+    route: Route[Any, D]
     attempt: int
 
 
@@ -80,13 +60,14 @@ def _log_context(envelope: Envelope) -> dict[str, str]:
     }
 
 
-class Consumer:
+class Consumer(Generic[D]):
     def __init__(
         self,
         pool: asyncpg.Pool,
         connection: AbstractRobustConnection,
         topology: ServiceTopology,
-        handlers: Mapping[str, Handler],
+        routes: Routes[D],
+        deps: D,
         *,
         prefetch: int = 100,
         batch_size: int = 100,
@@ -96,14 +77,15 @@ class Consumer:
         self._pool = pool
         self._connection = connection
         self._topology = topology
-        self._handlers = dict(handlers)
+        self._routes = routes
+        self._deps = deps
         self._prefetch = prefetch
         self._handler_timeout_s = handler_timeout_s
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._service = topology.service
-        self._batches: GroupCommit[_Delivery, Outcome] = GroupCommit(
+        self._batches: GroupCommit[_Delivery[D], Outcome] = GroupCommit(
             self._run_batch, max_batch=batch_size, max_in_flight=concurrent_batches
         )
 
@@ -160,17 +142,17 @@ class Consumer:
         except ContractError as exc:
             await self._dead(message, f"invalid message: {exc.reason}", attempt)
             return
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
+        route = self._routes.route_for(envelope.type)
+        if route is None:  # bound by hand, or a binding left from an older version
             await self._dead(
                 message, f"no handler for type {envelope.type!r} in {self._service}", attempt
             )
             return
-        delivery = _Delivery(message, envelope, handler, attempt)
+        delivery = _Delivery(message, envelope, route, attempt)
         outcome = await self._batches.submit(delivery)
         await self._settle(delivery, outcome)
 
-    async def _run_batch(self, batch: Sequence[_Delivery]) -> list[Outcome]:
+    async def _run_batch(self, batch: Sequence[_Delivery[D]]) -> list[Outcome]:
         started = time.perf_counter()
         outcomes = await self._handle_together(list(batch))
         per_message = (time.perf_counter() - started) / len(batch)
@@ -178,7 +160,7 @@ class Consumer:
             HANDLER_SECONDS.labels(self._service, delivery.envelope.type).observe(per_message)
         return outcomes
 
-    async def _handle_together(self, batch: list[_Delivery]) -> list[Outcome]:
+    async def _handle_together(self, batch: list[_Delivery[D]]) -> list[Outcome]:
         """Handle a batch in one transaction: one inbox insert for all ids, one commit.
 
         This is the fast path (one WAL flush per batch instead of per message). If any handler
@@ -212,12 +194,13 @@ class Consumer:
                 return [exc]
         return [(await self._handle_together([d]))[0] for d in batch]
 
-    async def _call_handler(self, conn: Connection, delivery: _Delivery) -> None:
-        context = MessageContext(envelope=delivery.envelope, conn=conn, attempt=delivery.attempt)
-        with structlog.contextvars.bound_contextvars(**_log_context(delivery.envelope)):
-            await asyncio.wait_for(delivery.handler(context), self._handler_timeout_s)
+    async def _call_handler(self, conn: Connection, delivery: _Delivery[D]) -> None:
+        envelope = delivery.envelope
+        context = MessageContext(envelope, conn, delivery.attempt, self._deps)
+        with structlog.contextvars.bound_contextvars(**_log_context(envelope)):
+            await asyncio.wait_for(delivery.route(envelope, context), self._handler_timeout_s)
 
-    async def _settle(self, delivery: _Delivery, outcome: Outcome) -> None:
+    async def _settle(self, delivery: _Delivery[D], outcome: Outcome) -> None:
         envelope, message = delivery.envelope, delivery.message
         with structlog.contextvars.bound_contextvars(**_log_context(envelope)):
             if isinstance(outcome, Exception):

@@ -1,20 +1,21 @@
 """Running one service: the single place where database, broker, consumer, relay, HTTP and
 background jobs are started in order and stopped in reverse.
 
-A service describes itself with a ServiceDefinition; its `wire` function receives the running
-ServiceRuntime (pool, settings, outbox access) and returns what is specific to it: message
-handlers, HTTP routes, periodic jobs and a status section. Nothing else in a service knows how
-the plumbing is started.
+A service describes itself with a ServiceDefinition: its message table (`routes`, from which its
+queue bindings are derived), the message types it sends, its migrations, and a `wire` function
+that receives the running ServiceRuntime (pool, settings) and returns what is specific to it: the
+dependencies its handlers get (`deps`), HTTP routes, background jobs and a status section.
+Nothing else in a service knows how the plumbing is started.
 """
 
 import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import structlog
@@ -22,15 +23,15 @@ import uvloop
 from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
+from contracts import MESSAGES, ContractError
 from messaging import (
     MIGRATIONS as MESSAGING_MIGRATIONS,
 )
 from messaging import (
     Consumer,
-    Handler,
     OutboxRelay,
+    Routes,
     ServiceTopology,
-    Subscription,
     connect,
     declare,
 )
@@ -44,11 +45,13 @@ log = structlog.get_logger(__name__)
 StatusProvider = Callable[["ServiceRuntime"], Awaitable[dict[str, Any]]]
 BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
 ShutdownStep = Callable[[], Awaitable[None]]
+D = TypeVar("D")
 
 
 @dataclass
-class Wiring:
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
+class Wiring(Generic[D]):
+    deps: D
+    """What the service's message handlers get as `ctx.deps`."""
     routes: Sequence[web.RouteDef] = ()
     background: Sequence[BackgroundJob] = ()
     status: StatusProvider | None = None
@@ -58,12 +61,20 @@ class Wiring:
 
 
 @dataclass(frozen=True)
-class ServiceDefinition:
+class ServiceDefinition(Generic[D]):
     name: str  # "order-intake"
     default_port: int
-    subscriptions: Sequence[Subscription] = ()
+    routes: Routes[D] = field(default_factory=Routes)
+    """What it receives and who handles it; its queue bindings are derived from this."""
+    publishes: Sequence[str] = ()
+    """The message types it sends (for the AsyncAPI document; checked against the registry)."""
     migrations: Path | None = None
-    wire: Callable[["ServiceRuntime"], Wiring] = lambda _: Wiring()
+    wire: Callable[["ServiceRuntime"], Wiring[D]] | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [t for t in self.publishes if t not in MESSAGES]
+        if unknown:
+            raise ContractError(f"{self.name} publishes unknown message types: {unknown}")
 
     @property
     def schema(self) -> str:
@@ -73,7 +84,7 @@ class ServiceDefinition:
 class ServiceRuntime:
     def __init__(
         self,
-        definition: ServiceDefinition,
+        definition: ServiceDefinition[Any],
         settings: RuntimeSettings | None = None,
         *,
         port: int | None = None,
@@ -89,14 +100,14 @@ class ServiceRuntime:
         )
         self.topology = ServiceTopology(
             service=definition.name,
-            subscriptions=definition.subscriptions,
+            subscriptions=definition.routes.subscriptions,
             retry_delays_s=self.settings.retry_delays_s,
         )
         self.pool: asyncpg.Pool
         self.amqp: AbstractRobustConnection
-        self.consumer: Consumer
+        self.consumer: Consumer[Any]
         self.relay: OutboxRelay
-        self.wiring = Wiring()
+        self.wiring: Wiring[Any] = Wiring(deps=None)
         self._http: web.AppRunner | None = None
         self._background: list[asyncio.Task[None]] = []
         self.started = False
@@ -130,14 +141,16 @@ class ServiceRuntime:
         channel = await self.amqp.channel()
         await declare(channel, self.topology)
         await channel.close()
-        self.wiring = self.definition.wire(self)
+        wire = self.definition.wire
+        self.wiring = wire(self) if wire is not None else Wiring(deps=None)
         self.relay = OutboxRelay(self.pool, self.amqp, schema=self.schema, service=self.name)
         await self.relay.start()
         self.consumer = Consumer(
             self.pool,
             self.amqp,
             self.topology,
-            self.wiring.handlers,
+            self.definition.routes,
+            self.wiring.deps,
             prefetch=self.settings.prefetch,
         )
         await self.consumer.start()
@@ -185,7 +198,7 @@ class ServiceRuntime:
         log.info("service.stopped")
 
 
-def run(definition: ServiceDefinition) -> None:
+def run(definition: ServiceDefinition[Any]) -> None:
     """The `python -m <service>` entry point: run until SIGTERM or SIGINT, then stop gracefully."""
     settings = RuntimeSettings()
     configure_logging(definition.name, settings.log_level)

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 import structlog
 
-from contracts import WMS_COMMANDS, WMS_EVENTS, parse_envelope
-from messaging import MessageContext, Subscription
+from contracts import WMS_COMMANDS, WmsOrderAccepted, parse_envelope
+from messaging import MessageContext, Routes, on
 from service_runtime import ServiceDefinition, Wiring
 from service_runtime.logging import configure_logging
 from testkit.plugin import IsolatedDatabase
@@ -30,18 +30,18 @@ def _restore_logging() -> Iterator[None]:
     logging.getLogger().handlers.clear()
 
 
-def forwarder() -> ServiceDefinition:
+async def forward_accepted(accepted: WmsOrderAccepted, ctx: MessageContext[None]) -> None:
+    log.info("forwarder.handled")
+    await ctx.emit("wms.order.release", {"wms_order_ref": accepted.wms_order_ref})
+
+
+def forwarder() -> ServiceDefinition[None]:
     """Turns each accepted order into a release command: a second hop for the correlation id."""
-
-    async def on_accepted(ctx: MessageContext) -> None:
-        log.info("forwarder.handled")
-        await ctx.emit("wms.order.release", {"wms_order_ref": ctx.envelope.data.wms_order_ref})  # type: ignore[attr-defined]
-
     return ServiceDefinition(
         name="forwarder",
         default_port=0,
-        subscriptions=[Subscription(WMS_EVENTS, "wms.order.accepted")],
-        wire=lambda _: Wiring(handlers={"wms.order.accepted": on_accepted}),
+        routes=Routes(on(WmsOrderAccepted, forward_accepted)),
+        publishes=["wms.order.release"],
     )
 
 
@@ -193,7 +193,7 @@ async def test_shutdown_steps_run_in_order_after_the_background_jobs_have_finish
     definition = ServiceDefinition(
         name="stopper",
         default_port=0,
-        wire=lambda _: Wiring(background=[job], shutdown=[failing_step, second_step]),
+        wire=lambda _: Wiring(deps=None, background=[job], shutdown=[failing_step, second_step]),
     )
     async with running_service(definition, isolated_database, isolated_vhost):
         assert happened == []

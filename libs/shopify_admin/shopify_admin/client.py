@@ -23,7 +23,14 @@ from shopify_admin.errors import ShopifyError, ShopifyUnavailable
 from shopify_admin.metering import record_request
 from shopify_admin.operations import Operation
 from shopify_admin.results import MutationResult
-from shopify_admin.retry import BackoffPolicy, Outcome, Success, Transient, classify
+from shopify_admin.retry import (
+    BackoffPolicy,
+    Outcome,
+    Success,
+    Transient,
+    classify,
+    retry_delay,
+)
 from shopify_admin.throttle import (
     QueryCost,
     Reservation,
@@ -155,7 +162,7 @@ class ShopifyClient:
                     operation.name, attempt, outcome.reason, may_have_executed=True
                 )
             if attempt < self.max_attempts:
-                delay = self._backoff.delay(attempt, self._rng, outcome)
+                delay = retry_delay(self._backoff, attempt, self._rng, outcome)
                 log.info("shopify.retry", reason=outcome.reason, attempt=attempt, delay=delay)
                 await self._sleep(delay)
         log.warning("shopify.unavailable", reason=last_reason, attempts=self.max_attempts)

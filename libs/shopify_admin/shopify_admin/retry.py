@@ -2,7 +2,8 @@
 
 Kept free of I/O so every branch is tested without a server: `classify`
 turns (HTTP status, headers, parsed body) into an `Outcome`, and
-`BackoffPolicy` says how long to wait before the next attempt.
+`retry_delay` says how long to wait before the next attempt (work_queue's BackoffPolicy,
+the project's one backoff, unless Shopify said how long).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from work_queue.backoff import BackoffPolicy
+
 from shopify_admin.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -22,7 +25,15 @@ from shopify_admin.errors import (
     error_code,
 )
 
-__all__ = ["BackoffPolicy", "Outcome", "Success", "Transient", "classify", "parse_retry_after"]
+__all__ = [
+    "BackoffPolicy",
+    "Outcome",
+    "Success",
+    "Transient",
+    "classify",
+    "parse_retry_after",
+    "retry_delay",
+]
 
 # extensions.code values that mean "try again later", not "your request is wrong".
 _THROTTLED = "THROTTLED"
@@ -122,29 +133,14 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
-@dataclass(frozen=True)
-class BackoffPolicy:
-    """Full-jitter exponential backoff: a uniform wait in [0, min(cap, base * 2^(n-1))].
+def retry_delay(
+    policy: BackoffPolicy, attempt: int, rng: random.Random, transient: Transient
+) -> float:
+    """Wait after failed attempt number `attempt` (1-based).
 
-    Full jitter spreads the retries of many workers that failed together, so
-    they do not hit Shopify again in lockstep.
+    A server-given Retry-After is honoured as is. THROTTLED gets the jitter
+    only: the throttle then waits whatever the bucket still needs.
     """
-
-    base: float = 0.5
-    cap: float = 20.0
-
-    def ceiling(self, attempt: int) -> float:
-        """The longest wait after failed attempt number `attempt` (1-based), without jitter."""
-        # The exponent stops growing at 30 (any sane cap is reached long before): a worker that
-        # retries for ever must not overflow turning 2**n into a float.
-        return float(min(self.cap, self.base * 2 ** min(max(0, attempt - 1), 30)))
-
-    def delay(self, attempt: int, rng: random.Random, transient: Transient) -> float:
-        """Wait after failed attempt number `attempt` (1-based).
-
-        A server-given Retry-After is honoured as is. THROTTLED gets the jitter
-        only: the throttle then waits whatever the bucket still needs.
-        """
-        if transient.retry_after is not None:
-            return transient.retry_after
-        return rng.uniform(0.0, self.ceiling(attempt))
+    if transient.retry_after is not None:
+        return transient.retry_after
+    return policy.jittered(attempt, rng)

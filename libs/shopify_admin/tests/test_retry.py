@@ -8,7 +8,14 @@ from shopify_admin.errors import (
     ShopifyGraphQLError,
     ShopifyRequestError,
 )
-from shopify_admin.retry import BackoffPolicy, Success, Transient, classify, parse_retry_after
+from shopify_admin.retry import (
+    BackoffPolicy,
+    Success,
+    Transient,
+    classify,
+    parse_retry_after,
+    retry_delay,
+)
 
 THROTTLED_BODY = {
     "errors": [
@@ -140,7 +147,7 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling() -> None:
     assert [policy.ceiling(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     rng = random.Random(7)
     transient = Transient("HTTP 503", not_executed=False)
-    delays = [policy.delay(3, rng, transient) for _ in range(500)]
+    delays = [retry_delay(policy, 3, rng, transient) for _ in range(500)]
     assert all(0.0 <= d <= 2.0 for d in delays)
     # Full jitter spreads over the whole range, not just near the ceiling.
     assert min(delays) < 0.2 and max(delays) > 1.8
@@ -148,4 +155,4 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling() -> None:
 
 def test_backoff_uses_retry_after_when_given() -> None:
     transient = Transient("HTTP 429", not_executed=True, retry_after=7.5)
-    assert BackoffPolicy().delay(1, random.Random(), transient) == 7.5
+    assert retry_delay(BackoffPolicy(), 1, random.Random(), transient) == 7.5

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
-from contracts import WMS_EVENTS, Envelope, WmsOrderAccepted, new_envelope
-from messaging import MessageContext, Subscription, add_to_outbox
+from contracts import Envelope, WmsOrderAccepted, new_envelope
+from messaging import MessageContext, Routes, add_to_outbox, on
 from service_runtime import ServiceDefinition, ServiceRuntime, Wiring
 
 SHOP = "probe.myshopify.com"
@@ -28,26 +28,31 @@ class ProbeBehaviour:
     calls: int = 0
 
 
-def probe_definition(behaviour: ProbeBehaviour, name: str = "probe") -> ServiceDefinition:
-    async def on_accepted(ctx: MessageContext) -> None:
-        behaviour.calls += 1
-        if behaviour.delay_s:
-            await asyncio.sleep(behaviour.delay_s)
-        accepted = ctx.envelope.data
-        assert isinstance(accepted, WmsOrderAccepted)
-        ref = accepted.wms_order_ref
-        if ref in behaviour.failing_refs:
-            raise RuntimeError(f"cannot handle {ref}")
-        await ctx.conn.execute(
-            "INSERT INTO effects (message_id, ref) VALUES ($1, $2)", ctx.envelope.id, ref
-        )
+async def on_accepted(accepted: WmsOrderAccepted, ctx: MessageContext[ProbeBehaviour]) -> None:
+    behaviour = ctx.deps
+    behaviour.calls += 1
+    if behaviour.delay_s:
+        await asyncio.sleep(behaviour.delay_s)
+    ref = accepted.wms_order_ref
+    if ref in behaviour.failing_refs:
+        raise RuntimeError(f"cannot handle {ref}")
+    await ctx.conn.execute(
+        "INSERT INTO effects (message_id, ref) VALUES ($1, $2)", ctx.envelope.id, ref
+    )
 
+
+ROUTES = Routes(on(WmsOrderAccepted, on_accepted))
+
+
+def probe_definition(
+    behaviour: ProbeBehaviour, name: str = "probe"
+) -> ServiceDefinition[ProbeBehaviour]:
     return ServiceDefinition(
         name=name,
         default_port=0,
-        subscriptions=[Subscription(WMS_EVENTS, "wms.order.accepted")],
+        routes=ROUTES,
         migrations=Path(__file__).parent / "probe_migrations",
-        wire=lambda _: Wiring(handlers={"wms.order.accepted": on_accepted}),
+        wire=lambda _: Wiring(deps=behaviour),
     )
 
 

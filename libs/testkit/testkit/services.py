@@ -22,7 +22,7 @@ def test_settings(db: IsolatedDatabase, amqp_url: str, **overrides: Any) -> Runt
 
 @asynccontextmanager
 async def running_service(
-    definition: ServiceDefinition, db: IsolatedDatabase, amqp_url: str, **overrides: Any
+    definition: ServiceDefinition[Any], db: IsolatedDatabase, amqp_url: str, **overrides: Any
 ) -> AsyncIterator[ServiceRuntime]:
     runtime = ServiceRuntime(definition, test_settings(db, amqp_url, **overrides), port=0)
     await runtime.start()

@@ -3,6 +3,7 @@ consuming service (inbox and handler), as two services are deployed."""
 
 from dataclasses import replace
 
+from messaging import Routes
 from service_runtime import ServiceDefinition
 from testkit.probe import ProbeBehaviour, probe_definition
 
@@ -15,4 +16,4 @@ def consumer_definition() -> ServiceDefinition:
 
 def producer_definition() -> ServiceDefinition:
     # The probe without subscriptions: it only publishes, through its outbox.
-    return replace(probe_definition(ProbeBehaviour(), name="bench-producer"), subscriptions=())
+    return replace(probe_definition(ProbeBehaviour(), name="bench-producer"), routes=Routes())
