@@ -42,7 +42,7 @@ format: install
 
 ## Regenerate the JSON Schemas and the AsyncAPI document from the contracts.
 contracts: install
-	$(UV) run --no-sync python -m contracts.export
+	$(UV) run --no-sync python -m devstack.contracts
 
 ## Benchmarks: each prints its figures and the ratio to a baseline measured in the same run.
 bench: install

@@ -1,7 +1,10 @@
-"""The AsyncAPI 3.0 document describing the bus: the broker, one channel per exchange, and one
-operation and one message per message type. Payload schemas are referenced, not copied."""
+"""The AsyncAPI 3.0 document describing the bus: the broker, one channel per exchange, one
+operation and one message per message type, and which of shipbridge's services sends and which
+receives each message (derived from each service's declaration: its message table and the types
+it publishes). Payload schemas are referenced, not copied."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from contracts.json_schema import schema_path
@@ -21,8 +24,20 @@ _EXCHANGE_DESCRIPTIONS = {
 _ACTIONS = {"command": "send", "event": "receive", "internal": "send"}
 
 
-def asyncapi_document(specs: Iterable[MessageSpec]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ServiceMessages:
+    """What one service receives (its message table) and sends (its declared publications)."""
+
+    name: str
+    receives: Sequence[str]
+    sends: Sequence[str]
+
+
+def asyncapi_document(
+    specs: Iterable[MessageSpec], services: Sequence[ServiceMessages] = ()
+) -> dict[str, Any]:
     ordered = sorted(specs, key=lambda spec: spec.type)
+    by_type = {spec.type: spec for spec in ordered}
     exchanges = sorted({spec.exchange for spec in ordered})
     return {
         "asyncapi": "3.0.0",
@@ -50,7 +65,10 @@ def asyncapi_document(specs: Iterable[MessageSpec]) -> dict[str, Any]:
             exchange: _channel(exchange, [spec for spec in ordered if spec.exchange == exchange])
             for exchange in exchanges
         },
-        "operations": {spec.type: _operation(spec) for spec in ordered},
+        "operations": {
+            **{spec.type: _operation(spec) for spec in ordered},
+            **_service_operations(services, by_type),
+        },
         "components": {"messages": {spec.type: _message(spec) for spec in ordered}},
     }
 
@@ -91,6 +109,28 @@ def _operation(spec: MessageSpec) -> dict[str, Any]:
             }
         },
     }
+
+
+def _service_operations(
+    services: Sequence[ServiceMessages], by_type: dict[str, MessageSpec]
+) -> dict[str, Any]:
+    """`<service>.sends.<type>` and `<service>.receives.<type>`: who is on each end."""
+    operations: dict[str, Any] = {}
+    for service in sorted(services, key=lambda s: s.name):
+        for verb, action, types in (
+            ("sends", "send", service.sends),
+            ("receives", "receive", service.receives),
+        ):
+            for message_type in sorted(types):
+                spec = by_type[message_type]
+                operations[f"{service.name}.{verb}.{message_type}"] = {
+                    "action": action,
+                    "channel": {"$ref": f"#/channels/{spec.exchange}"},
+                    "summary": f"{service.name} {verb} {message_type}",
+                    "messages": [{"$ref": f"#/channels/{spec.exchange}/messages/{spec.type}"}],
+                    "tags": [{"name": service.name}],
+                }
+    return operations
 
 
 def _message(spec: MessageSpec) -> dict[str, Any]:

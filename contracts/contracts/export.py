@@ -1,9 +1,13 @@
 """Write (or check) the generated contract documents: one JSON Schema per message and the
 AsyncAPI document. The WMS team reads these, so they are committed and must never be stale.
 
-    python -m contracts.export            # regenerate
-    python -m contracts.export --check    # exit 1 and name stale files if regenerating would
-                                          # change anything
+The AsyncAPI document names which service sends and receives what, which only the services'
+declarations know; `make contracts` runs the export through `python -m devstack.contracts`,
+which passes them in (this package cannot import the services that import it).
+
+    python -m devstack.contracts            # regenerate
+    python -m devstack.contracts --check    # exit 1 and name stale files if regenerating would
+                                            # change anything
 """
 
 import argparse
@@ -13,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from contracts.asyncapi import asyncapi_document
+from contracts.asyncapi import ServiceMessages, asyncapi_document
 from contracts.json_schema import message_json_schema, schema_path
 from contracts.registry import MESSAGES
 
@@ -23,11 +27,11 @@ SCHEMAS_DIR = "schemas"
 DEFAULT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def render_documents() -> dict[str, bytes]:
+def render_documents(services: Sequence[ServiceMessages] = ()) -> dict[str, bytes]:
     """Every generated document by its path relative to the root, as the exact bytes to write."""
     specs = sorted(MESSAGES.values(), key=lambda spec: spec.type)
     documents = {schema_path(spec): _to_bytes(message_json_schema(spec)) for spec in specs}
-    documents[ASYNCAPI_PATH] = _to_bytes(asyncapi_document(specs))
+    documents[ASYNCAPI_PATH] = _to_bytes(asyncapi_document(specs, services))
     return documents
 
 
@@ -55,18 +59,18 @@ def write_documents(root: Path, documents: Mapping[str, bytes]) -> list[str]:
     return changed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m contracts.export", description=__doc__)
+def main(argv: Sequence[str] | None = None, services: Sequence[ServiceMessages] = ()) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.contracts", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report stale files")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the contracts folder")
     arguments = parser.parse_args(argv)
-    documents = render_documents()
+    documents = render_documents(services)
     if arguments.check:
         stale = stale_documents(arguments.root, documents)
         for path in stale:
             print(f"stale: {path}", file=sys.stderr)
         if stale:
-            print("regenerate with: make contracts (python -m contracts.export)", file=sys.stderr)
+            print("regenerate with: make contracts", file=sys.stderr)
         return 1 if stale else 0
     for path in write_documents(arguments.root, documents):
         print(f"wrote {path}" if path in documents else f"removed {path}")
@@ -86,7 +90,3 @@ def _to_bytes(document: Any) -> bytes:
     # Key order is the models' field order (which follows SPEC); collections are sorted by the
     # renderers, so the same contracts always give the same bytes.
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from contracts import ContractError, WmsOrderHold, new_envelope, parse_envelope
+from contracts import (
+    ContractError,
+    WmsInventorySnapshot,
+    WmsOrderHold,
+    new_envelope,
+    parse_envelope,
+)
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -201,9 +207,9 @@ def test_a_snapshot_part_repeating_a_sku_is_accepted_for_the_receiver_to_set_asi
         {"sku": "A", "available": 2, "on_hand": 3},
     ]
 
-    part = parse_envelope(json.dumps(message)).data
+    part = parse_envelope(json.dumps(message)).data_as(WmsInventorySnapshot)
 
-    assert [(item.sku, item.available) for item in part.items] == [  # type: ignore[attr-defined]
+    assert [(item.sku, item.available) for item in part.items] == [
         ("A", 1),
         ("B", 4),
         ("A", 2),

@@ -14,10 +14,12 @@ from contracts.export import (
 from contracts.json_schema import DIALECT, schema_path
 
 
-def test_committed_documents_are_up_to_date() -> None:
+def test_committed_schemas_are_up_to_date() -> None:
+    # The AsyncAPI document also names the services on each end, which only they know: its
+    # staleness is checked beside them (tools/devstack/tests/test_contract_documents.py).
     stale = stale_documents(DEFAULT_ROOT, render_documents())
 
-    assert not stale, f"stale contract documents {stale}: run `make contracts`"
+    assert [path for path in stale if path != ASYNCAPI_PATH] == [], "run `make contracts`"
 
 
 def test_rendering_is_deterministic() -> None:

@@ -87,4 +87,5 @@ def test_spec_for_unknown_type() -> None:
 
 def test_registry_is_read_only() -> None:
     with pytest.raises(TypeError):
+        # Writing is the misuse under test: the mapping must refuse it at run time too.
         MESSAGES["x"] = MESSAGES["wms.order.create"]  # type: ignore[index]

@@ -8,6 +8,7 @@ import aio_pika
 import aiohttp
 
 from messaging import list_dead_letters
+from service_runtime import ServiceRuntime
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import (
     ProbeBehaviour,
@@ -121,8 +122,8 @@ async def test_malformed_messages_become_dead_letters_with_clear_reasons(
         assert {d["message_id"] for d in status["dead_letters"]["recent"]} == set(bodies)
 
 
-async def _has_effect(svc: object, ref: str) -> bool:
-    return ref in await effect_counts(svc.pool)  # type: ignore[attr-defined]
+async def _has_effect(svc: ServiceRuntime, ref: str) -> bool:
+    return ref in await effect_counts(svc.pool)
 
 
 async def test_a_failure_inside_a_batch_does_not_fail_or_double_its_neighbours(

@@ -163,9 +163,7 @@ class ServiceRuntime:
         site = web.TCPSite(self._http, self.settings.http_host, self.port)
         await site.start()
         if self.port == 0:  # tests ask for any free port: report the one we got
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            self.port = self._http.addresses[0][1]
         self.started = True
         log.info("service.started", port=self.port, schema=self.schema)
 

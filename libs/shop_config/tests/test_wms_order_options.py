@@ -21,9 +21,9 @@ def test_customer_data_beyond_the_ship_to_address_and_closing_are_off_by_default
     tmp_path: Path,
 ) -> None:
     shop = _load(tmp_path, "")
-    assert shop.wms_order.send_billing_address is False  # type: ignore[attr-defined]
-    assert shop.wms_order.share_customer_email is False  # type: ignore[attr-defined]
-    assert shop.fulfillment.close_fulfilled_orders is False  # type: ignore[attr-defined]
+    assert shop.wms_order.send_billing_address is False
+    assert shop.wms_order.share_customer_email is False
+    assert shop.fulfillment.close_fulfilled_orders is False
 
 
 def test_a_shop_turns_them_on(tmp_path: Path) -> None:
@@ -32,9 +32,9 @@ def test_a_shop_turns_them_on(tmp_path: Path) -> None:
         "[shops.wms_order]\nsend_billing_address = true\nshare_customer_email = true\n"
         "[shops.fulfillment]\nclose_fulfilled_orders = true\n",
     )
-    assert shop.wms_order.send_billing_address is True  # type: ignore[attr-defined]
-    assert shop.wms_order.share_customer_email is True  # type: ignore[attr-defined]
-    assert shop.fulfillment.close_fulfilled_orders is True  # type: ignore[attr-defined]
+    assert shop.wms_order.send_billing_address is True
+    assert shop.wms_order.share_customer_email is True
+    assert shop.fulfillment.close_fulfilled_orders is True
 
 
 @pytest.mark.parametrize(

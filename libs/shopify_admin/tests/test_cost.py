@@ -298,4 +298,5 @@ def test_actual_cost_chooses_the_operation_and_rejects_swapped_arguments(
     assert actual_query_cost(schema, document, None, {"shop": {}}, "A") == 1
     assert actual_query_cost(schema, document, None, {"orders": {"nodes": [{}]}}, "B") == 3
     with pytest.raises(TypeError, match="data must be"):
+        # The arguments swapped on purpose: the misuse must be refused, not mis-costed.
         actual_query_cost(schema, document, None, "A", {"shop": {}})  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, OperationDefinitionNode, parse
+from graphql import GraphQLEnumType, GraphQLSchema, OperationDefinitionNode, parse
 from graphql.execution.values import get_variable_values
 
 from shopify_admin import mutations
@@ -226,4 +226,5 @@ async def test_helpers_send_their_own_operation(schema: GraphQLSchema) -> None:
 def test_webhook_topic_is_a_schema_enum(schema: GraphQLSchema, topic: str, enum: str) -> None:
     assert mutations.webhook_topic(topic) == enum
     topics = schema.type_map["WebhookSubscriptionTopic"]
-    assert enum in topics.values  # type: ignore[attr-defined]
+    assert isinstance(topics, GraphQLEnumType)
+    assert enum in topics.values

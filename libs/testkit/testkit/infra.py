@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import asyncpg
@@ -54,7 +55,7 @@ class Postgres:
 class RabbitMQ:
     amqp_url: str  # the default vhost
     management_url: str | None
-    container: object | None = None  # testcontainers handle, for rabbitmqctl exec
+    container: Any = None  # testcontainers' container (untyped there), for rabbitmqctl exec
 
 
 def find_postgres(stack: ExitStack) -> Postgres:
@@ -121,7 +122,7 @@ def _management(rmq: RabbitMQ, method: str, path: str, body: bytes | None = None
 
 def _rabbitmqctl(rmq: RabbitMQ, *args: str) -> None:
     if rmq.container is not None:
-        rmq.container.exec(["rabbitmqctl", *args])  # type: ignore[attr-defined]
+        rmq.container.exec(["rabbitmqctl", *args])
     else:
         subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
