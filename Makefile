@@ -7,11 +7,16 @@ ifeq ($(UV),)
 UV := python3 -m uv
 endif
 
-# mypy --strict on the libraries and the contracts (named as package folders: the top-level
-# `contracts/` folder would otherwise shadow the `contracts` package).
+# mypy --strict on the contracts, libraries, services and tools (named as package folders: the
+# top-level `contracts/` folder would otherwise shadow the `contracts` package).
 STRICT := contracts/contracts libs/messaging/messaging libs/storage/storage libs/work_queue/work_queue \
           libs/service_runtime/service_runtime libs/shopify_admin/shopify_admin \
-          libs/shop_config/shop_config libs/testkit/testkit
+          libs/shop_config/shop_config libs/testkit/testkit \
+          services/webhook-gateway/webhook_gateway services/order-intake/order_intake \
+          services/fulfillment-sync/fulfillment_sync services/inventory-sync/inventory_sync \
+          services/cancellation/cancellation services/operator-status/operator_status \
+          tools/shopify_sim/shopify_sim tools/wms_sim/wms_sim tools/devstack/devstack \
+          tools/shipbridge_cli/shipbridge_cli tools/bench/bench
 
 .PHONY: install run test lint format contracts bench clean
 

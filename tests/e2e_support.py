@@ -4,33 +4,27 @@ Shopify simulator --signed webhook--> webhook-gateway --internal.events--> order
 --reads the order through the Admin API--> wms.order.create on wms.commands --> WMS simulator
 --wms.order.accepted--> order-intake.
 
-`running_order_flow` starts every piece; `OrderFlow` is what a scenario talks to. A `BrokerTap`
+`running_order_flow` starts every piece; `OrderFlow` is what a scenario talks to. A `Tap`
 (its own queue, connected straight to the broker) records every command sent to the WMS and
 every webhook message the gateway published, so scenarios check what really went over the wire.
 """
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import aiohttp
 import pytest
-from aio_pika.abc import AbstractIncomingMessage
 
 from contracts import (
     INTERNAL_EVENTS,
     SUBSCRIBED_TOPICS,
     WMS_COMMANDS,
-    Envelope,
-    parse_envelope,
 )
 from messaging import list_dead_letters
-from messaging.topology import EXCHANGES, declare_exchanges
 from order_intake.app import DEFINITION as INTAKE
 from service_runtime import ServiceRuntime
 from shopify_admin.client import ShopifyClient
@@ -42,6 +36,9 @@ from shopify_sim.testing import SimulatorHandle, running_simulator
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop as shop_entry
+from testkit.shops import shops_file
+from testkit.tap import Tap, Tapped, open_tap
 from webhook_gateway.app import WEBHOOK_PATH, gateway_definition
 from wms_sim import WmsSimulator
 from wms_sim.config import Facility, GeneratedCatalog
@@ -63,65 +60,25 @@ LineSpec = tuple[str, int, str]
 """(sku, quantity, name of the Shopify location that ships it)."""
 
 
-@dataclass(frozen=True)
-class TappedMessage:
-    envelope: Envelope
-    body: dict[str, Any]
-    """The raw JSON as published, to check what is (not) on the wire."""
-    amqp_correlation_id: str | None
+def creates_for(tap: Tap, order_name: str) -> list[Tapped]:
+    return [
+        m
+        for m in tap.tapped_of_type("wms.order.create")
+        if m.body["data"]["shopify_order_name"] == order_name
+    ]
 
 
-@dataclass
-class BrokerTap:
-    """Every command on wms.commands and every webhook message on internal.events, in order."""
-
-    messages: list[TappedMessage] = field(default_factory=list)
-
-    def of_type(self, message_type: str) -> list[TappedMessage]:
-        return [m for m in self.messages if m.envelope.type == message_type]
-
-    def creates_for(self, order_name: str) -> list[TappedMessage]:
-        return [
-            m
-            for m in self.of_type("wms.order.create")
-            if m.body["data"]["shopify_order_name"] == order_name
-        ]
-
-    def webhooks_about(self, order_gid: str) -> list[TappedMessage]:
-        return [
-            m
-            for m in self.messages
-            if m.envelope.type.startswith("shopify.webhook.orders.")
-            and m.body["data"]["payload"].get("admin_graphql_api_id") == order_gid
-        ]
+def webhooks_about(tap: Tap, order_gid: str) -> list[Tapped]:
+    return [
+        m
+        for m in tap.tapped
+        if m.envelope.type.startswith("shopify.webhook.orders.")
+        and m.body["data"]["payload"].get("admin_graphql_api_id") == order_gid
+    ]
 
 
-@asynccontextmanager
-async def open_tap(amqp_url: str) -> AsyncIterator[BrokerTap]:
-    """Declares the project's exchanges (as any service would) so it can bind before they start."""
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        await declare_exchanges(channel, EXCHANGES)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(WMS_COMMANDS, routing_key="#")
-        await queue.bind(INTERNAL_EVENTS, routing_key="shopify.webhook.#")
-        tap = BrokerTap()
-
-        async def keep(message: AbstractIncomingMessage) -> None:
-            async with message.process():
-                tap.messages.append(
-                    TappedMessage(
-                        parse_envelope(message.body),
-                        json.loads(message.body),
-                        message.correlation_id,
-                    )
-                )
-
-        await queue.consume(keep)
-        yield tap
-    finally:
-        await connection.close()
+# Every command on wms.commands and every webhook message on internal.events, in order.
+TAPPED = [(WMS_COMMANDS, "#"), (INTERNAL_EVENTS, "shopify.webhook.#")]
 
 
 @dataclass(frozen=True)
@@ -136,7 +93,7 @@ class OrderFlow:
     gateway: ServiceRuntime
     intake: ServiceRuntime
     warehouse: WmsSimulator
-    tap: BrokerTap
+    tap: Tap
 
     @property
     def shop(self) -> ShopState:
@@ -188,9 +145,9 @@ class OrderFlow:
 
     async def wait_creates(
         self, order: PlacedOrder, count: int, timeout_s: float = 15
-    ) -> list[TappedMessage]:
-        await eventually(lambda: len(self.tap.creates_for(order.name)) >= count, timeout_s)
-        return self.tap.creates_for(order.name)
+    ) -> list[Tapped]:
+        await eventually(lambda: len(creates_for(self.tap, order.name)) >= count, timeout_s)
+        return creates_for(self.tap, order.name)
 
     async def wait_accepted(self, count: int, timeout_s: float = 15) -> None:
         async def recorded() -> bool:
@@ -288,15 +245,6 @@ class OrderFlow:
             return answer
 
 
-def shops_toml(facility_of_location_gid: dict[str, str], download_mode: str) -> str:
-    mapping = "\n".join(f'"{gid}" = "{code}"' for gid, code in facility_of_location_gid.items())
-    return (
-        f'[[shops]]\ndomain = "{SHOP}"\n'
-        f'[shops.order_download]\nmode = "{download_mode}"\npoll_interval_minutes = 30\n'
-        f"[shops.locations]\n{mapping}\n"
-    )
-
-
 async def _create_shop(sim: SimulatorHandle) -> ShopState:
     await sim.create_shop(SHOP, TOKEN, CLIENT_SECRET, locations=LOCATIONS)
     await sim.seed(SHOP, products=SKUS, locations=list(LOCATIONS), min_quantity=50, max_quantity=50)
@@ -352,21 +300,22 @@ async def running_order_flow(
         location_gids = {
             loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()
         }
-        shops_file = config_dir / "shops.toml"
-        shops_file.write_text(
-            shops_toml(
-                {location_gids[name]: code for name, code in FACILITY_OF_LOCATION.items()},
-                download_mode,
-            )
-        )
         # Read by both services when they wire themselves.
-        env.setenv("SHOPS_CONFIG", str(shops_file))
-        env.setenv("SHOPIFY_E2E_SHOP_ACCESS_TOKEN", TOKEN)
-        env.setenv("SHOPIFY_E2E_SHOP_CLIENT_SECRET", CLIENT_SECRET)
+        shops_file(
+            config_dir,
+            env,
+            shop_entry(
+                SHOP,
+                order_download={"mode": download_mode, "poll_interval_minutes": 30},
+                locations={location_gids[n]: code for n, code in FACILITY_OF_LOCATION.items()},
+            ),
+            access_token=TOKEN,
+            client_secret=CLIENT_SECRET,
+        )
         env.setenv("SHOPIFY_ADMIN_URL", sim.base_url)
         env.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
 
-        tap = await stack.enter_async_context(open_tap(amqp_url))
+        tap = await stack.enter_async_context(open_tap(amqp_url, TAPPED))
         wms = _warehouse(**(warehouse or {}))
         await wms.start(amqp_url)
         stack.push_async_callback(wms.stop)

@@ -211,7 +211,7 @@ def _command_name(message: Any, order_name: str) -> str:
 def _commands_about(flow: OrderFlow, order_name: str, after: int) -> list[str]:
     return [
         _command_name(m, order_name)
-        for m in flow.tap.messages[after:]
+        for m in flow.tap.tapped[after:]
         if m.envelope.type.startswith("wms.order.")
         and m.body["data"]["wms_order_ref"].split("-")[0] == order_name
     ]
@@ -244,7 +244,7 @@ async def test_a_change_after_sending_never_ships_twice(
         if answer == "refused":
             for ref in {w.ref for w in flow.warehouse.orders.values() if w.shop == SHOP}:
                 await flow.warehouse.start_picking(ref)
-        sent_before = len(flow.tap.messages)
+        sent_before = len(flow.tap.tapped)
 
         await change.act(Scene(flow, merchant, order, lines))
         await flow.settled()
@@ -285,7 +285,7 @@ async def test_a_change_after_sending_never_ships_twice(
 
         # An operator re-syncs: the order is read again, the change asked again where it was
         # refused, and still nothing new goes out while the warehouse has not agreed.
-        asked_before = len(flow.tap.messages)
+        asked_before = len(flow.tap.tapped)
         await flow.resync(order.name)
         await flow.settled()
         again = _commands_about(flow, order.name, asked_before)

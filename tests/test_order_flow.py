@@ -8,7 +8,7 @@ from contracts import order_correlation_id
 from testkit.proxy import proxy_for, redirect
 
 from .conftest import StartOrderFlow
-from .e2e_support import SHOP
+from .e2e_support import SHOP, creates_for, webhooks_about
 
 OUTAGE_S = 1.0
 MONEY_WORDS = ("price", "amount", "total", "currency", "cost", "tax")
@@ -63,7 +63,7 @@ async def test_an_order_reaches_the_wms_once_and_its_acceptance_is_recorded(
 
         # One conversation: the webhook the gateway published and the command share its id.
         correlation = str(order_correlation_id(SHOP, order.gid))
-        webhooks = flow.tap.webhooks_about(order.gid)
+        webhooks = webhooks_about(flow.tap, order.gid)
         assert {m.envelope.type for m in webhooks} == {
             "shopify.webhook.orders.create",
             "shopify.webhook.orders.paid",
@@ -100,7 +100,7 @@ async def test_duplicated_and_reordered_webhooks_make_one_wms_order_per_order(
         # The gateway saw each repeated delivery (same X-Shopify-Webhook-Id) and published it once.
         assert (await flow.gateway_status())["duplicates"] == 2 * len(doubled)
         for order in orders:
-            assert len(flow.tap.creates_for(order.name)) == 1, order.name
+            assert len(creates_for(flow.tap, order.name)) == 1, order.name
         assert len(flow.tap.of_type("wms.order.create")) == len(orders)
         assert (await flow.intake_status())["counts"]["accepted"] == len(orders)
 
@@ -168,7 +168,7 @@ async def test_a_broker_outage_during_a_burst_loses_and_doubles_no_order(
         creates = flow.tap.of_type("wms.order.create")
         # The relay may publish a message twice across a cut (same id): the WMS dedupes on it.
         ids_per_order = {
-            order.name: {m.envelope.id for m in flow.tap.creates_for(order.name)}
+            order.name: {m.envelope.id for m in creates_for(flow.tap, order.name)}
             for order in orders
         }
         assert {name: len(ids) for name, ids in ids_per_order.items()} == {
@@ -195,7 +195,7 @@ async def test_an_order_on_two_mapped_locations_becomes_two_wms_orders_and_unmap
 
         by_ref = {
             m.body["data"]["wms_order_ref"]: m.body["data"]
-            for m in flow.tap.creates_for(split.name)
+            for m in creates_for(flow.tap, split.name)
         }
         assert {
             ref: (data["facility"], [(line["sku"], line["quantity"]) for line in data["lines"]])
@@ -204,7 +204,7 @@ async def test_an_order_on_two_mapped_locations_becomes_two_wms_orders_and_unmap
             f"{split.name}-1": ("WH1", [("SKU-00008", 1)]),
             f"{split.name}-2": ("WH2", [("SKU-00009", 3)]),
         }
-        assert flow.tap.creates_for(elsewhere.name) == []
+        assert creates_for(flow.tap, elsewhere.name) == []
         assert len(flow.tap.of_type("wms.order.create")) == 2
         counts = (await flow.intake_status())["counts"]
         assert (counts["accepted"], counts["no_wms_work"]) == (2, 1)

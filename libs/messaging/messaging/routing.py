@@ -8,15 +8,17 @@ and the service lists it once, in its wiring module:
 
     ROUTES = Routes(on(WmsShipmentConfirmed, handlers.on_shipment), ...)
 
-`on` checks, at import, that the message types exist and carry that payload model, and mypy
-checks that the handler takes it. The table is the one source of the service's queue bindings
+`on` checks, at import (so at start-up at the latest), that the message types exist, that they
+carry that payload model, and that the handler's first parameter is declared to take it (mypy
+checks the same statically). The table is the one source of the service's queue bindings
 (`Routes.subscriptions`), of the "receives" part of the AsyncAPI document, and of dispatch: a
 delivery of a type the table does not name cannot reach the service, since it is not bound.
 """
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_type_hints
 
 from pydantic import BaseModel
 
@@ -90,7 +92,20 @@ def on(payload: type[P], handler: Handler[P, D], *message_types: str) -> Route[P
                 f"{message_type} carries {spec.payload.__name__}, not {payload.__name__} "
                 f"(handler {getattr(handler, '__name__', handler)!r})"
             )
+    _check_signature(payload, handler)
     return Route(payload, handler, tuple(types))
+
+
+def _check_signature(payload: type[BaseModel], handler: Callable[..., object]) -> None:
+    if not inspect.isfunction(handler):
+        return  # a callable object: its __call__ is mypy's to check
+    name = handler.__name__
+    parameters = list(inspect.signature(handler).parameters)
+    if len(parameters) != 2:
+        raise TypeError(f"handler {name} must take (payload, ctx), not {parameters}")
+    declared = get_type_hints(handler).get(parameters[0])
+    if declared is not None and not (isinstance(declared, type) and issubclass(payload, declared)):
+        raise TypeError(f"handler {name} takes {declared}, but is routed {payload.__name__}")
 
 
 def _the_type_of(payload: type[BaseModel]) -> tuple[str, ...]:

@@ -56,7 +56,9 @@ from contracts import (
     WMS_EVENTS,
     Envelope,
     FulfillmentOrderLineRef,
+    ShipmentSynced,
     WmsOrderSent,
+    WmsShipmentConfirmed,
     new_envelope,
     order_correlation_id,
     parse_envelope,
@@ -198,7 +200,7 @@ class SyncedTap:
         if str(envelope.id) in self.seen:
             return  # the relay may publish a message twice: one event
         self.seen.add(str(envelope.id))
-        shipment_id = envelope.data.shipment_id  # type: ignore[attr-defined]
+        shipment_id = envelope.data_as(ShipmentSynced).shipment_id
         if shipment_id in self.arrivals:
             self.duplicates += 1  # a second fulfillment for one shipment: must never happen
             return
@@ -316,7 +318,7 @@ async def ship_all(
         )
         for i, sent in enumerate(orders)
     ]
-    ids = {e.data.shipment_id for e in envelopes}  # type: ignore[attr-defined]
+    ids = {e.data_as(WmsShipmentConfirmed).shipment_id for e in envelopes}
     before = await admin.stats(shop.domain)
     cpu_before = await cpu_seconds(service_url)
     warmup_throttled: list[int] = []

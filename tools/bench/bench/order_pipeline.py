@@ -44,6 +44,7 @@ from messaging.topology import declare_exchanges
 from shop_config import env_name
 from shopify_admin.operations import WEBHOOK_SUBSCRIPTION_CREATE
 from shopify_sim.order_stream import ORDER_CREATE
+from testkit.shops import shop, shops_toml
 from webhook_gateway.app import WEBHOOK_PATH
 
 SHOPS = 20
@@ -283,21 +284,23 @@ async def wait_until(done: Callable[[], bool], timeout_s: float, what: str) -> N
 
 
 # --- the services -------------------------------------------------------------------------
-def shops_toml(shops: Sequence[BenchShop]) -> str:
+def bench_shops_toml(shops: Sequence[BenchShop]) -> str:
     # Webhooks only: a poll would read every order of the last 60 days on start, racing the
     # webhook path and spending the bucket being measured.
-    return "".join(
-        f'[[shops]]\ndomain = "{s.domain}"\n'
-        '[shops.order_download]\nmode = "webhooks"\n'
-        f'[shops.locations]\n"{s.location_gid}" = "{FACILITY}"\n'
-        for s in shops
+    return shops_toml(
+        *(
+            shop(
+                s.domain, order_download={"mode": "webhooks"}, locations={s.location_gid: FACILITY}
+            )
+            for s in shops
+        )
     )
 
 
 def services_env(
     where: Scratch, shops: Sequence[BenchShop], shops_file: Path, admin_url: str
 ) -> dict[str, str]:
-    shops_file.write_text(shops_toml(shops))
+    shops_file.write_text(bench_shops_toml(shops))
     secrets = {
         name: value
         for s in shops
