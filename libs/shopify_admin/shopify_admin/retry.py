@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from work_queue.backoff import BackoffPolicy
-
 from shopify_admin.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -24,6 +22,7 @@ from shopify_admin.errors import (
     ShopifyRequestError,
     error_code,
 )
+from work_queue.backoff import BackoffPolicy
 
 __all__ = [
     "BackoffPolicy",

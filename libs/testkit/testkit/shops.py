@@ -21,7 +21,8 @@ CLIENT_SECRET = "test_client_secret"
 
 
 def shop(domain: str, **settings: Any) -> dict[str, Any]:
-    """One `[[shops]]` entry: scalars become keys, mappings become `[shops.<name>]` tables."""
+    """One `[[shops]]` entry: scalars become keys, mappings become `[shops.<name>]` tables
+    (nested mappings, `[shops.<name>.<key>]`)."""
     return {"domain": domain, **settings}
 
 
@@ -29,12 +30,17 @@ def shops_toml(*shops: Mapping[str, Any]) -> str:
     lines: list[str] = []
     for entry in shops:
         lines.append("[[shops]]")
-        tables = {k: v for k, v in entry.items() if isinstance(v, Mapping)}
-        lines += [f"{k} = {_value(v)}" for k, v in entry.items() if k not in tables]
-        for name, table in tables.items():
-            lines.append(f"[shops.{name}]")
-            lines += [f"{_value(k)} = {_value(v)}" for k, v in table.items()]
+        _table(lines, "shops", entry)
     return "\n".join(lines) + "\n"
+
+
+def _table(lines: list[str], path: str, table: Mapping[str, Any]) -> None:
+    # A table's own keys first: in TOML, keys after a [sub.table] header belong to it.
+    subtables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
+    lines += [f"{_value(k)} = {_value(v)}" for k, v in table.items() if k not in subtables]
+    for name, subtable in subtables.items():
+        lines.append(f"[{path}.{_value(name)}]")
+        _table(lines, f"{path}.{_value(name)}", subtable)
 
 
 def shops_file(

@@ -34,6 +34,12 @@ class Tapped:
     """The JSON as published, to check what is (and is not) on the wire."""
     amqp_correlation_id: str | None
     headers: dict[str, Any]
+    exchange: str | None
+    routing_key: str | None
+    amqp_type: str | None
+    amqp_message_id: str | None
+    delivery_mode: int | None
+    content_type: str | None
 
 
 @dataclass
@@ -85,6 +91,12 @@ async def open_tap(
                         json.loads(message.body),
                         message.correlation_id,
                         dict(message.headers or {}),
+                        message.exchange,
+                        message.routing_key,
+                        message.type,
+                        message.message_id,
+                        message.delivery_mode,
+                        message.content_type,
                     )
                 )
 

@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from work_queue import BackoffPolicy, LeaseKeeper, WorkLoop, WorkStats, WorkTable
 
 from storage.signals import Signals
 from testkit.plugin import IsolatedDatabase
+from work_queue import BackoffPolicy, LeaseKeeper, WorkLoop, WorkStats, WorkTable
 
 TABLE = WorkTable(
     "work_items",

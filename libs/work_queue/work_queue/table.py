@@ -158,9 +158,12 @@ class WorkTable:
         delay_s: float | None,
         *,
         also_set: str = "",
+        where: str = "TRUE",
     ) -> None:
         """A failed attempt: count it, keep why, and let the rows be due again after `delay_s`
-        (None: the policy gave up; the table's `gave_up` assignments apply)."""
+        (None: the policy gave up; the table's `gave_up` assignments apply). `where` (SQL over
+        the row, aliased `w`) leaves alone rows that moved on meanwhile, e.g. settled by another
+        worker after this one's lease ran out."""
         if not keys:
             return
         extra = f", {also_set}" if also_set else ""
@@ -176,7 +179,7 @@ class WorkTable:
                 next_attempt_at = now() + make_interval(secs => coalesce($2::float8, 0))
                 {gave_up}{extra}
             FROM {self._unnest(3)}
-            WHERE {self._join("w", "k")}
+            WHERE {self._join("w", "k")} AND ({where})
             """,
             error[:1000],
             delay_s,

@@ -21,7 +21,6 @@ from typing import Literal
 from contracts import RestockedLine
 from shop_config import Cancellation as CancellationSettings
 from shopify_admin.mutations import OrderCancelReason
-from shopify_admin.retry import BackoffPolicy
 
 # --- what a WMS order holds ---------------------------------------------------------------------
 
@@ -370,12 +369,3 @@ def staff_note(cancellations: Sequence[WarehouseCancellation]) -> str:
         part = f"{c.order.ref} at {c.order.facility}: {c.reason}"
         parts.append(f"{part} ({c.note})" if c.note else part)
     return f"{STAFF_NOTE_PREFIX} the warehouse cancelled {'; '.join(parts)}"
-
-
-def retry_delay_s(
-    attempts_so_far: int, base_s: float, max_s: float, max_attempts: int
-) -> float | None:
-    """Delay before the next try after a failure, or None to give up."""
-    if attempts_so_far + 1 >= max_attempts:
-        return None
-    return BackoffPolicy(base_s, max_s).ceiling(attempts_so_far + 1)

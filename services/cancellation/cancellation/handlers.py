@@ -1,10 +1,13 @@
 """Message handlers: load, decide (domain.py), save and send, all in the consumer's transaction.
 
 None of them calls Shopify: a warehouse cancellation is only recorded here, and the Shopify worker
-(shopify_worker.py) does the Shopify side outside any long transaction.
+(shopify_worker.py) does the Shopify side outside any long transaction. So they need nothing but
+the message and the transaction: the service's handler dependencies are `None`. They are routed
+in app.py.
 """
 
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 import structlog
 
@@ -22,25 +25,23 @@ from contracts import (
     WmsOrderSent,
     WmsShipmentConfirmed,
 )
-from messaging import Handler, MessageContext
+from messaging import MessageContext
 
 log = structlog.get_logger(__name__)
+
+Context: TypeAlias = MessageContext[None]
 
 
 # --- Shopify -> WMS ----------------------------------------------------------------------------
 
 
-async def on_cancelled_webhook(ctx: MessageContext) -> None:
-    webhook = ctx.envelope.data
-    assert isinstance(webhook, ShopifyWebhook)
+async def on_cancelled_webhook(webhook: ShopifyWebhook, ctx: Context) -> None:
     # A body without an order id raises: kept as a dead letter with the reason.
     seen = cancellation_from_webhook(webhook.payload, webhook.received_at)
     await _shopify_cancelled(ctx, seen, "webhook")
 
 
-async def on_order_cancelled(ctx: MessageContext) -> None:
-    event = ctx.envelope.data
-    assert isinstance(event, ShopifyOrderCancelled)
+async def on_order_cancelled(event: ShopifyOrderCancelled, ctx: Context) -> None:
     seen = SeenCancellation(
         order_gid=event.shopify_order_id,
         order_name=event.shopify_order_name,
@@ -50,10 +51,10 @@ async def on_order_cancelled(ctx: MessageContext) -> None:
     await _shopify_cancelled(ctx, seen, "order-intake")
 
 
-async def _shopify_cancelled(ctx: MessageContext, seen: SeenCancellation, seen_via: str) -> None:
+async def _shopify_cancelled(ctx: Context, seen: SeenCancellation, seen_via: str) -> None:
     """Once per order, however many ways it is heard of: every WMS order already sent is asked to
     cancel; those sent later are asked as their mapping arrives (on_wms_order_sent)."""
-    shop, conn = ctx.envelope.shop, ctx.conn
+    shop, conn = ctx.shop, ctx.conn
     await store.lock_order(conn, shop, seen.order_gid)
     if not await store.record_order_cancellation(conn, shop, seen, seen_via):
         return
@@ -65,10 +66,8 @@ async def _shopify_cancelled(ctx: MessageContext, seen: SeenCancellation, seen_v
     await store.requeue_warehouse_cancellations(conn, shop, seen.order_gid)
 
 
-async def on_wms_order_sent(ctx: MessageContext) -> None:
-    sent = ctx.envelope.data
-    assert isinstance(sent, WmsOrderSent)
-    shop, conn = ctx.envelope.shop, ctx.conn
+async def on_wms_order_sent(sent: WmsOrderSent, ctx: Context) -> None:
+    shop, conn = ctx.shop, ctx.conn
     await store.lock_order(conn, shop, sent.shopify_order_id)
     learned = await store.record_wms_order(conn, shop, sent)
     if learned is None:
@@ -87,14 +86,12 @@ async def on_wms_order_sent(ctx: MessageContext) -> None:
     await _cancel_at_warehouse(ctx, order, cancelled.reason)
 
 
-async def on_wms_order_reduced(ctx: MessageContext) -> None:
+async def on_wms_order_reduced(reduced: WmsOrderReduced, ctx: Context) -> None:
     """order-intake had units taken out of a WMS order, or had it cancelled: from now on it
     counts with what it holds now (a Shopify cancellation asks nothing of one that is gone, and
     restocks and "shipped already" count only what it still holds). Kept even before its
     mapping: it is applied when the mapping arrives."""
-    reduced = ctx.envelope.data
-    assert isinstance(reduced, WmsOrderReduced)
-    shop, conn = ctx.envelope.shop, ctx.conn
+    shop, conn = ctx.shop, ctx.conn
     await store.lock_order(conn, shop, reduced.shopify_order_id)
     if not await store.record_reduction(conn, shop, reduced):
         log.info("cancellation.reduction_repeat_ignored", wms_order_ref=reduced.wms_order_ref)
@@ -107,8 +104,8 @@ async def on_wms_order_reduced(ctx: MessageContext) -> None:
     )
 
 
-async def _cancel_at_warehouse(ctx: MessageContext, order: WmsOrder, reason: str | None) -> None:
-    shop, conn = ctx.envelope.shop, ctx.conn
+async def _cancel_at_warehouse(ctx: Context, order: WmsOrder, reason: str | None) -> None:
+    shop, conn = ctx.shop, ctx.conn
     step = domain.customer_cancel_step(
         order,
         asked_already=await store.cancel_request_exists(conn, shop, order.ref),
@@ -124,10 +121,8 @@ async def _cancel_at_warehouse(ctx: MessageContext, order: WmsOrder, reason: str
         log.warning("cancellation.cancelled_in_shopify_but_shipped", wms_order_ref=order.ref)
 
 
-async def on_cancel_result(ctx: MessageContext) -> None:
-    result = ctx.envelope.data
-    assert isinstance(result, WmsOrderCancelResult)
-    shop, conn = ctx.envelope.shop, ctx.conn
+async def on_cancel_result(result: WmsOrderCancelResult, ctx: Context) -> None:
+    shop, conn = ctx.shop, ctx.conn
     if not await store.answer_cancel_request(
         conn, shop, result.wms_order_ref, result.outcome, result.reason
     ):
@@ -155,12 +150,10 @@ async def on_cancel_result(ctx: MessageContext) -> None:
 # --- what the warehouse did --------------------------------------------------------------------
 
 
-async def on_shipment_confirmed(ctx: MessageContext) -> None:
-    shipment = ctx.envelope.data
-    assert isinstance(shipment, WmsShipmentConfirmed)
+async def on_shipment_confirmed(shipment: WmsShipmentConfirmed, ctx: Context) -> None:
     await store.record_shipment(
         ctx.conn,
-        ctx.envelope.shop,
+        ctx.shop,
         shipment.shipment_id,
         shipment.wms_order_ref,
         [(line.sku, line.quantity) for line in shipment.lines],
@@ -168,12 +161,10 @@ async def on_shipment_confirmed(ctx: MessageContext) -> None:
     )
 
 
-async def on_shipment_synced(ctx: MessageContext) -> None:
-    synced = ctx.envelope.data
-    assert isinstance(synced, ShipmentSynced)
+async def on_shipment_synced(synced: ShipmentSynced, ctx: Context) -> None:
     await store.record_shipment(
         ctx.conn,
-        ctx.envelope.shop,
+        ctx.shop,
         synced.shipment_id,
         synced.wms_order_ref,
         [(line.sku, line.quantity) for line in synced.lines],
@@ -181,12 +172,10 @@ async def on_shipment_synced(ctx: MessageContext) -> None:
     )
 
 
-async def on_wms_rejected(ctx: MessageContext) -> None:
-    rejected = ctx.envelope.data
-    assert isinstance(rejected, WmsOrderRejected)
+async def on_wms_rejected(rejected: WmsOrderRejected, ctx: Context) -> None:
     await store.record_rejection(
         ctx.conn,
-        ctx.envelope.shop,
+        ctx.shop,
         rejected.wms_order_ref,
         rejected.reason,
         ctx.envelope.occurred_at,
@@ -196,27 +185,11 @@ async def on_wms_rejected(ctx: MessageContext) -> None:
 # --- WMS -> Shopify ----------------------------------------------------------------------------
 
 
-async def on_warehouse_cancelled(ctx: MessageContext) -> None:
-    cancelled = ctx.envelope.data
-    assert isinstance(cancelled, WmsOrderCancelled)
-    if await store.record_warehouse_cancellation(ctx.conn, ctx.envelope.shop, cancelled):
+async def on_warehouse_cancelled(cancelled: WmsOrderCancelled, ctx: Context) -> None:
+    if await store.record_warehouse_cancellation(ctx.conn, ctx.shop, cancelled):
         log.info(
             "cancellation.cancelled_by_warehouse",
             wms_order_ref=cancelled.wms_order_ref,
             reason=cancelled.reason,
             restock=cancelled.restock,
         )
-
-
-def message_handlers() -> dict[str, Handler]:
-    return {
-        "shopify.webhook.orders.cancelled": on_cancelled_webhook,
-        "orders.order.cancelled": on_order_cancelled,
-        "orders.wms_order.sent": on_wms_order_sent,
-        "orders.wms_order.reduced": on_wms_order_reduced,
-        "wms.order.cancel_result": on_cancel_result,
-        "wms.shipment.confirmed": on_shipment_confirmed,
-        "fulfillments.shipment.synced": on_shipment_synced,
-        "wms.order.rejected": on_wms_rejected,
-        "wms.order.cancelled": on_warehouse_cancelled,
-    }

@@ -2,6 +2,8 @@
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from work_queue import BackoffPolicy
+
 
 class CancellationSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CANCELLATION_", env_file=None, extra="ignore")
@@ -22,3 +24,8 @@ class CancellationSettings(BaseSettings):
     """After Shopify took an orderCancel (a job), how long before the order is read back."""
     max_confirmations: int = 10
     """Read-backs finding the order not yet cancelled before the cancellation is marked failed."""
+
+    @property
+    def retry_policy(self) -> BackoffPolicy:
+        """When a warehouse cancellation is due again after a failed round with Shopify."""
+        return BackoffPolicy(self.retry_base_s, self.retry_max_s, self.max_attempts)

@@ -1,10 +1,11 @@
 """The Shopify side of warehouse cancellations: read the order, decide, `orderCancel`, confirm.
 
-Handlers only record a warehouse cancellation (the intent) and NOTIFY. This worker leases due
-rows (FOR UPDATE SKIP LOCKED), works per Shopify order with no transaction open while it talks
-to Shopify, then records the outcome, and any restock, in one short transaction under the order's
-lock. `orderCancel` runs as a job in Shopify, so a cancel Shopify took is `submitted` and the
-order is read back later until it shows `cancelledAt`.
+Handlers only record a warehouse cancellation (the intent) and wake the worker. Each round
+(`run_once`, run by app.py's work_queue WorkLoop) leases due rows of `store.WORK`, works per
+Shopify order with no transaction open while it talks to Shopify, then records the outcome, and
+any restock, in one short transaction under the order's lock. `orderCancel` runs as a job in
+Shopify, so a cancel Shopify took is `submitted` and the order is read back later until it shows
+`cancelledAt`.
 
 Nothing is cancelled twice: before cancelling, the order is read and an order already cancelled
 is only confirmed; our staff note tells our own cancel apart (after a lost answer) from the
@@ -40,7 +41,7 @@ from shopify_admin import ShopifyError
 from shopify_admin.mutations import ShopifyExecutor, cancel_order
 from shopify_admin.operations import ORDER_CANCELLATION_STATE
 from storage import Connection
-from storage.signals import Signals, wait
+from work_queue import WorkStats
 
 log = structlog.get_logger(__name__)
 
@@ -60,21 +61,6 @@ Outcome = ShopifyCancelDecision | Submitted | RefusedByShopify
 Writer = Callable[..., Awaitable[Any]]
 
 
-@dataclass
-class WorkerStats:
-    """What the worker has done since the process started (for /status)."""
-
-    orders_worked: int = 0
-    cancels_sent: int = 0
-    confirmed: int = 0
-    for_operator: int = 0
-    refused_by_shopify: int = 0
-    failed_attempts: int = 0
-
-    def as_json(self) -> dict[str, int]:
-        return dict(vars(self))
-
-
 class ShopifyCancelWorker:
     def __init__(
         self,
@@ -82,26 +68,20 @@ class ShopifyCancelWorker:
         shops: ShopsConfig,
         clients: Mapping[str, ShopifyExecutor],
         settings: CancellationSettings,
-        signals: Signals,
     ) -> None:
         self._pool = pool
         self._shops = shops
         self._clients = clients
         self._settings = settings
-        self._wake = signals.subscribe(store.WORK_CHANNEL)
-        self.stats = WorkerStats()
-
-    async def run(self) -> None:
-        """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll."""
-        while True:
-            self._wake.clear()
-            try:
-                claimed = await self.run_once()
-            except Exception as exc:  # database trouble: keep the worker alive
-                log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
-                claimed = 0
-            if claimed < self._settings.worker_batch_size:
-                await wait(self._wake, self._settings.worker_idle_poll_s)
+        self._backoff = settings.retry_policy
+        self.stats = WorkStats(
+            "orders_worked",
+            "cancels_sent",
+            "confirmed",
+            "for_operator",
+            "refused_by_shopify",
+            "failed_attempts",
+        )
 
     async def run_once(self) -> int:
         """One round: lease due rows, work on their orders one by one. Returns orders worked."""
@@ -123,7 +103,7 @@ class ShopifyCancelWorker:
         active = [c for c in everything if c.state in ACTIVE_STATES]
         if not active:
             return  # settled by another path since it was leased
-        self.stats.orders_worked += 1
+        self.stats.add("orders_worked")
         refs = [c.order.ref for c in active]
         shop = self._shops.get(due.shop)
         client = self._clients.get(due.shop)
@@ -137,13 +117,8 @@ class ShopifyCancelWorker:
                 client, shop, due.order_gid, active, warehouse_fulfillment_orders
             )
         except (ShopifyError, PayloadError) as exc:
-            self.stats.failed_attempts += 1
-            delay = domain.retry_delay_s(
-                max(c.attempts for c in active),
-                self._settings.retry_base_s,
-                self._settings.retry_max_s,
-                self._settings.max_attempts,
-            )
+            self.stats.add("failed_attempts")
+            delay = self._backoff.after_failure(max(c.attempts for c in active))
             log.warning("worker.shopify_failed", order_gid=due.order_gid, error=str(exc))
             await self._record(due, store.try_again_later, refs, f"Shopify: {exc}", delay)
             return
@@ -170,7 +145,7 @@ class ShopifyCancelWorker:
         decision = decide(await self._read(client, order_gid))
         if not isinstance(decision, CancelInShopify):
             return decision
-        self.stats.cancels_sent += 1
+        self.stats.add("cancels_sent")
         result = await cancel_order(
             client,
             order_gid,
@@ -218,7 +193,7 @@ class ShopifyCancelWorker:
                     else "the order was already cancelled in Shopify (not by shipbridge)"
                 )
                 moved = await store.settle_warehouse_cancellations(conn, shop, refs, state, detail)
-                self.stats.confirmed += len(moved)
+                self.stats.add("confirmed", len(moved))
                 for c in active:
                     if c.order.ref in moved and c.restock:
                         await messages.announce_restock(
@@ -242,7 +217,7 @@ class ShopifyCancelWorker:
                     self._settings.confirm_delay_s,
                 )
             case ForOperator(detail=detail):
-                self.stats.for_operator += len(refs)
+                self.stats.add("for_operator", len(refs))
                 log.warning("worker.left_for_operator", refs=refs, detail=detail)
                 await store.settle_warehouse_cancellations(
                     conn, shop, refs, "needs_operator", detail
@@ -261,7 +236,7 @@ class ShopifyCancelWorker:
                     confirm_in_s=self._settings.confirm_delay_s,
                 )
             case RefusedByShopify(detail=detail):
-                self.stats.refused_by_shopify += len(refs)
+                self.stats.add("refused_by_shopify", len(refs))
                 log.warning("worker.refused_by_shopify", refs=refs, detail=detail)
                 await store.settle_warehouse_cancellations(
                     conn, shop, refs, "refused_by_shopify", detail

@@ -1,6 +1,8 @@
 """cancellation's SQL: every read and write of its own tables, and nothing else.
 
-Every function takes the caller's connection, so the caller decides the transaction.
+Every function takes the caller's connection, so the caller decides the transaction. The Shopify
+side of warehouse cancellations is pending work (`WORK`, a work_queue table): claiming, retrying
+and waking go through it; what a state means, and moving between states, is written here.
 """
 
 from collections import defaultdict
@@ -22,9 +24,17 @@ from cancellation.shopify_payloads import SeenCancellation
 from contracts import RestockedLine, WmsOrderCancelled, WmsOrderReduced, WmsOrderSent
 from storage import Connection
 from storage.locks import lock_until_commit
+from work_queue import WorkTable
 
-WORK_CHANNEL = "cancellation_work"
-"""NOTIFY channel that wakes the Shopify worker when a warehouse cancellation becomes due."""
+WORK = WorkTable(
+    "warehouse_cancellations",
+    key={"shop": "text", "wms_order_ref": "text"},
+    channel="cancellation_work",
+    workable="{t}.state IN ('pending', 'submitted')",
+    gave_up={"state": "'failed'"},
+    last_error="detail",  # its own name: it explains any state the row is in, not only a failure
+)
+"""The Shopify worker's queue: warehouse cancellations still to be settled in Shopify."""
 
 FOR_OPERATOR_STATES = ("needs_operator", "refused_by_shopify", "failed")
 """Warehouse cancellations the worker has given up on: an operator's, or a new trigger's."""
@@ -51,7 +61,7 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
     late: nothing changes.
     """
     lines = [{"sku": line.sku, "quantity": line.quantity} for line in sent.lines]
-    learned: str | None = await conn.fetchval(
+    row = await conn.fetchrow(
         """
         INSERT INTO wms_orders (shop, wms_order_ref, order_gid, order_name, fulfillment_order_id,
                                 facility, location_id, lines, sent_at, first_sent_at)
@@ -62,7 +72,7 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
             location_id = EXCLUDED.location_id, lines = EXCLUDED.lines,
             sent_at = EXCLUDED.sent_at
         WHERE wms_orders.sent_at < EXCLUDED.sent_at
-        RETURNING CASE WHEN xmax = 0 THEN 'new' ELSE 'resent' END
+        RETURNING xmax = 0 AS inserted
         """,
         shop,
         sent.wms_order_ref,
@@ -74,8 +84,9 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
         lines,
         sent.sent_at,
     )
-    assert learned in (None, "new", "resent")
-    return learned  # type: ignore[return-value]
+    if row is None:
+        return None
+    return "new" if row["inserted"] else "resent"
 
 
 async def record_rejection(
@@ -330,7 +341,7 @@ async def record_warehouse_cancellation(
         cancelled.note,
     )
     if inserted is not None:
-        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+        await WORK.wake(conn)
     return inserted is not None
 
 
@@ -345,23 +356,29 @@ async def warehouse_cancellation_exists(conn: Connection, shop: str, wms_order_r
 
 async def wake_worker_if_pending(conn: Connection, shop: str, wms_order_ref: str) -> None:
     """A warehouse cancellation that waited for its WMS order's mapping can now be worked on."""
-    await conn.execute(
-        "SELECT pg_notify($3, '') FROM warehouse_cancellations "
+    pending = await conn.fetchval(
+        "SELECT 1 FROM warehouse_cancellations "
         "WHERE shop = $1 AND wms_order_ref = $2 AND state = 'pending'",
         shop,
         wms_order_ref,
-        WORK_CHANNEL,
     )
+    if pending is not None:
+        await WORK.wake(conn)
+
+
+_BACK_TO_PENDING = """
+    state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
+    acknowledged_at = NULL, updated_at = now()
+"""
+"""A warehouse cancellation left for an operator, tried again from scratch."""
 
 
 async def requeue_warehouse_cancellations(conn: Connection, shop: str, order_gid: str) -> int:
     """Have the worker look again at the order's cancellations left for an operator (e.g. the
     merchant has cancelled it in Shopify since)."""
     refs = await conn.fetch(
-        """
-        UPDATE warehouse_cancellations w
-        SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
-            acknowledged_at = NULL, updated_at = now()
+        f"""
+        UPDATE warehouse_cancellations w SET {_BACK_TO_PENDING}
         FROM wms_orders o
         WHERE o.shop = w.shop AND o.wms_order_ref = w.wms_order_ref
           AND w.shop = $1 AND o.order_gid = $2 AND w.state = ANY($3)
@@ -372,7 +389,7 @@ async def requeue_warehouse_cancellations(conn: Connection, shop: str, order_gid
         list(FOR_OPERATOR_STATES),
     )
     if refs:
-        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+        await WORK.wake(conn)
     return len(refs)
 
 
@@ -383,28 +400,22 @@ class DueOrder:
 
 
 async def claim_due_orders(conn: Connection, limit: int, lease_s: float) -> list[DueOrder]:
-    """Lease due warehouse cancellations (FOR UPDATE SKIP LOCKED: never two workers on one row);
-    the Shopify orders they belong to are the work. Rows still waiting for their WMS order's
-    mapping are not due."""
-    rows = await conn.fetch(
-        """
-        UPDATE warehouse_cancellations w
-        SET lease_until = now() + make_interval(secs => $2)
-        FROM (
-            SELECT c.shop, c.wms_order_ref, o.order_gid
-            FROM warehouse_cancellations c
-            JOIN wms_orders o ON o.shop = c.shop AND o.wms_order_ref = c.wms_order_ref
-            WHERE c.state IN ('pending', 'submitted') AND c.next_attempt_at <= now()
-              AND (c.lease_until IS NULL OR c.lease_until < now())
-            ORDER BY c.next_attempt_at
-            LIMIT $1
-            FOR UPDATE OF c SKIP LOCKED
-        ) due
-        WHERE w.shop = due.shop AND w.wms_order_ref = due.wms_order_ref
-        RETURNING due.shop, due.order_gid
+    """Lease due warehouse cancellations; the Shopify orders they belong to are the work. Rows
+    still waiting for their WMS order's mapping are not due (the join leaves them out)."""
+    rows = await WORK.claim_from(
+        conn,
+        f"""
+        SELECT c.shop, c.wms_order_ref, o.order_gid
+        FROM warehouse_cancellations c
+        JOIN wms_orders o ON o.shop = c.shop AND o.wms_order_ref = c.wms_order_ref
+        WHERE {WORK.due("c")}
+        ORDER BY c.next_attempt_at
+        LIMIT $2
+        FOR UPDATE OF c SKIP LOCKED
         """,
         limit,
-        lease_s,
+        lease_s=lease_s,
+        returning="due.shop, due.order_gid",
     )
     return list(dict.fromkeys(DueOrder(r["shop"], r["order_gid"]) for r in rows))
 
@@ -487,19 +498,16 @@ async def mark_submitted(
 async def try_again_later(
     conn: Connection, shop: str, refs: Sequence[str], detail: str, delay_s: float | None
 ) -> None:
-    """Count a failed attempt: due again after `delay_s`, or failed for good (None)."""
-    await conn.execute(
-        """
-        UPDATE warehouse_cancellations
-        SET attempts = attempts + 1, detail = $3, lease_until = NULL, updated_at = now(),
-            next_attempt_at = now() + make_interval(secs => coalesce($4::float8, 0)),
-            state = CASE WHEN $4::float8 IS NULL THEN 'failed' ELSE state END
-        WHERE shop = $1 AND wms_order_ref = ANY($2) AND state IN ('pending', 'submitted')
-        """,
-        shop,
-        list(refs),
-        detail[:1000],
+    """Count a failed attempt: due again after `delay_s`, or failed for good (None). Only rows
+    still being worked on count it: one settled meanwhile (by a worker that took it over when
+    this one's lease ran out) keeps its outcome."""
+    await WORK.retry_later(
+        conn,
+        [(shop, ref) for ref in refs],
+        detail,
         delay_s,
+        also_set="updated_at = now()",
+        where=WORK.workable.replace("{t}", "w"),
     )
 
 
@@ -563,10 +571,8 @@ async def acknowledge(conn: Connection, shop: str, wms_order_ref: str) -> bool:
 async def retry_warehouse_cancellation(conn: Connection, shop: str, wms_order_ref: str) -> bool:
     """An operator asks for the Shopify side of a warehouse cancellation to be tried again."""
     updated = await conn.fetchval(
-        """
-        UPDATE warehouse_cancellations
-        SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
-            acknowledged_at = NULL, updated_at = now()
+        f"""
+        UPDATE warehouse_cancellations SET {_BACK_TO_PENDING}
         WHERE shop = $1 AND wms_order_ref = $2 AND state = ANY($3)
         RETURNING 1
         """,
@@ -575,7 +581,7 @@ async def retry_warehouse_cancellation(conn: Connection, shop: str, wms_order_re
         list(FOR_OPERATOR_STATES),
     )
     if updated is not None:
-        await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
+        await WORK.wake(conn)
     return updated is not None
 
 

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import aio_pika
 import aiohttp
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
 
 from cancellation.app import DEFINITION
 from contracts import (
@@ -33,14 +33,15 @@ from contracts import (
     OrderRestocked,
     ShopifyOrderCancelled,
     ShopifyWebhook,
+    WmsOrderAccepted,
+    WmsOrderCancel,
     WmsOrderSent,
     new_envelope,
     order_correlation_id,
-    parse_envelope,
     webhook_message_type,
 )
+from contracts.internal import SubscribedTopic
 from messaging.amqp import publish_envelope
-from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import RuntimeSettings, ServiceRuntime
 from shopify_sim.config import SimConfig as ShopifySimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
@@ -51,6 +52,8 @@ from shopify_sim.webhook_payloads import order_body
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import test_settings
+from testkit.shops import shop, shops_file
+from testkit.tap import Tap, open_tap
 from wms_sim import Facility, WmsSimulator
 from wms_sim.testing import quiet_config
 
@@ -68,24 +71,8 @@ FULFILL_ALL = """mutation($fo: ID!) {
     userErrors { message } } }"""
 
 
-@dataclass
-class Tap:
-    """Everything the service publishes that others act on: WMS commands and restocks."""
-
-    messages: list[Envelope] = field(default_factory=list)
-
-    def of_type(self, message_type: str) -> list[Envelope]:
-        return [m for m in self.messages if m.type == message_type]
-
-    def cancels_for(self, ref: str) -> list[Envelope]:
-        return [
-            m
-            for m in self.of_type("wms.order.cancel")
-            if m.data.wms_order_ref == ref  # type: ignore[attr-defined]
-        ]
-
-    def restocks(self) -> list[OrderRestocked]:
-        return [m.data for m in self.of_type("cancellations.order.restocked")]  # type: ignore[misc]
+TAPPED = [(WMS_COMMANDS, "wms.order.cancel"), (INTERNAL_EVENTS, "cancellations.#")]
+"""What the service publishes that others act on: WMS commands and restocks."""
 
 
 @dataclass
@@ -95,6 +82,16 @@ class CancelWorld:
     runtime: ServiceRuntime
     channel: AbstractChannel
     tap: Tap
+
+    def cancels_for(self, ref: str) -> list[Envelope]:
+        return [
+            m
+            for m in self.tap.of_type("wms.order.cancel")
+            if m.data_as(WmsOrderCancel).wms_order_ref == ref
+        ]
+
+    def restocks(self) -> list[OrderRestocked]:
+        return self.tap.payloads("cancellations.order.restocked", OrderRestocked)
 
     async def restart(self) -> None:
         """Stop the service mid-work (its worker is cancelled wherever it is) and start another."""
@@ -184,7 +181,7 @@ class CancelWorld:
 
     def _accepted_refs(self) -> set[str]:
         return {
-            e.data.wms_order_ref  # type: ignore[attr-defined]
+            e.data_as(WmsOrderAccepted).wms_order_ref
             for e in self.wms.published
             if e.type == "wms.order.accepted"
         }
@@ -202,12 +199,12 @@ class CancelWorld:
     async def webhook_created(self, order_gid: str) -> Envelope:
         return await self.webhook("orders/create", order_gid)
 
-    async def webhook(self, topic: str, order_gid: str) -> Envelope:
+    async def webhook(self, topic: SubscribedTopic, order_gid: str) -> Envelope:
         """A Shopify webhook for the order as it is now, put on the bus as the gateway does."""
         body = json.loads(json.dumps(order_body(self.shop, self.sim_order(order_gid)), default=str))
         webhook = ShopifyWebhook(
             webhook_id=str(uuid.uuid4()),
-            topic=topic,  # type: ignore[arg-type]
+            topic=topic,
             received_at=datetime.now(UTC),
             payload=body,
         )
@@ -322,16 +319,6 @@ async def _wait_for_state(
     return current[1] if current else None
 
 
-def shops_toml(locations: dict[str, str], *, refund: bool, notify: bool) -> str:
-    mapping = "\n".join(f'"{gid}" = "{facility}"' for gid, facility in locations.items())
-    return (
-        f'[[shops]]\ndomain = "{DOMAIN}"\n'
-        f"[shops.locations]\n{mapping}\n"
-        f"[shops.cancellation]\nrefund_to_original_payment = {str(refund).lower()}\n"
-        f"notify_customer = {str(notify).lower()}\n"
-    )
-
-
 async def start_service(settings: RuntimeSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(DEFINITION, settings, port=0)
     await runtime.start()
@@ -359,56 +346,52 @@ def world(
             await sim.seed(
                 DOMAIN, products=10, locations=list(locations), min_quantity=50, max_quantity=50
             )
-            shop = sim.simulator.store.shop(DOMAIN)
-            gids = {loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()}
-            config = tmp_path / "shops.toml"
-            config.write_text(
-                shops_toml({gids[n]: f for n, f in MAPPED.items()}, refund=refund, notify=notify)
+            sim_shop = sim.simulator.store.shop(DOMAIN)
+            gids = {
+                loc.name: f"gid://shopify/Location/{loc.id}" for loc in sim_shop.locations.values()
+            }
+            shops_file(
+                tmp_path,
+                monkeypatch,
+                shop(
+                    DOMAIN,
+                    locations={gids[n]: f for n, f in MAPPED.items()},
+                    cancellation={"refund_to_original_payment": refund, "notify_customer": notify},
+                ),
+                access_token=TOKEN,
             )
-            monkeypatch.setenv("SHOPS_CONFIG", str(config))
-            monkeypatch.setenv("SHOPIFY_CANCEL_TEST_ACCESS_TOKEN", TOKEN)
             monkeypatch.setenv("CANCELLATION_CONFIRM_DELAY_S", "0.05")
             monkeypatch.setenv("CANCELLATION_RETRY_BASE_S", "0.05")
             monkeypatch.setenv("CANCELLATION_WORKER_IDLE_POLL_S", "0.2")
             monkeypatch.setenv("CANCELLATION_SHOPIFY_MAX_ATTEMPTS", "2")
             monkeypatch.setenv("CANCELLATION_LEASE_S", "1")
 
-            connection = await aio_pika.connect(isolated_vhost)
-            channel = await connection.channel()
-            await declare_exchanges(channel, EXCHANGES)
-            tap = Tap()
-            queue = await channel.declare_queue(exclusive=True)
-            await queue.bind(
-                await channel.get_exchange(WMS_COMMANDS), routing_key="wms.order.cancel"
-            )
-            await queue.bind(
-                await channel.get_exchange(INTERNAL_EVENTS), routing_key="cancellations.#"
-            )
-
-            async def collect(message: AbstractIncomingMessage) -> None:
-                async with message.process():
-                    tap.messages.append(parse_envelope(message.body))
-
-            await queue.consume(collect)
-            wms = WmsSimulator(
-                quiet_config(
-                    facilities=(Facility(DOMAIN, "WH1"), Facility(DOMAIN, "WH2")),
-                    catalog={facility: dict.fromkeys(SKUS, 100) for facility in ("WH1", "WH2")},
-                    ship_delay_s=None,
-                    split_probability=1.0 if split_shipments else 0.0,
+            # The tap declares the exchanges, so the test can publish before the service starts.
+            async with open_tap(isolated_vhost, TAPPED) as tap:
+                connection = await aio_pika.connect(isolated_vhost)
+                wms = WmsSimulator(
+                    quiet_config(
+                        facilities=(Facility(DOMAIN, "WH1"), Facility(DOMAIN, "WH2")),
+                        catalog={facility: dict.fromkeys(SKUS, 100) for facility in ("WH1", "WH2")},
+                        ship_delay_s=None,
+                        split_probability=1.0 if split_shipments else 0.0,
+                    )
                 )
-            )
-            await wms.start(isolated_vhost)
-            settings = test_settings(
-                isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
-            )
-            cancel_world = CancelWorld(sim, wms, await start_service(settings), channel, tap)
-            try:
-                yield cancel_world
-            finally:
-                if cancel_world.runtime.started:
-                    await cancel_world.runtime.stop()
-                await wms.stop()
-                await connection.close()
+                try:
+                    await wms.start(isolated_vhost)
+                    settings = test_settings(
+                        isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
+                    )
+                    cancel_world = CancelWorld(
+                        sim, wms, await start_service(settings), await connection.channel(), tap
+                    )
+                    try:
+                        yield cancel_world
+                    finally:
+                        if cancel_world.runtime.started:
+                            await cancel_world.runtime.stop()
+                finally:
+                    await wms.stop()
+                    await connection.close()
 
     return start

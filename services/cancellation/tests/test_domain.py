@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,10 @@ from cancellation.domain import (
     WarehouseCancellation,
     WmsOrder,
 )
+from cancellation.settings import CancellationSettings
 from cancellation.shopify_payloads import PayloadError, cancellation_from_webhook, order_state
 from shop_config import Cancellation
+from shopify_admin.mutations import OrderCancelReason
 from shopify_admin.reference import shopify_dir
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -28,7 +31,7 @@ WH1_LOCATION, WH2_LOCATION, POPUP = (f"gid://shopify/Location/{n}" for n in (11,
 FACILITIES = {WH1_LOCATION: "WH1", WH2_LOCATION: "WH2"}
 
 
-def wms_order(ref: str = "#1001", fo: int = 101, **changes: object) -> WmsOrder:
+def wms_order(ref: str = "#1001", fo: int = 101, **changes: Any) -> WmsOrder:
     order = WmsOrder(
         ref=ref,
         order_gid=ORDER,
@@ -39,10 +42,10 @@ def wms_order(ref: str = "#1001", fo: int = 101, **changes: object) -> WmsOrder:
         ordered={"MUG": 3, "CAP": 1},
         shipped={},
     )
-    return replace(order, **changes)  # type: ignore[arg-type]
+    return replace(order, **changes)
 
 
-def cancelled(order: WmsOrder | None = None, **changes: object) -> WarehouseCancellation:
+def cancelled(order: WmsOrder | None = None, **changes: Any) -> WarehouseCancellation:
     c = WarehouseCancellation(
         order=order or wms_order(),
         reason="out_of_stock",
@@ -51,10 +54,10 @@ def cancelled(order: WmsOrder | None = None, **changes: object) -> WarehouseCanc
         state="pending",
         received_at=NOW,
     )
-    return replace(c, **changes)  # type: ignore[arg-type]
+    return replace(c, **changes)
 
 
-def shopify(*fos: tuple[int, str, str | None], **changes: object) -> ShopifyOrderState:
+def shopify(*fos: tuple[int, str, str | None], **changes: Any) -> ShopifyOrderState:
     state = ShopifyOrderState(
         id=ORDER,
         name="#1001",
@@ -66,7 +69,7 @@ def shopify(*fos: tuple[int, str, str | None], **changes: object) -> ShopifyOrde
         ),
         more_fulfillment_orders=False,
     )
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return replace(state, **changes)
 
 
 def decide(
@@ -135,11 +138,11 @@ def test_what_one_wms_order_of_a_cancelled_shopify_order_needs(
     ],
 )
 def test_a_warehouse_cancellation_alone_on_the_order_cancels_it_with_the_mapped_reason(
-    wms_reason: str, shopify_reason: str
+    wms_reason: str, shopify_reason: OrderCancelReason
 ) -> None:
     decision = decide(shopify((101, "OPEN", WH1_LOCATION)), [cancelled(reason=wms_reason)])
     assert decision == CancelInShopify(
-        reason=shopify_reason,  # type: ignore[arg-type]
+        reason=shopify_reason,
         restock=True,
         notify_customer=True,
         refund_to_original_payment=True,
@@ -226,7 +229,8 @@ def test_a_submitted_cancel_is_awaited_then_given_up() -> None:
 
 
 def test_retry_delays_grow_then_give_up() -> None:
-    delays = [domain.retry_delay_s(n, 1.0, 5.0, 5) for n in range(5)]
+    policy = CancellationSettings(retry_base_s=1.0, retry_max_s=5.0, max_attempts=5).retry_policy
+    delays = [policy.after_failure(n) for n in range(5)]
     assert delays == [1.0, 2.0, 4.0, 5.0, None]
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import aio_pika
 
-from contracts import INTERNAL_EVENTS, ShopifyWebhook, new_envelope, order_correlation_id
+from contracts import (
+    INTERNAL_EVENTS,
+    OrderRestocked,
+    ShopifyWebhook,
+    WmsOrderCancel,
+    WmsShipmentConfirmed,
+    new_envelope,
+    order_correlation_id,
+)
 from testkit.probe import eventually
 from wms_sim import OrderStatus
 
@@ -37,12 +45,12 @@ async def test_a_cancel_racing_the_send_cancels_the_wms_order_as_soon_as_it_is_k
 
         await w.announce(sent)
         assert await w.wait_request(order["name"], "cancelled") is None
-        [cancel] = w.tap.cancels_for(order["name"])
-        assert cancel.data.reason == "cancelled in Shopify (customer)"  # type: ignore[attr-defined]
+        [cancel] = w.cancels_for(order["name"])
+        assert cancel.data_as(WmsOrderCancel).reason == "cancelled in Shopify (customer)"
         assert cancel.correlation_id == order_correlation_id(DOMAIN, order["id"])
         assert w.wms.order(order["name"], DOMAIN).status is OrderStatus.CANCELLED
         await w.settled()
-        [restock] = w.tap.restocks()
+        [restock] = w.restocks()
         assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00001", 2)]
 
 
@@ -70,9 +78,9 @@ async def test_cancel_after_send_before_ship_cancels_once_whatever_is_repeated(
         await w.wms_event("wms.order.cancel_result", answer.data.model_dump(mode="json"))
         await w.settled()
 
-        assert len(w.tap.cancels_for(order["name"])) == 1
+        assert len(w.cancels_for(order["name"])) == 1
         [restocked] = w.tap.of_type("cancellations.order.restocked")
-        restock = restocked.data
+        restock = restocked.data_as(OrderRestocked)
         assert restock.model_dump(mode="json") == {
             "restock_id": f"{DOMAIN}|{order['name']}|cancel",
             "wms_order_ref": order["name"],
@@ -97,7 +105,9 @@ async def test_an_order_that_shipped_before_the_cancel_is_an_alert_not_a_command
         order = await order_at_wh1(w, ("SKU-00004", 1))
         await w.send_to_wms(order)
         events = await w.wms.ship_now(order["name"], DOMAIN)
-        [shipment] = [e.data for e in events if e.type == "wms.shipment.confirmed"]
+        [shipment] = [
+            e.data_as(WmsShipmentConfirmed) for e in events if e.type == "wms.shipment.confirmed"
+        ]
 
         async def shipment_seen() -> bool:
             return bool(await w.runtime.pool.fetchval("SELECT count(*) FROM shipments"))
@@ -110,7 +120,7 @@ async def test_an_order_that_shipped_before_the_cancel_is_an_alert_not_a_command
         reason = await w.wait_request(order["name"], "shipped")
         assert reason == f"shipped before the cancellation ({shipment.shipment_id})"
         await w.settled()
-        assert w.tap.of_type("wms.order.cancel") == [] and w.tap.restocks() == []
+        assert w.tap.of_type("wms.order.cancel") == [] and w.restocks() == []
         [alert] = (await w.status())["needs_attention"]["cancelled_in_shopify_but_shipped"]
         assert (alert["order_name"], alert["state"]) == (order["name"], "shipped")
 
@@ -125,7 +135,7 @@ async def test_a_cancel_racing_the_shipment_is_refused_and_alerted_until_acknowl
         await w.wms.stop()
         await w.merchant_cancels(order["id"])
         await w.webhook_cancelled(order["id"])
-        await eventually(lambda: len(w.tap.cancels_for(order["name"])) == 1)
+        await eventually(lambda: len(w.cancels_for(order["name"])) == 1)
         [waiting] = (await w.status())["open"]["waiting_for_warehouse"]
         assert (waiting["order_name"], waiting["wms_order_ref"]) == (order["name"], order["name"])
         await w.wms.ship_now(order["name"], DOMAIN)
@@ -134,7 +144,7 @@ async def test_a_cancel_racing_the_shipment_is_refused_and_alerted_until_acknowl
         reason = await w.wait_request(order["name"], "refused")
         assert reason is not None and reason.startswith("already shipped")
         await w.settled()
-        assert w.tap.restocks() == []
+        assert w.restocks() == []
         status = await w.status()
         assert status["counts"]["needs_attention"] == 1
         [alert] = status["needs_attention"]["cancelled_in_shopify_but_shipped"]
@@ -161,7 +171,7 @@ async def test_a_partly_shipped_order_has_only_its_unshipped_units_cancelled_and
         [sent] = await w.send_to_wms(order)
         events = await w.wms.ship_now(order["name"], DOMAIN)
         [first] = [e for e in events if e.type == "wms.shipment.confirmed"]
-        shipped = first.data.lines[0].quantity  # type: ignore[attr-defined]
+        shipped = first.data_as(WmsShipmentConfirmed).lines[0].quantity
         assert 0 < shipped < 5
         # fulfillment-sync reports the same shipment: one shipment, counted once.
         await w.publish(
@@ -169,7 +179,7 @@ async def test_a_partly_shipped_order_has_only_its_unshipped_units_cancelled_and
             first.caused(
                 "fulfillments.shipment.synced",
                 {
-                    "shipment_id": first.data.shipment_id,  # type: ignore[attr-defined]
+                    "shipment_id": first.data_as(WmsShipmentConfirmed).shipment_id,
                     "wms_order_ref": order["name"],
                     "shopify_order_id": order["id"],
                     "fulfillment_order_id": sent.fulfillment_order_id,
@@ -190,7 +200,7 @@ async def test_a_partly_shipped_order_has_only_its_unshipped_units_cancelled_and
         reason = await w.wait_request(order["name"], "cancelled")
         assert reason is not None and reason.startswith("partially shipped")
         await w.settled()
-        [restock] = w.tap.restocks()
+        [restock] = w.restocks()
         assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00006", 5 - shipped)]
         assert w.wms.order(order["name"], DOMAIN).lines[0].cancelled == 5 - shipped
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from contracts import order_correlation_id
+from contracts import OrderRestocked, order_correlation_id
 from testkit.probe import eventually
 
 from .conftest import DOMAIN, CancelWorld, WorldFactory
@@ -58,9 +58,9 @@ async def test_out_of_stock_at_the_warehouse_cancels_the_shopify_order_and_resto
         await w.settled()
         assert w.tap.of_type("wms.order.cancel") == []
         [restocked] = w.tap.of_type("cancellations.order.restocked")
-        restock = restocked.data
-        assert restock.restocked_in_shopify is True  # type: ignore[attr-defined]
-        assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00001", 2)]  # type: ignore[attr-defined]
+        restock = restocked.data_as(OrderRestocked)
+        assert restock.restocked_in_shopify is True
+        assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00001", 2)]
         assert restocked.correlation_id == order_correlation_id(DOMAIN, order["id"])
         stats = await w.sim.stats(DOMAIN)
         assert stats["requests_by_operation"]["OrderCancel"] == 1
@@ -103,7 +103,7 @@ async def test_goods_the_warehouse_does_not_put_back_are_not_restocked_anywhere(
         )
         assert shopify_level(w, "SKU-00003", "Shop location")["available"] == before["available"]
         await w.settled()
-        assert w.tap.restocks() == []
+        assert w.restocks() == []
 
 
 async def test_a_multi_location_order_is_not_cancelled_until_nothing_else_is_left(
@@ -124,16 +124,17 @@ async def test_a_multi_location_order_is_not_cancelled_until_nothing_else_is_lef
         [for_operator] = status["needs_attention"]["warehouse_cancellations"]
         assert (for_operator["wms_order_ref"], for_operator["state"]) == (first, "needs_operator")
         await w.settled()
-        assert w.tap.restocks() == []
+        assert w.restocks() == []
 
         # The other warehouse cancels its part too: nothing of the order is left to fulfil.
         await w.wms.cancel_now(second, "out_of_stock", DOMAIN)
         await w.wait_warehouse(second, "cancelled")
-        assert (await w.warehouse_state(first))[0] == "cancelled"  # type: ignore[index]
+        first_state = await w.warehouse_state(first)
+        assert first_state is not None and first_state[0] == "cancelled"
         assert w.sim_order(order["id"]).cancel_reason == "INVENTORY"  # the earlier was damaged
         await w.settled()
-        assert sorted(r.wms_order_ref for r in w.tap.restocks()) == [first, second]
-        assert {r.facility for r in w.tap.restocks()} == {"WH1", "WH2"}
+        assert sorted(r.wms_order_ref for r in w.restocks()) == [first, second]
+        assert {r.facility for r in w.restocks()} == {"WH1", "WH2"}
         assert (await w.status())["counts"]["needs_attention"] == 0
 
 
@@ -156,7 +157,7 @@ async def test_an_order_left_for_the_operator_is_settled_when_the_merchant_cance
         )
         await w.settled()
         assert w.tap.of_type("wms.order.cancel") == []
-        [restock] = w.tap.restocks()
+        [restock] = w.restocks()
         assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00004", 3)]
         assert (await w.sim.stats(DOMAIN))["requests_by_operation"].get("OrderCancel") is None
 
@@ -184,7 +185,7 @@ async def test_a_shopify_refusal_is_shown_with_its_reason(world: WorldFactory) -
         [sent_to_shopify] = status["sent_to_shopify"]
         assert sent_to_shopify["outcome"] == "refused_by_shopify"
         await w.settled()
-        assert w.tap.restocks() == []
+        assert w.restocks() == []
 
         # The operator sorts it out in Shopify, then asks for another try: refused again, shown.
         code, body = await w.post(
@@ -257,7 +258,7 @@ async def test_throttling_errors_and_lost_answers_cancel_the_order_once(
         cancellation = w.sim_order(order["id"]).cancellation
         assert cancellation is not None and cancellation.staff_note is not None
         assert cancellation.staff_note.startswith("shipbridge:")
-        [restock] = w.tap.restocks()
+        [restock] = w.restocks()
         assert restock.restocked_in_shopify is True
         assert [(x.sku, x.quantity) for x in restock.lines] == [("SKU-00009", 2)]
         faults = (await w.sim.stats(DOMAIN))["injected_faults"]
@@ -285,7 +286,7 @@ async def test_a_restart_between_shopifys_answer_and_our_commit_cancels_once(
         )
         await w.settled()
         assert requests(w, "OrderCancel") == 1
-        [restock] = w.tap.restocks()
+        [restock] = w.restocks()
         assert restock.restocked_in_shopify is True
 
 

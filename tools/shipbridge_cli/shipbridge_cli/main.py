@@ -19,6 +19,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -31,7 +32,7 @@ from shipbridge_cli.services import BAD_ARGUMENTS, CliError, Services
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so `run` decides what is printed."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise CliError(f"{self.prog}: {message}\n{self.format_usage().strip()}", BAD_ARGUMENTS)
 
 

@@ -94,7 +94,10 @@ class World:
         return status, out.getvalue()
 
     async def order(self, **overrides: Any) -> dict[str, Any]:
-        return await self.sim.create_order(SHOP, [("SKU-00001", 1, "Shop location")], **overrides)
+        order: dict[str, Any] = await self.sim.create_order(
+            SHOP, [("SKU-00001", 1, "Shop location")], **overrides
+        )
+        return order
 
     async def publish(self, body: bytes, routing_key: str, message_id: str) -> None:
         await publish_raw(self.amqp_url, body, routing_key, message_id)

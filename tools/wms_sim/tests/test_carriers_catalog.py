@@ -14,6 +14,7 @@ from wms_sim.carriers import (
     FEDEX,
     UPS,
     USPS,
+    Carrier,
     choose_carrier,
     gs1_mod10_check_digit,
     ups_check_digit,
@@ -21,7 +22,7 @@ from wms_sim.carriers import (
 from wms_sim.catalog import SEEDED_SKU, build_catalog, generated_catalog, seeded_skus
 from wms_sim.config import Facility, GeneratedCatalog
 
-SHAPES = {
+SHAPES: dict[Carrier, str] = {
     UPS: r"1Z[0-9A-Z]{6}\d{2}\d{7}\d",
     FEDEX: r"\d{12}",
     USPS: r"94001\d{17}",
@@ -40,12 +41,12 @@ def test_usps_check_digit_matches_a_gs1_example() -> None:
 
 
 @pytest.mark.parametrize("carrier", list(SHAPES), ids=lambda c: c.name)
-def test_tracking_numbers_have_the_carrier_shape_and_a_url(carrier: object) -> None:
+def test_tracking_numbers_have_the_carrier_shape_and_a_url(carrier: Carrier) -> None:
     rng = random.Random(3)
     for _ in range(50):
-        number = carrier.new_tracking_number(rng)  # type: ignore[attr-defined]
-        assert re.fullmatch(SHAPES[carrier], number), number  # type: ignore[index]
-        url = carrier.tracking_url(number)  # type: ignore[attr-defined]
+        number = carrier.new_tracking_number(rng)
+        assert re.fullmatch(SHAPES[carrier], number), number
+        url = carrier.tracking_url(number)
         assert url.startswith("https://") and url.endswith(number)
     ups = UPS.new_tracking_number(rng)
     assert ups[-1] == ups_check_digit(ups[2:-1])

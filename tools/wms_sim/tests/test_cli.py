@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from wms_sim.app import config_from_args, parser
-from wms_sim.config import Facility, GeneratedCatalog
+from wms_sim.config import Facility, GeneratedCatalog, SimConfig
 
 
-def config(*argv: str):  # type: ignore[no-untyped-def]
+def config(*argv: str) -> SimConfig:
     return config_from_args(parser().parse_args(list(argv)))
 
 

@@ -1,13 +1,29 @@
 """The simulator as the project meets it: commands on wms.commands, answers on wms.events."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
 import pytest
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
-from contracts import WMS_EVENTS, Envelope
+from contracts import (
+    WMS_EVENTS,
+    Envelope,
+    WmsInventoryAdjusted,
+    WmsInventorySnapshot,
+    WmsOrderAccepted,
+    WmsOrderCancelled,
+    WmsOrderCancelResult,
+    WmsOrderCreate,
+    WmsOrderReduce,
+    WmsOrderReduceResult,
+    WmsOrderRejected,
+    WmsShipmentConfirmed,
+)
 from messaging.topology import EXCHANGES, declare_exchanges, unrouted_name
 from testkit.probe import eventually
 from wms_sim import GeneratedCatalog, OrderStatus, WmsSimulator
@@ -24,23 +40,61 @@ from wms_sim.testing import (
 STOCK = {"WH1": {"MUG": 10, "CAP": 5}}
 
 
+@dataclass(frozen=True)
+class Wire:
+    """The warehouse's events as AMQP messages, for their properties (the shared tap keeps the
+    envelope, the headers and the correlation id only)."""
+
+    queue: AbstractQueue
+
+    async def first(self, count: int) -> list[AbstractIncomingMessage]:
+        received: list[AbstractIncomingMessage] = []
+
+        async def got_them() -> bool:
+            while len(received) < count:
+                message = await self.queue.get(no_ack=True, fail=False)
+                if message is None:
+                    return False
+                received.append(message)
+            return True
+
+        await eventually(got_them, timeout_s=10)
+        return received
+
+
+@asynccontextmanager
+async def on_the_wire(amqp_url: str) -> AsyncIterator[Wire]:
+    """A queue of its own on `wms.events`, read by polling (bind it before the events flow)."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(WMS_EVENTS, routing_key="#")
+        yield Wire(queue)
+    finally:
+        await connection.close()
+
+
 async def test_an_order_is_accepted_then_shipped_in_spec_shaped_messages(
-    project: Project, start_simulator: StartSimulator
+    project: Project, start_simulator: StartSimulator, isolated_vhost: str
 ) -> None:
-    sim = await start_simulator(quiet_config(catalog=STOCK))
-    create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
-    await project.send(create)
-    [shipment] = await project.wait_for("wms.shipment.confirmed")
-    [accepted] = project.events("wms.order.accepted")
-    assert accepted.data.wms_order_ref == "#1001"
-    assert shipment.data.lines[0].line_ref == create.data.lines[0].line_ref
-    assert sum(line.quantity for line in shipment.data.lines) == 3
-    assert sim.order("#1001").status is OrderStatus.SHIPPED
-    assert sim.shipments == [shipment.data]
-    events = project.events()
-    # accepted, allocation adjustments, shipment, shipping adjustments: in the order decided
-    assert [e.type for e in events][0::3] == ["wms.order.accepted", "wms.shipment.confirmed"]
-    for message, envelope in zip(project.received, events, strict=True):
+    async with on_the_wire(isolated_vhost) as wire:
+        sim = await start_simulator(quiet_config(catalog=STOCK))
+        create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
+        await project.send(create)
+        [shipment] = await project.wait_for("wms.shipment.confirmed")
+        [accepted] = project.events("wms.order.accepted")
+        assert accepted.data_as(WmsOrderAccepted).wms_order_ref == "#1001"
+        shipped = shipment.data_as(WmsShipmentConfirmed)
+        assert shipped.lines[0].line_ref == create.data_as(WmsOrderCreate).lines[0].line_ref
+        assert sum(line.quantity for line in shipped.lines) == 3
+        assert sim.order("#1001").status is OrderStatus.SHIPPED
+        assert sim.shipments == [shipped]
+        events = project.events()
+        # accepted, allocation adjustments, shipment, shipping adjustments: in the order decided
+        assert [e.type for e in events][0::3] == ["wms.order.accepted", "wms.shipment.confirmed"]
+        received = await wire.first(len(events))
+    for message, envelope in zip(received, events, strict=True):
         assert message.exchange == WMS_EVENTS
         assert message.routing_key == message.type == envelope.type
         assert message.delivery_mode == 2
@@ -55,16 +109,17 @@ async def test_a_split_order_arrives_as_two_shipments(
     await start_simulator(quiet_config(catalog=STOCK, split_probability=1.0))
     await project.send(order_create("#1001", [("MUG", 4)]))
     shipments = await project.wait_for("wms.shipment.confirmed", count=2)
-    quantities = [s.data.lines[0].quantity for s in shipments]
+    quantities = [s.data_as(WmsShipmentConfirmed).lines[0].quantity for s in shipments]
     assert sum(quantities) == 4 and all(q > 0 for q in quantities)
-    assert shipments[0].data.shipment_id != shipments[1].data.shipment_id
+    first, second = (s.data_as(WmsShipmentConfirmed) for s in shipments)
+    assert first.shipment_id != second.shipment_id
 
 
 async def test_unknown_sku_is_rejected(project: Project, start_simulator: StartSimulator) -> None:
     await start_simulator(quiet_config(catalog=STOCK))
     await project.send(order_create("#1001", [("MUG", 1), ("GHOST-1", 1)]))
     [rejected] = await project.wait_for("wms.order.rejected")
-    assert rejected.data.reason == "unknown SKU at WH1: GHOST-1"
+    assert rejected.data_as(WmsOrderRejected).reason == "unknown SKU at WH1: GHOST-1"
     await project.settle()
     assert project.events("wms.shipment.confirmed") == []
 
@@ -79,10 +134,10 @@ async def test_a_duplicate_command_has_one_effect(
     await project.send(order_create("#1002", [("CAP", 1)]))  # handled after the duplicate
     accepted = await project.wait_for("wms.order.accepted", count=2)
     await project.settle()
-    assert [e.data.wms_order_ref for e in project.events("wms.order.accepted")] == [
-        "#1001",
-        "#1002",
+    accepted_refs = [
+        a.wms_order_ref for a in project.tap.payloads("wms.order.accepted", WmsOrderAccepted)
     ]
+    assert accepted_refs == ["#1001", "#1002"]
     assert accepted[0].causation_id == create.id
     assert sim.stock("MUG").available == 7
 
@@ -118,7 +173,8 @@ async def test_cancel_before_shipping_is_cancelled(
     cancel = cancel_command(create)
     await project.send(cancel)
     [result] = await project.wait_for("wms.order.cancel_result")
-    assert (result.data.outcome, result.data.reason) == ("cancelled", None)
+    answer = result.data_as(WmsOrderCancelResult)
+    assert (answer.outcome, answer.reason) == ("cancelled", None)
     assert (result.causation_id, result.correlation_id) == (cancel.id, create.correlation_id)
     with pytest.raises(ValueError, match="cancelled"):
         await sim.ship_now("#1001")
@@ -134,8 +190,11 @@ async def test_cancel_after_shipping_is_refused(
     [shipment, *_] = await sim.ship_now("#1001")
     await project.send(cancel_command(create))
     [result] = await project.wait_for("wms.order.cancel_result")
-    assert result.data.outcome == "refused"
-    assert result.data.reason == f"already shipped ({shipment.data.shipment_id})"
+    answer = result.data_as(WmsOrderCancelResult)
+    assert answer.outcome == "refused"
+    assert (
+        answer.reason == f"already shipped ({shipment.data_as(WmsShipmentConfirmed).shipment_id})"
+    )
 
 
 async def test_the_warehouse_cancels_on_its_own(
@@ -147,7 +206,8 @@ async def test_the_warehouse_cancels_on_its_own(
     await project.wait_for("wms.order.accepted")
     await sim.cancel_now("#1001")
     [cancelled] = await project.wait_for("wms.order.cancelled")
-    assert (cancelled.data.reason, cancelled.data.restock) == ("out_of_stock", True)
+    told = cancelled.data_as(WmsOrderCancelled)
+    assert (told.reason, told.restock) == ("out_of_stock", True)
     assert cancelled.correlation_id == create.correlation_id
     assert sim.stock("MUG").available == 10
 
@@ -159,12 +219,13 @@ async def test_snapshot_parts_add_up_to_the_catalog(
         quiet_config(catalog=GeneratedCatalog(products=25), snapshot_items_per_part=10)
     )
     await sim.publish_snapshot()
-    parts = await project.wait_for("wms.inventory.snapshot", count=3)
-    assert sorted(p.data.part for p in parts) == [1, 2, 3]
-    assert {(p.data.parts, p.data.snapshot_id, p.data.facility, p.shop) for p in parts} == {
-        (3, parts[0].data.snapshot_id, "WH1", SHOP)
+    envelopes = await project.wait_for("wms.inventory.snapshot", count=3)
+    parts = [(e.data_as(WmsInventorySnapshot), e.shop) for e in envelopes]
+    assert sorted(p.part for p, _ in parts) == [1, 2, 3]
+    assert {(p.parts, p.snapshot_id, p.facility, shop) for p, shop in parts} == {
+        (3, parts[0][0].snapshot_id, "WH1", SHOP)
     }
-    items = {item.sku: item.on_hand for p in parts for item in p.data.items}
+    items = {item.sku: item.on_hand for p, _ in parts for item in p.items}
     assert len(items) == 25
     assert items == {sku: sim.stock(sku).on_hand for sku in items}
 
@@ -185,7 +246,8 @@ async def test_adjusting_a_sku_publishes_absolute_levels(
     sim = await start_simulator(quiet_config(catalog=STOCK))
     await sim.adjust("CAP", available=2, on_hand=3)
     [adjusted] = await project.wait_for("wms.inventory.adjusted")
-    assert (adjusted.data.sku, adjusted.data.available, adjusted.data.on_hand) == ("CAP", 2, 3)
+    levels = adjusted.data_as(WmsInventoryAdjusted)
+    assert (levels.sku, levels.available, levels.on_hand) == ("CAP", 2, 3)
 
 
 async def test_an_unreadable_command_is_refused_and_the_next_one_served(
@@ -249,7 +311,7 @@ async def test_while_stopped_the_warehouse_works_offline_and_reports_on_start(
     try:
         [result] = await project.wait_for("wms.order.cancel_result")
         await project.wait_for("wms.shipment.confirmed")
-        assert result.data.outcome == "refused"
+        assert result.data_as(WmsOrderCancelResult).outcome == "refused"
         assert sim.order("#1001").status is OrderStatus.SHIPPED and sim.unconfirmed == 0
     finally:
         await sim.stop()
@@ -296,13 +358,15 @@ async def test_a_reduce_before_picking_is_answered_reduced_and_the_rest_ships(
     reduce = order_reduce(create, [(0, 2)])
     await project.send(reduce)
     [result] = await project.wait_for("wms.order.reduce_result")
-    assert (result.data.outcome, result.data.reason) == ("reduced", None)
-    assert result.data.lines == reduce.data.lines
+    answer = result.data_as(WmsOrderReduceResult)
+    assert (answer.outcome, answer.reason) == ("reduced", None)
+    assert answer.lines == reduce.data_as(WmsOrderReduce).lines
     assert (result.causation_id, result.correlation_id) == (reduce.id, create.correlation_id)
     assert sim.stock("MUG").available == 9
     await sim.ship_now("#1001")
     [shipment] = await project.wait_for("wms.shipment.confirmed")
-    assert [(line.sku, line.quantity) for line in shipment.data.lines] == [("MUG", 1), ("CAP", 1)]
+    shipped = shipment.data_as(WmsShipmentConfirmed).lines
+    assert [(line.sku, line.quantity) for line in shipped] == [("MUG", 1), ("CAP", 1)]
 
 
 async def test_a_reduce_once_picking_started_is_refused_and_a_repeat_is_answered_once(
@@ -319,8 +383,9 @@ async def test_a_reduce_once_picking_started_is_refused_and_a_repeat_is_answered
     [result] = await project.wait_for("wms.order.reduce_result")
     await project.settle()
     assert len(project.events("wms.order.reduce_result")) == 1
-    assert result.data.outcome == "refused"
-    assert result.data.reason.startswith("picking started at ")
+    answer = result.data_as(WmsOrderReduceResult)
+    assert answer.outcome == "refused"
+    assert answer.reason is not None and answer.reason.startswith("picking started at ")
     assert sim.order("#1001").lines[0].open_units == 2 and sim.stock("MUG").available == 8
 
 
@@ -330,7 +395,8 @@ async def test_a_reduce_of_an_order_the_warehouse_does_not_have_is_refused(
     await start_simulator(quiet_config(catalog=STOCK))
     await project.send(order_reduce(order_create("#404", [("MUG", 1)]), [(0, 1)]))
     [result] = await project.wait_for("wms.order.reduce_result")
-    assert (result.data.outcome, result.data.reason) == ("refused", "unknown order #404")
+    answer = result.data_as(WmsOrderReduceResult)
+    assert (answer.outcome, answer.reason) == ("refused", "unknown order #404")
 
 
 async def test_a_warehouse_ignoring_changes_stays_silent_and_still_serves_the_rest(
@@ -372,6 +438,6 @@ async def test_picking_started_survives_a_restart(
         assert second.order("#1001").picking_since is not None
         await project.send(order_reduce(create, [(0, 1)]))
         [result] = await project.wait_for("wms.order.reduce_result")
-        assert result.data.outcome == "refused"
+        assert result.data_as(WmsOrderReduceResult).outcome == "refused"
     finally:
         await second.stop()

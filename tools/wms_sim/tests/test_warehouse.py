@@ -4,7 +4,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts import Envelope, parse_envelope
+from contracts import (
+    Envelope,
+    WmsInventoryAdjusted,
+    WmsInventorySnapshot,
+    WmsOrderCancelled,
+    WmsOrderCancelResult,
+    WmsOrderCreate,
+    WmsOrderRejected,
+    WmsShipmentConfirmed,
+    parse_envelope,
+)
 from wms_sim.config import Facility
 from wms_sim.state import OrderStatus
 from wms_sim.testing import SHOP, command_about, order_create, state_machine
@@ -23,6 +33,10 @@ def types(events: list[Envelope]) -> list[str]:
     return [event.type for event in events]
 
 
+def shipment_of(event: Envelope) -> WmsShipmentConfirmed:
+    return event.data_as(WmsShipmentConfirmed)
+
+
 def test_accepting_allocates_stock_and_reports_it_in_the_order_conversation() -> None:
     wh = warehouse()
     create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
@@ -30,7 +44,8 @@ def test_accepting_allocates_stock_and_reports_it_in_the_order_conversation() ->
     assert types(events) == ["wms.order.accepted", *["wms.inventory.adjusted"] * 2]
     assert all(e.correlation_id == create.correlation_id for e in events)
     assert all(e.causation_id == create.id for e in events)
-    levels = {e.data.sku: (e.data.available, e.data.on_hand) for e in events[1:]}  # type: ignore[attr-defined]
+    adjusted = [e.data_as(WmsInventoryAdjusted) for e in events[1:]]
+    levels = {a.sku: (a.available, a.on_hand) for a in adjusted}
     assert levels == {"MUG": (8, 10), "CAP": (4, 5)}
     assert wh.order(SHOP, "#1001").status is OrderStatus.ACCEPTED
 
@@ -39,9 +54,10 @@ def test_unknown_sku_and_unknown_facility_are_rejected_with_the_reason() -> None
     wh = warehouse()
     [rejected] = wh.handle(order_create("#1", [("MUG", 1), ("NOPE-2", 1), ("NOPE-1", 1)]), T0)
     assert rejected.type == "wms.order.rejected"
-    assert rejected.data.reason == "unknown SKU at WH1: NOPE-1, NOPE-2"  # type: ignore[attr-defined]
+    assert rejected.data_as(WmsOrderRejected).reason == "unknown SKU at WH1: NOPE-1, NOPE-2"
     [elsewhere] = wh.handle(order_create("#2", [("MUG", 1)], facility="WH9"), T0)
-    assert elsewhere.data.reason == f"unknown facility 'WH9' for shop {SHOP}"  # type: ignore[attr-defined]
+    reason = elsewhere.data_as(WmsOrderRejected).reason
+    assert reason == f"unknown facility 'WH9' for shop {SHOP}"
     assert wh.state.stock[str(WH1)]["MUG"].available == 10  # nothing allocated
 
 
@@ -67,11 +83,11 @@ def test_ships_when_due_with_tracking_and_line_refs_then_reduces_on_hand() -> No
     assert wh.due_work(T0 + timedelta(seconds=59)) == []
     events = wh.due_work(T0 + timedelta(seconds=60))
     assert types(events) == ["wms.shipment.confirmed", *["wms.inventory.adjusted"] * 2]
-    shipment = events[0].data
-    assert shipment.carrier in {"Canada Post", "UPS", "FedEx"}  # type: ignore[attr-defined]
-    assert len(shipment.tracking_urls) == len(shipment.tracking_numbers) >= 1  # type: ignore[attr-defined]
-    sent_lines = create.data.lines  # type: ignore[attr-defined]
-    assert [(line.line_ref, line.sku, line.quantity) for line in shipment.lines] == [  # type: ignore[attr-defined]
+    shipment = events[0].data_as(WmsShipmentConfirmed)
+    assert shipment.carrier in {"Canada Post", "UPS", "FedEx"}
+    assert len(shipment.tracking_urls) == len(shipment.tracking_numbers) >= 1
+    sent_lines = create.data_as(WmsOrderCreate).lines
+    assert [(line.line_ref, line.sku, line.quantity) for line in shipment.lines] == [
         (line.line_ref, line.sku, line.quantity) for line in sent_lines
     ]
     assert events[0].correlation_id == create.correlation_id
@@ -88,12 +104,12 @@ def test_a_split_order_leaves_in_two_shipments_that_add_up_to_the_order() -> Non
     assert wh.order(SHOP, "#1001").status is OrderStatus.PARTIALLY_SHIPPED
     second = wh.due_work(T0 + timedelta(seconds=120))
     assert wh.order(SHOP, "#1001").status is OrderStatus.SHIPPED
-    shipments = [e.data for e in first + second if e.type == "wms.shipment.confirmed"]
+    shipments = [shipment_of(e) for e in first + second if e.type == "wms.shipment.confirmed"]
     assert len(shipments) == 2
-    assert shipments[0].shipment_id != shipments[1].shipment_id  # type: ignore[attr-defined]
+    assert shipments[0].shipment_id != shipments[1].shipment_id
     shipped: dict[str, int] = {}
     for shipment in shipments:
-        for line in shipment.lines:  # type: ignore[attr-defined]
+        for line in shipment.lines:
             shipped[line.sku] = shipped.get(line.sku, 0) + line.quantity
     assert shipped == {"MUG": 3, "CAP": 2}
 
@@ -130,7 +146,7 @@ def test_cancel_before_shipping_cancels_and_gives_the_allocation_back() -> None:
     wh.handle(create, T0)
     events = wh.handle(cancel(create), T0)
     assert types(events) == ["wms.order.cancel_result", "wms.inventory.adjusted"]
-    assert events[0].data.outcome == "cancelled"  # type: ignore[attr-defined]
+    assert events[0].data_as(WmsOrderCancelResult).outcome == "cancelled"
     assert wh.state.stock[str(WH1)]["MUG"].available == 10
     assert wh.due_work(T0 + timedelta(hours=1)) == []
 
@@ -141,8 +157,9 @@ def test_cancel_after_shipping_is_refused_as_already_shipped() -> None:
     wh.handle(create, T0)
     [shipment, *_] = wh.ship_now(SHOP, "#1001", T0)
     [result] = wh.handle(cancel(create), T0)
-    assert result.data.outcome == "refused"  # type: ignore[attr-defined]
-    assert result.data.reason == f"already shipped ({shipment.data.shipment_id})"  # type: ignore[attr-defined]
+    answer = result.data_as(WmsOrderCancelResult)
+    assert answer.outcome == "refused"
+    assert answer.reason == f"already shipped ({shipment_of(shipment).shipment_id})"
 
 
 def test_cancel_of_a_partly_shipped_order_cancels_the_rest_and_says_so() -> None:
@@ -150,10 +167,12 @@ def test_cancel_of_a_partly_shipped_order_cancels_the_rest_and_says_so() -> None
     create = order_create("#1001", [("MUG", 5)])
     wh.handle(create, T0)
     [shipment, _] = wh.ship_now(SHOP, "#1001", T0)
-    shipped = shipment.data.lines[0].quantity  # type: ignore[attr-defined]
+    shipped = shipment_of(shipment).lines[0].quantity
     [result, _] = wh.handle(cancel(create), T0)
-    assert result.data.outcome == "cancelled"  # type: ignore[attr-defined]
-    assert result.data.reason.startswith(f"partially shipped: {shipped} of 5 units")  # type: ignore[attr-defined]
+    answer = result.data_as(WmsOrderCancelResult)
+    assert answer.outcome == "cancelled"
+    assert answer.reason is not None
+    assert answer.reason.startswith(f"partially shipped: {shipped} of 5 units")
     assert wh.state.stock[str(WH1)]["MUG"].model_dump() == {
         "available": 10 - shipped,
         "on_hand": 10 - shipped,
@@ -166,14 +185,14 @@ def test_own_cancellation_instead_of_shipping_restocks() -> None:
     wh.handle(create, T0)
     [cancelled, adjusted] = wh.due_work(T0 + timedelta(seconds=60))
     assert cancelled.type == "wms.order.cancelled"
-    assert cancelled.data.model_dump() == {  # type: ignore[attr-defined]
+    assert cancelled.data_as(WmsOrderCancelled).model_dump() == {
         "wms_order_ref": "#1001",
         "reason": "out_of_stock",
         "restock": True,
         "note": None,
     }
     assert cancelled.correlation_id == create.correlation_id
-    assert adjusted.data.available == 10  # type: ignore[attr-defined]
+    assert adjusted.data_as(WmsInventoryAdjusted).available == 10
 
 
 def test_an_order_short_on_the_shelf_at_pick_time_is_cancelled_out_of_stock() -> None:
@@ -181,15 +200,15 @@ def test_an_order_short_on_the_shelf_at_pick_time_is_cancelled_out_of_stock() ->
     wh.handle(order_create("#1001", [("SCARF", 1)]), T0)  # accepted: oversold, available -1
     [cancelled, _] = wh.ship_now(SHOP, "#1001", T0)
     assert cancelled.type == "wms.order.cancelled"
-    assert cancelled.data.note == "short at pick: SCARF"  # type: ignore[attr-defined]
+    assert cancelled.data_as(WmsOrderCancelled).note == "short at pick: SCARF"
 
 
 def test_snapshot_parts_cover_every_sku_once() -> None:
     wh = warehouse(snapshot_items_per_part=2)
-    parts = wh.snapshot(T0)
-    assert [(p.data.part, p.data.parts) for p in parts] == [(1, 2), (2, 2)]  # type: ignore[attr-defined]
-    assert len({p.data.snapshot_id for p in parts}) == 1  # type: ignore[attr-defined]
-    items = [item for p in parts for item in p.data.items]  # type: ignore[attr-defined]
+    parts = [e.data_as(WmsInventorySnapshot) for e in wh.snapshot(T0)]
+    assert [(p.part, p.parts) for p in parts] == [(1, 2), (2, 2)]
+    assert len({p.snapshot_id for p in parts}) == 1
+    items = [item for p in parts for item in p.items]
     assert {i.sku: i.on_hand for i in items} == STOCK["WH1"]
 
 

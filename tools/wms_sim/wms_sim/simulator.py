@@ -97,7 +97,11 @@ class WmsSimulator:
 
     @property
     def shipments(self) -> list[WmsShipmentConfirmed]:
-        return [e.data for e in self.published if isinstance(e.data, WmsShipmentConfirmed)]
+        return [
+            e.data_as(WmsShipmentConfirmed)
+            for e in self.published
+            if e.type == "wms.shipment.confirmed"
+        ]
 
     @property
     def unconfirmed(self) -> int:

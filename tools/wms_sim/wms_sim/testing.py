@@ -9,16 +9,16 @@ import itertools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractRobustConnection
 
-from contracts import WMS_EVENTS, Envelope, new_envelope, parse_envelope
+from contracts import WMS_EVENTS, Envelope, WmsOrderCreate, new_envelope
 from messaging.amqp import publish_envelope
-from messaging.topology import EXCHANGES, declare_exchanges
 from testkit.probe import eventually
+from testkit.tap import Tap, open_tap
 from wms_sim.catalog import Catalog, OnHandByFacility
 from wms_sim.config import DEFAULT_SHOP, SimConfig
 from wms_sim.simulator import WmsSimulator
@@ -34,10 +34,11 @@ StartSimulator = Callable[[SimConfig], Awaitable[WmsSimulator]]
 
 @dataclass
 class Project:
-    """Publishes commands as the services would, and keeps every event the warehouse sends."""
+    """Publishes commands as the services would, and sees every event the warehouse sends."""
 
     connection: AbstractRobustConnection
-    received: list[AbstractIncomingMessage] = field(default_factory=list)
+    tap: Tap
+    """The warehouse's events as they reached the project's side of `wms.events`."""
 
     async def send(self, command: Envelope) -> None:
         channel = await self.connection.channel(publisher_confirms=True)
@@ -45,8 +46,7 @@ class Project:
         await channel.close()
 
     def events(self, message_type: str | None = None) -> list[Envelope]:
-        envelopes = [parse_envelope(message.body) for message in self.received]
-        return [e for e in envelopes if message_type is None or e.type == message_type]
+        return self.tap.messages if message_type is None else self.tap.of_type(message_type)
 
     async def wait_for(self, message_type: str, count: int = 1) -> list[Envelope]:
         await eventually(lambda: len(self.events(message_type)) >= count, timeout_s=10)
@@ -59,23 +59,13 @@ class Project:
 
 @asynccontextmanager
 async def project_side(amqp_url: str) -> AsyncIterator[Project]:
-    """The project's exchanges declared (as the services do) and a queue capturing all events."""
-    connection = await aio_pika.connect_robust(amqp_url)
-    try:
-        channel = await connection.channel()
-        await declare_exchanges(channel, EXCHANGES)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(WMS_EVENTS, routing_key="#")
-        side = Project(connection)
-
-        async def keep(message: AbstractIncomingMessage) -> None:
-            side.received.append(message)
-            await message.ack()
-
-        await queue.consume(keep)
-        yield side
-    finally:
-        await connection.close()
+    """The project's exchanges declared (as the services do) and a tap on all events."""
+    async with open_tap(amqp_url, [(WMS_EVENTS, "#")]) as tap:
+        connection = await aio_pika.connect_robust(amqp_url)
+        try:
+            yield Project(connection, tap)
+        finally:
+            await connection.close()
 
 
 def order_create(
@@ -122,10 +112,11 @@ def order_create(
 
 
 def command_about(order: Envelope, message_type: str, **data: Any) -> Envelope:
-    """A later command about the same order: same conversation, as order-intake would send."""
+    """A later command about the order `order` (its `wms.order.create`) in the same
+    conversation, as order-intake would send it."""
     return new_envelope(
         message_type,
-        {"wms_order_ref": order.data.wms_order_ref, **data},
+        {"wms_order_ref": order.data_as(WmsOrderCreate).wms_order_ref, **data},
         shop=order.shop,
         correlation_id=order.correlation_id,
     )
@@ -139,7 +130,7 @@ def order_reduce(
 ) -> Envelope:
     """A `wms.order.reduce` of the order: (index of the line in the create, units to take out)
     pairs, each line named by its ref and SKU as order-intake would."""
-    lines = order.data.lines
+    lines = order.data_as(WmsOrderCreate).lines
     return command_about(
         order,
         "wms.order.reduce",

@@ -8,7 +8,7 @@ replays the same warehouse.
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Literal
 
 import structlog
 from pydantic import BaseModel
@@ -46,7 +46,6 @@ log = structlog.get_logger(__name__)
 CancelReason = Literal["out_of_stock", "damaged", "address", "other"]
 CancelOutcome = Literal["cancelled", "refused"]
 ReduceOutcome = Literal["reduced", "refused"]
-PayloadT = TypeVar("PayloadT", bound=BaseModel)
 CommandHandler = Callable[[Envelope, datetime], list[Envelope]]
 
 
@@ -102,7 +101,7 @@ class Warehouse:
         return handler(command, now)
 
     def _create(self, command: Envelope, now: datetime) -> list[Envelope]:
-        data = _payload(command, WmsOrderCreate)
+        data = command.data_as(WmsOrderCreate)
         key = order_key(command.shop, data.wms_order_ref)
         existing = self.state.orders.get(key)
         if existing is not None and existing.status is OrderStatus.CANCELLED:
@@ -161,7 +160,7 @@ class Warehouse:
         return None
 
     def _cancel(self, command: Envelope, now: datetime) -> list[Envelope]:
-        data = _payload(command, WmsOrderCancel)
+        data = command.data_as(WmsOrderCancel)
         if not self.answers_changes:
             log.warning("wms.cancel_ignored", wms_order_ref=data.wms_order_ref)
             return []
@@ -196,7 +195,7 @@ class Warehouse:
 
     def _reduce(self, command: Envelope, now: datetime) -> list[Envelope]:
         """Take units out of an order whose picking has not started; all or nothing."""
-        data = _payload(command, WmsOrderReduce)
+        data = command.data_as(WmsOrderReduce)
         if not self.answers_changes:
             log.warning("wms.reduce_ignored", wms_order_ref=data.wms_order_ref)
             return []
@@ -249,21 +248,21 @@ class Warehouse:
         return [result("reduced", reason), *self._stock_changed(order, touched, now, command)]
 
     def _hold(self, command: Envelope, _: datetime) -> list[Envelope]:
-        data = _payload(command, WmsOrderHold)
+        data = command.data_as(WmsOrderHold)
         order = self._open_order(command.shop, data.wms_order_ref, command.type)
         if order is not None:
             order.held, order.hold_reason = True, data.reason
         return []
 
     def _release(self, command: Envelope, _: datetime) -> list[Envelope]:
-        data = _payload(command, WmsOrderRelease)
+        data = command.data_as(WmsOrderRelease)
         order = self._open_order(command.shop, data.wms_order_ref, command.type)
         if order is not None:
             order.held, order.hold_reason = False, None
         return []
 
     def _update(self, command: Envelope, _: datetime) -> list[Envelope]:
-        data = _payload(command, WmsOrderUpdate)
+        data = command.data_as(WmsOrderUpdate)
         order = self.state.orders.get(order_key(command.shop, data.wms_order_ref))
         if order is None:
             log.warning("wms.update_for_unknown_order", wms_order_ref=data.wms_order_ref)
@@ -460,14 +459,6 @@ def _open_units(line: OrderLineState) -> int:
 def _not_shipped(line: OrderLineState) -> int:
     """Of a cancelled order: the units that did not leave (and were not taken out before)."""
     return line.quantity - line.shipped - line.reduced
-
-
-def _payload(command: Envelope, model: type[PayloadT]) -> PayloadT:
-    if not isinstance(command.data, model):
-        raise TypeError(
-            f"{command.type} carries {type(command.data).__name__}, not {model.__name__}"
-        )
-    return command.data
 
 
 def _answer(command: Envelope, message_type: str, payload: BaseModel) -> Envelope:
