@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -26,6 +27,7 @@ from testkit.bus import publish_raw
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop, shops_file
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
 
@@ -63,19 +65,16 @@ async def stack(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Stack]:
     async with running_simulator(SimConfig(random_seed=5), schema_runtime) as sim:
-        shop = await sim.create_shop(SHOP, TOKEN)
+        created = await sim.create_shop(SHOP, TOKEN)
         await sim.seed(
             SHOP, products=5, locations=["Shop location"], min_quantity=50, max_quantity=50
         )
-        location = shop["locations"][0]["id"]
-        shops = tmp_path / "shops.toml"
-        shops.write_text(
-            f'[[shops]]\ndomain = "{SHOP}"\n[shops.order_download]\nmode = "webhooks"\n'
-            f'[shops.locations]\n"{location}" = "WH1"\n'
-        )
-        monkeypatch.setenv("SHOPS_CONFIG", str(shops))
-        monkeypatch.setenv("SHOPIFY_STATUS_PAGE_ACCESS_TOKEN", TOKEN)
-        monkeypatch.setenv("SHOPIFY_STATUS_PAGE_CLIENT_SECRET", "secret")
+        location = created["locations"][0]["id"]
+        shops = shops_file(
+            tmp_path, monkeypatch,
+            shop(SHOP, order_download={"mode": "webhooks"}, locations={location: "WH1"}),
+            access_token=TOKEN,
+        )  # fmt: skip
         settings = GatewaySettings(shops_config=shops, webhook_callback_url="https://gw.example/wh")
         async with (
             running_service(
@@ -104,14 +103,14 @@ async def stack(
                 await runner.cleanup()
 
 
-async def status_doc(stack: Stack) -> dict[str, object]:
+async def status_doc(stack: Stack) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {OPS_TOKEN}"}
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"{stack.status_url}/status", headers=headers) as resp,
     ):
         assert resp.status == 200
-        doc: dict[str, object] = await resp.json()
+        doc: dict[str, Any] = await resp.json()
         return doc
 
 
@@ -134,15 +133,15 @@ async def test_the_page_shows_a_rejected_order_and_a_dead_letter_first(
     await publish_raw(isolated_vhost, b"{not json", "shopify.webhook.orders.updated", "garbled-1")
 
     async def both_shown() -> bool:
-        kinds = {p["kind"] for p in (await status_doc(stack))["problems"]}  # type: ignore[attr-defined]
+        kinds = {p["kind"] for p in (await status_doc(stack))["problems"]}
         return {"rejected_orders", "dead_letters"} <= kinds
 
     await eventually(both_shown, timeout_s=20)
     doc = await status_doc(stack)
     assert doc["healthy"] is False
     summary = doc["summary"]
-    assert summary["fulfillment-sync"]["state"] == "down"  # type: ignore[index]
-    assert summary["order-intake"]["state"] == "ready"  # type: ignore[index]
+    assert summary["fulfillment-sync"]["state"] == "down"
+    assert summary["order-intake"]["state"] == "ready"
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

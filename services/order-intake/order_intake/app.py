@@ -1,24 +1,61 @@
-"""Wiring of order-intake: its subscriptions, handlers, routes and schedules, in one place."""
+"""Wiring of order-intake: what it receives and who handles it, what it sends, its routes and
+its background work, in one place."""
 
 from pathlib import Path
 from typing import Any
 
-from contracts import INTERNAL_EVENTS, WMS_EVENTS
-from messaging import Subscription
-from order_intake import installations, store
+from contracts import (
+    ShipmentSynced,
+    ShopifyWebhook,
+    WmsOrderAccepted,
+    WmsOrderCancelResult,
+    WmsOrderReduceResult,
+    WmsOrderRejected,
+)
+from messaging import Routes, on
+from order_intake import handlers, installations, privacy, store
+from order_intake.deps import IntakeDeps
 from order_intake.download_jobs import DownloadJobs
-from order_intake.handlers import FULFILLMENT_ORDER_WEBHOOK_TYPES, message_handlers
 from order_intake.http import operator_routes
 from order_intake.polling import OrderDownloader
-from order_intake.privacy import RetentionPurge, RetentionSettings, privacy_handlers, privacy_routes
+from order_intake.privacy import RetentionPurge, RetentionSettings, privacy_routes
 from order_intake.settings import IntakeSettings
 from order_intake.sync_worker import SyncWorker, utc_now
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import load_shops
 from storage.signals import Signals
 
+ROUTES = Routes(
+    on(
+        ShopifyWebhook,
+        handlers.on_order_webhook,
+        "shopify.webhook.orders.create",
+        "shopify.webhook.orders.paid",
+        "shopify.webhook.orders.updated",
+        "shopify.webhook.orders.cancelled",
+        "shopify.webhook.orders.edited",
+    ),
+    on(
+        ShopifyWebhook,
+        handlers.on_fulfillment_order_webhook,
+        "shopify.webhook.fulfillment_orders.moved",
+        "shopify.webhook.fulfillment_orders.split",
+        "shopify.webhook.fulfillment_orders.merged",
+        "shopify.webhook.fulfillment_orders.placed_on_hold",
+        "shopify.webhook.fulfillment_orders.hold_released",
+    ),
+    on(ShopifyWebhook, installations.on_app_uninstalled, "shopify.webhook.app.uninstalled"),
+    on(ShopifyWebhook, privacy.on_customer_redact, "shopify.webhook.customers.redact"),
+    on(ShopifyWebhook, privacy.on_shop_redact, "shopify.webhook.shop.redact"),
+    on(ShipmentSynced, privacy.on_shipment_synced),
+    on(WmsOrderAccepted, handlers.on_wms_accepted),
+    on(WmsOrderRejected, handlers.on_wms_rejected),
+    on(WmsOrderReduceResult, handlers.on_reduce_result),
+    on(WmsOrderCancelResult, handlers.on_cancel_result),
+)
 
-def wire(runtime: ServiceRuntime) -> Wiring:
+
+def wire(runtime: ServiceRuntime) -> Wiring[IntakeDeps]:
     settings = IntakeSettings()
     shops = load_shops()
     clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
@@ -45,17 +82,13 @@ def wire(runtime: ServiceRuntime) -> Wiring:
             summary = await store.status_summary(conn, settings.wms_answer_timeout_s)
             uninstalled = await installations.uninstalled_shops(conn)
         return {
-            "orders": {**summary, "sync_worker": worker.stats.as_json()},
+            "orders": {**summary, "sync_worker": worker.status()},
             "uninstalled_shops": uninstalled,
-            "retention": retention.stats.as_json(),
+            "retention": retention.status(),
         }
 
     return Wiring(
-        handlers={
-            **message_handlers(shops),
-            "shopify.webhook.app.uninstalled": installations.on_app_uninstalled,
-            **privacy_handlers(),
-        },
+        deps=IntakeDeps(shops),
         routes=[
             *operator_routes(runtime.pool, downloader, download_jobs),
             *privacy_routes(runtime.pool),
@@ -74,17 +107,17 @@ def wire(runtime: ServiceRuntime) -> Wiring:
 DEFINITION = ServiceDefinition(
     name="order-intake",
     default_port=8081,
-    subscriptions=[
-        Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.*"),
-        *(Subscription(INTERNAL_EVENTS, t) for t in FULFILLMENT_ORDER_WEBHOOK_TYPES),
-        Subscription(INTERNAL_EVENTS, "shopify.webhook.app.uninstalled"),
-        Subscription(INTERNAL_EVENTS, "shopify.webhook.customers.redact"),
-        Subscription(INTERNAL_EVENTS, "shopify.webhook.shop.redact"),
-        Subscription(INTERNAL_EVENTS, "fulfillments.shipment.synced"),
-        Subscription(WMS_EVENTS, "wms.order.accepted"),
-        Subscription(WMS_EVENTS, "wms.order.rejected"),
-        Subscription(WMS_EVENTS, "wms.order.reduce_result"),
-        Subscription(WMS_EVENTS, "wms.order.cancel_result"),
+    routes=ROUTES,
+    publishes=[
+        "wms.order.create",
+        "wms.order.hold",
+        "wms.order.release",
+        "wms.order.update",
+        "wms.order.reduce",
+        "wms.order.cancel",
+        "orders.wms_order.sent",
+        "orders.wms_order.reduced",
+        "orders.order.cancelled",
     ],
     migrations=Path(__file__).parent / "migrations",
     wire=wire,

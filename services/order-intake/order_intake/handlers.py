@@ -12,6 +12,8 @@ and the polling download bring it in, so such a webhook is only logged.
 
 The WMS's answers to our reduces and cancels update what its orders hold, then ask for the
 order to be decided again: the new work that waited for the answer goes out then.
+
+Which message types reach which handler is app.py's ROUTES; the shops file comes as `ctx.deps`.
 """
 
 from collections.abc import Iterator
@@ -29,27 +31,13 @@ from contracts import (
     WmsOrderReduceResult,
     WmsOrderRejected,
 )
-from messaging import Handler, MessageContext
+from messaging import MessageContext
 from order_intake import store
+from order_intake.deps import IntakeDeps
 from order_intake.installations import still_uninstalled
-from shop_config import ShopConfig, ShopsConfig
+from shop_config import ShopConfig
 
 log = structlog.get_logger(__name__)
-
-ORDER_WEBHOOK_TYPES = (
-    "shopify.webhook.orders.create",
-    "shopify.webhook.orders.paid",
-    "shopify.webhook.orders.updated",
-    "shopify.webhook.orders.cancelled",
-    "shopify.webhook.orders.edited",
-)
-FULFILLMENT_ORDER_WEBHOOK_TYPES = (
-    "shopify.webhook.fulfillment_orders.moved",
-    "shopify.webhook.fulfillment_orders.split",
-    "shopify.webhook.fulfillment_orders.merged",
-    "shopify.webhook.fulfillment_orders.placed_on_hold",
-    "shopify.webhook.fulfillment_orders.hold_released",
-)
 
 
 def order_gid_of(payload: dict[str, Any]) -> str | None:
@@ -109,83 +97,71 @@ def fulfillment_order_ids_of(payload: dict[str, Any]) -> list[str]:
     return sorted(ids)
 
 
-def _webhook_and_shop(
-    ctx: MessageContext, shops: ShopsConfig
-) -> tuple[ShopifyWebhook, ShopConfig | None]:
-    """The webhook a handler got, and its shop: None (logged) for a shop not configured here,
-    whose webhook is dropped."""
-    webhook = ctx.envelope.data
-    assert isinstance(webhook, ShopifyWebhook)
-    shop = shops.get(ctx.envelope.shop)
+def _shop_of(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> ShopConfig | None:
+    """The shop a webhook is about; None (logged) for a shop not configured here, whose webhook
+    is dropped."""
+    shop = ctx.deps.shops.get(ctx.shop)
     if shop is None:
         log.warning("webhook.unknown_shop_ignored", topic=webhook.topic)
-    return webhook, shop
+    return shop
 
 
-def fulfillment_order_webhook_handler(shops: ShopsConfig) -> Handler:
-    async def on_fulfillment_order_webhook(ctx: MessageContext) -> None:
-        webhook, shop = _webhook_and_shop(ctx, shops)
-        if shop is None:
-            return
-        if shop.order_download.mode == "polling":
-            return  # the shop asked for polling only: its download will find the change
-        fo_ids = fulfillment_order_ids_of(webhook.payload)
-        if not fo_ids:
-            raise ValueError(f"{webhook.topic} webhook names no fulfillment order")
-        order_gids = await store.orders_of_fulfillment_orders(ctx.conn, shop.domain, fo_ids)
-        if not order_gids:
-            log.info("webhook.fulfillment_orders_not_known", topic=webhook.topic, ids=fo_ids)
-            return
-        for order_gid in order_gids:
-            await store.request_sync(ctx.conn, shop.domain, order_gid, f"webhook {webhook.topic}")
-
-    return on_fulfillment_order_webhook
-
-
-def order_webhook_handler(shops: ShopsConfig) -> Handler:
-    async def on_order_webhook(ctx: MessageContext) -> None:
-        webhook, shop = _webhook_and_shop(ctx, shops)
-        if shop is None:
-            return
-        order_gid = order_gid_of(webhook.payload)
-        reason = f"webhook {webhook.topic}"
-        takes_webhooks = shop.order_download.mode != "polling"
-        # The common case, in one statement: the sync is requested unless the shop is uninstalled.
-        if (
-            takes_webhooks
-            and order_gid is not None
-            and await store.request_sync(ctx.conn, shop.domain, order_gid, reason)
-        ):
-            return
-        if await still_uninstalled(ctx.conn, shop.domain, webhook.triggered_at):
-            log.info("webhook.uninstalled_shop_ignored", topic=webhook.topic)
-            return
-        if not takes_webhooks:
-            return  # the shop asked for polling only: its download will find the order
-        if order_gid is None:
-            # Retrying cannot fix the body: fail so it is kept as a dead letter with the reason.
-            raise ValueError(f"{webhook.topic} webhook without an order id")
-        await store.request_sync(ctx.conn, shop.domain, order_gid, reason)  # reinstated just now
-
-    return on_order_webhook
+async def on_fulfillment_order_webhook(
+    webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]
+) -> None:
+    shop = _shop_of(webhook, ctx)
+    if shop is None:
+        return
+    if shop.order_download.mode == "polling":
+        return  # the shop asked for polling only: its download will find the change
+    fo_ids = fulfillment_order_ids_of(webhook.payload)
+    if not fo_ids:
+        raise ValueError(f"{webhook.topic} webhook names no fulfillment order")
+    order_gids = await store.orders_of_fulfillment_orders(ctx.conn, shop.domain, fo_ids)
+    if not order_gids:
+        log.info("webhook.fulfillment_orders_not_known", topic=webhook.topic, ids=fo_ids)
+        return
+    for order_gid in order_gids:
+        await store.request_sync(ctx.conn, shop.domain, order_gid, f"webhook {webhook.topic}")
 
 
-async def on_wms_accepted(ctx: MessageContext) -> None:
-    answer = ctx.envelope.data
-    assert isinstance(answer, WmsOrderAccepted)
+async def on_order_webhook(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> None:
+    shop = _shop_of(webhook, ctx)
+    if shop is None:
+        return
+    order_gid = order_gid_of(webhook.payload)
+    reason = f"webhook {webhook.topic}"
+    takes_webhooks = shop.order_download.mode != "polling"
+    # The common case, in one statement: the sync is requested unless the shop is uninstalled.
+    if (
+        takes_webhooks
+        and order_gid is not None
+        and await store.request_sync(ctx.conn, shop.domain, order_gid, reason)
+    ):
+        return
+    if await still_uninstalled(ctx.conn, shop.domain, webhook.triggered_at):
+        log.info("webhook.uninstalled_shop_ignored", topic=webhook.topic)
+        return
+    if not takes_webhooks:
+        return  # the shop asked for polling only: its download will find the order
+    if order_gid is None:
+        # Retrying cannot fix the body: fail so it is kept as a dead letter with the reason.
+        raise ValueError(f"{webhook.topic} webhook without an order id")
+    await store.request_sync(ctx.conn, shop.domain, order_gid, reason)  # reinstated just now
+
+
+async def on_wms_accepted(answer: WmsOrderAccepted, ctx: MessageContext[IntakeDeps]) -> None:
     await _record_answer(ctx, answer.wms_order_ref, "accepted", None)
 
 
-async def on_wms_rejected(ctx: MessageContext) -> None:
-    answer = ctx.envelope.data
-    assert isinstance(answer, WmsOrderRejected)
+async def on_wms_rejected(answer: WmsOrderRejected, ctx: MessageContext[IntakeDeps]) -> None:
     await _record_answer(ctx, answer.wms_order_ref, "rejected", answer.reason)
 
 
 async def _record_answer(
-    ctx: MessageContext, wms_order_ref: str, state: str, reason: str | None
+    ctx: MessageContext[IntakeDeps], wms_order_ref: str, state: str, reason: str | None
 ) -> None:
-    known = await store.record_wms_answer(ctx.conn, ctx.envelope.shop, wms_order_ref, state, reason)
+    known = await store.record_wms_answer(ctx.conn, ctx.shop, wms_order_ref, state, reason)
     if not known:
         # Not ours (another integration on the same WMS, or a typo on its side): nothing to do.
         log.warning("wms.answer_for_unknown_order", wms_order_ref=wms_order_ref, state=state)
@@ -193,24 +169,24 @@ async def _record_answer(
         log.warning("wms.order_rejected", wms_order_ref=wms_order_ref, reason=reason)
 
 
-async def on_reduce_result(ctx: MessageContext) -> None:
-    result = ctx.envelope.data
-    assert isinstance(result, WmsOrderReduceResult)
+async def on_reduce_result(result: WmsOrderReduceResult, ctx: MessageContext[IntakeDeps]) -> None:
     outcome = "done" if result.outcome == "reduced" else "refused"
     await _change_answered(ctx, result.wms_order_ref, "reduce", outcome, result.reason)
 
 
-async def on_cancel_result(ctx: MessageContext) -> None:
-    result = ctx.envelope.data
-    assert isinstance(result, WmsOrderCancelResult)
+async def on_cancel_result(result: WmsOrderCancelResult, ctx: MessageContext[IntakeDeps]) -> None:
     outcome = "done" if result.outcome == "cancelled" else "refused"
     await _change_answered(ctx, result.wms_order_ref, "cancel", outcome, result.reason)
 
 
 async def _change_answered(
-    ctx: MessageContext, wms_order_ref: str, kind: str, outcome: str, reason: str | None
+    ctx: MessageContext[IntakeDeps],
+    wms_order_ref: str,
+    kind: str,
+    outcome: str,
+    reason: str | None,
 ) -> None:
-    shop = ctx.envelope.shop
+    shop = ctx.shop
     answered = await store.answer_change(ctx.conn, shop, wms_order_ref, kind, outcome, reason)
     if answered is None:
         # Repeated, late, or an answer to a cancel the cancellation service sent: not ours.
@@ -233,16 +209,3 @@ async def _change_answered(
     await ctx.emit("orders.wms_order.reduced", reduced)
     # Units that waited for this answer (split off, moved, merged in) can go out now.
     await store.request_sync(ctx.conn, shop, answered.order_gid, f"wms {kind} confirmed")
-
-
-def message_handlers(shops: ShopsConfig) -> dict[str, Handler]:
-    on_webhook = order_webhook_handler(shops)
-    on_fo_webhook = fulfillment_order_webhook_handler(shops)
-    return {
-        **dict.fromkeys(ORDER_WEBHOOK_TYPES, on_webhook),
-        **dict.fromkeys(FULFILLMENT_ORDER_WEBHOOK_TYPES, on_fo_webhook),
-        "wms.order.accepted": on_wms_accepted,
-        "wms.order.rejected": on_wms_rejected,
-        "wms.order.reduce_result": on_reduce_result,
-        "wms.order.cancel_result": on_cancel_result,
-    }

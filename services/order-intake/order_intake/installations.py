@@ -12,16 +12,15 @@ import structlog
 
 from contracts import ShopifyWebhook
 from messaging import MessageContext
+from order_intake.deps import IntakeDeps
 from storage import Connection
 
 log = structlog.get_logger(__name__)
 
 
-async def on_app_uninstalled(ctx: MessageContext) -> None:
-    webhook = ctx.envelope.data
-    assert isinstance(webhook, ShopifyWebhook)
+async def on_app_uninstalled(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> None:
     at = webhook.triggered_at or webhook.received_at
-    shop = ctx.envelope.shop
+    shop = ctx.shop
     await ctx.conn.execute(
         """
         INSERT INTO uninstalled_shops (shop, uninstalled_at) VALUES ($1, $2)

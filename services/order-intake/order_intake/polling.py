@@ -36,6 +36,7 @@ from shopify_admin.errors import DeniedField
 from shopify_admin.operations import ORDERS_UPDATED_SINCE
 from shopify_admin.pagination import GraphQLExecutor, paginate_with_denials
 from shopify_admin.search import quote, updated_since_query
+from work_queue import WorkLoop
 
 log = structlog.get_logger(__name__)
 
@@ -182,15 +183,26 @@ class OrderDownloader:
         return None
 
     async def run(self) -> None:
-        """Until cancelled: poll each polling shop when its interval has passed."""
-        polling = [s for s in self._shops if s.order_download.mode in ("polling", "both")]
-        while True:
-            for shop in polling:
-                if await self._due(shop):
-                    # A failure is recorded by poll(); the next interval tries again.
-                    with contextlib.suppress(Exception):
-                        await self.poll(shop.domain)
-            await asyncio.sleep(self._settings.poll_check_interval_s)
+        """Until cancelled: poll each polling shop when its interval has passed. Nothing wakes
+        the loop but the clock: a round every `poll_check_interval_s`."""
+        loop = WorkLoop(
+            "order-download",
+            self._poll_due_shops,
+            asyncio.Event(),
+            idle_poll_s=self._settings.poll_check_interval_s,
+        )
+        await loop.run()
+
+    async def _poll_due_shops(self) -> int:
+        polled = 0
+        for shop in self._shops:
+            if shop.order_download.mode in ("polling", "both") and await self._due(shop):
+                # A failure is recorded by poll(); the next interval tries again, and the other
+                # shops are polled meanwhile.
+                with contextlib.suppress(Exception):
+                    await self.poll(shop.domain)
+                polled += 1
+        return polled
 
     async def _due(self, shop: ShopConfig) -> bool:
         async with self._pool.acquire() as conn:
@@ -233,8 +245,8 @@ class OrderDownloader:
         log.warning("poll.customer_data_withheld", order_gid=order_gid)
         async with self._pool.acquire() as conn, conn.transaction():
             await store.request_sync(conn, shop.domain, order_gid, "poll: customer data withheld")
-            claimed = store.ClaimedSync(shop.domain, order_gid, generation=0, attempts=0)
-            await store.sync_failed(conn, claimed, reason, None)
+            # Given up at once (no delay): it cannot get better until the shop's plan does.
+            await store.PENDING_SYNCS.retry_later(conn, [(shop.domain, order_gid)], reason, None)
         return datetime.fromisoformat(str(node["updatedAt"]).replace("Z", "+00:00"))
 
 

@@ -10,7 +10,6 @@ it holds about some orders, and erase personal data past retention.
 """
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from aiohttp import web
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import ShipmentSynced, ShopifyWebhook
-from messaging import Handler, MessageContext
+from messaging import MessageContext
 from messaging.personal_data import (
     MessageSelection,
     erase_personal_data_in_messages,
@@ -28,9 +27,11 @@ from messaging.personal_data import (
     personal_data_in_messages,
 )
 from order_intake import personal_data
+from order_intake.deps import IntakeDeps
 from service_runtime import require_operator
 from service_runtime.requests import json_object, text_field
 from shopify_admin.compliance import customer_request
+from work_queue import WorkLoop, WorkStats
 
 log = structlog.get_logger(__name__)
 
@@ -45,10 +46,8 @@ class RetentionSettings(BaseSettings):
     retention_batch_size: int = 500
 
 
-async def on_customer_redact(ctx: MessageContext) -> None:
-    webhook = ctx.envelope.data
-    assert isinstance(webhook, ShopifyWebhook)
-    shop = ctx.envelope.shop
+async def on_customer_redact(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> None:
+    shop = ctx.shop
     request = customer_request(webhook.payload)
     touched = await personal_data.erase_orders(ctx.conn, shop, request.order_gids, request.contacts)
     messages = await erase_personal_data_in_messages(
@@ -57,8 +56,8 @@ async def on_customer_redact(ctx: MessageContext) -> None:
     log.info("privacy.customer_redacted", orders=len(touched), messages=messages)
 
 
-async def on_shop_redact(ctx: MessageContext) -> None:
-    shop = ctx.envelope.shop
+async def on_shop_redact(_: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> None:
+    shop = ctx.shop
     await personal_data.forget_shop(ctx.conn, shop)
     messages = await erase_personal_data_in_messages(
         ctx.conn, MessageSelection(shop, whole_shop=True)
@@ -66,22 +65,12 @@ async def on_shop_redact(ctx: MessageContext) -> None:
     log.info("privacy.shop_redacted", messages=messages)
 
 
-async def on_shipment_synced(ctx: MessageContext) -> None:
+async def on_shipment_synced(synced: ShipmentSynced, ctx: MessageContext[IntakeDeps]) -> None:
     """Retention of a WMS order's personal data counts from when nothing is left to ship."""
-    synced = ctx.envelope.data
-    assert isinstance(synced, ShipmentSynced)
     if not synced.fulfillment_order_complete:
         return
-    if not await personal_data.mark_shipped(ctx.conn, ctx.envelope.shop, synced.wms_order_ref):
+    if not await personal_data.mark_shipped(ctx.conn, ctx.shop, synced.wms_order_ref):
         log.warning("shipment.for_unknown_wms_order", wms_order_ref=synced.wms_order_ref)
-
-
-def privacy_handlers() -> dict[str, Handler]:
-    return {
-        "shopify.webhook.customers.redact": on_customer_redact,
-        "shopify.webhook.shop.redact": on_shop_redact,
-        "fulfillments.shipment.synced": on_shipment_synced,
-    }
 
 
 def privacy_routes(pool: asyncpg.Pool) -> list[web.RouteDef]:
@@ -107,40 +96,48 @@ def privacy_routes(pool: asyncpg.Pool) -> list[web.RouteDef]:
     return [web.post("/privacy/export", export)]
 
 
-@dataclass
-class RetentionStats:
-    last_run_at: datetime | None = None
-    last_error: str | None = None
-    wms_orders_erased: int = 0
-    dead_letters_erased: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
-            "last_error": self.last_error,
-            "wms_orders_erased": self.wms_orders_erased,
-            "dead_letters_erased": self.dead_letters_erased,
-        }
-
-
 class RetentionPurge:
-    """The schedule that erases personal data past retention."""
+    """The schedule that erases personal data past retention.
+
+    Its rounds run on the one worker loop: nothing wakes it but the clock (every
+    `retention_check_interval_s`), and a round that fails (the database is away) is logged and
+    shown on /status until the next one catches up.
+    """
 
     def __init__(self, pool: asyncpg.Pool, settings: RetentionSettings) -> None:
         self._pool = pool
         self._settings = settings
-        self.stats = RetentionStats()
+        self.stats = WorkStats("wms_orders_erased", "dead_letters_erased")
+        self.last_run_at: datetime | None = None
+        self.last_error: str | None = None
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.purge_once()
-                self.stats.last_error = None
-            except Exception as exc:  # the database may be away; the next round catches up
-                self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("retention.purge_failed", error=self.stats.last_error)
-            self.stats.last_run_at = datetime.now(UTC)
-            await asyncio.sleep(self._settings.retention_check_interval_s)
+        loop = WorkLoop(
+            "retention",
+            self._round,
+            asyncio.Event(),
+            idle_poll_s=self._settings.retention_check_interval_s,
+        )
+        await loop.run()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
+            "last_error": self.last_error,
+            **self.stats.as_json(),
+        }
+
+    async def _round(self) -> int:
+        try:
+            erased = await self.purge_once()
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            raise
+        else:
+            self.last_error = None
+        finally:
+            self.last_run_at = datetime.now(UTC)
+        return erased
 
     async def purge_once(self) -> int:
         """Erase everything due, a batch per transaction; returns how many WMS orders."""
@@ -162,8 +159,8 @@ class RetentionPurge:
                 break
         async with self._pool.acquire() as conn, conn.transaction():
             dead = await erase_personal_data_in_old_dead_letters(conn, days)
-        self.stats.wms_orders_erased += erased
-        self.stats.dead_letters_erased += dead
+        self.stats.add("wms_orders_erased", erased)
+        self.stats.add("dead_letters_erased", dead)
         if erased or dead:
             log.info("retention.personal_data_erased", wms_orders=erased, dead_letters=dead)
         return erased

@@ -2,6 +2,8 @@
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from work_queue import BackoffPolicy
+
 
 class IntakeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDER_INTAKE_", env_file=None, extra="ignore")
@@ -16,6 +18,7 @@ class IntakeSettings(BaseSettings):
     """Failed reads of one order before it is marked failed (visible on /status)."""
     sync_retry_base_s: float = 2.0
     sync_retry_max_s: float = 300.0
+    """A failed read is due again after base * 2^(attempt - 1) seconds, at most this long."""
     sync_idle_poll_s: float = 1.0
     """Fallback wake-up of the sync worker when no NOTIFY arrives."""
     sync_lease_s: float = 120.0
@@ -25,3 +28,8 @@ class IntakeSettings(BaseSettings):
     wms_answer_timeout_s: float = 900.0
     """A reduce or cancel the WMS has not answered for this long is shown as an operator problem
     (SPEC section 3: a command never answered is never silence)."""
+
+    @property
+    def sync_backoff(self) -> BackoffPolicy:
+        """When a failed read of an order is due again, and when it is given up."""
+        return BackoffPolicy(self.sync_retry_base_s, self.sync_retry_max_s, self.sync_max_attempts)

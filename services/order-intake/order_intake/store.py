@@ -13,6 +13,7 @@ from order_intake.domain import Decision, Order, SentFulfillmentOrder, UnsentEdi
 from order_intake.reconcile import PendingChange, RefusedChange
 from storage import Connection
 from storage.locks import lock_until_commit
+from work_queue import Key, WorkTable
 
 SYNC_CHANNEL = "order_intake_sync"
 """NOTIFY channel that wakes the sync worker when a trigger adds work (sent by a database
@@ -21,6 +22,18 @@ trigger on pending_syncs, migration 0003)."""
 
 # --- pending syncs ----------------------------------------------------------------------------
 
+PENDING_SYNCS = WorkTable(
+    "pending_syncs",
+    key={"shop": "text", "order_gid": "text"},
+    channel=SYNC_CHANNEL,
+    workable="{t}.failed_at IS NULL",
+    gave_up={"failed_at": "now()"},
+)
+"""Orders to read from Shopify again. Leased, retried and given up as all pending work is
+(work_queue); what is this table's own: a read is done only if no newer trigger came in
+meanwhile (`finish_syncs`), and a new trigger revives a read that failed for good
+(`request_sync`)."""
+
 
 @dataclass(frozen=True)
 class ClaimedSync:
@@ -28,6 +41,10 @@ class ClaimedSync:
     order_gid: str
     generation: int
     attempts: int
+
+    @property
+    def key(self) -> Key:
+        return (self.shop, self.order_gid)
 
 
 async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str) -> bool:
@@ -59,24 +76,13 @@ async def request_sync(conn: Connection, shop: str, order_gid: str, reason: str)
 
 
 async def claim_due_syncs(conn: Connection, limit: int, lease_s: float) -> list[ClaimedSync]:
-    """Lease up to `limit` due rows, oldest first; a lease outlives a crashed worker by lease_s."""
-    rows = await conn.fetch(
-        """
-        UPDATE pending_syncs p
-        SET lease_until = now() + make_interval(secs => $2)
-        FROM (
-            SELECT shop, order_gid FROM pending_syncs
-            WHERE failed_at IS NULL AND next_attempt_at <= now()
-              AND (lease_until IS NULL OR lease_until < now())
-            ORDER BY requested_at
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED
-        ) due
-        WHERE p.shop = due.shop AND p.order_gid = due.order_gid
-        RETURNING p.shop, p.order_gid, p.generation, p.attempts
-        """,
-        limit,
-        lease_s,
+    """Lease up to `limit` due rows, oldest request first."""
+    rows = await PENDING_SYNCS.claim(
+        conn,
+        limit=limit,
+        lease_s=lease_s,
+        order_by="c.requested_at",
+        returning="w.shop, w.order_gid, w.generation, w.attempts",
     )
     return [ClaimedSync(r["shop"], r["order_gid"], r["generation"], r["attempts"]) for r in rows]
 
@@ -102,7 +108,7 @@ async def finish_syncs(conn: Connection, claimed: Sequence[ClaimedSync]) -> None
     # by a trigger that committed while the DELETE waited for that row (in one statement, such
     # a row would match neither and keep our lease).
     finished = {(r["shop"], r["order_gid"]) for r in deleted}
-    kept = [c for c in claimed if (c.shop, c.order_gid) not in finished]
+    kept = [c for c in claimed if c.key not in finished]
     if kept:
         await conn.execute(
             """
@@ -113,27 +119,6 @@ async def finish_syncs(conn: Connection, claimed: Sequence[ClaimedSync]) -> None
             [c.shop for c in kept],
             [c.order_gid for c in kept],
         )
-
-
-async def sync_failed(
-    conn: Connection, claimed: ClaimedSync, error: str, retry_in_s: float | None
-) -> None:
-    """Count a failed attempt: retry after `retry_in_s`, or give up (None) with the reason."""
-    await conn.execute(
-        """
-        UPDATE pending_syncs
-        SET attempts = attempts + 1,
-            last_error = $3,
-            lease_until = NULL,
-            next_attempt_at = now() + make_interval(secs => coalesce($4::float8, 0)),
-            failed_at = CASE WHEN $4::float8 IS NULL THEN now() END
-        WHERE shop = $1 AND order_gid = $2
-        """,
-        claimed.shop,
-        claimed.order_gid,
-        error[:1000],
-        retry_in_s,
-    )
 
 
 # --- orders and their WMS orders ---------------------------------------------------------------
@@ -687,6 +672,8 @@ async def status_summary(
         "backlog": {
             "pending_syncs": backlog["pending"],
             "oldest_age_s": round(backlog["oldest_s"], 1) if backlog["oldest_s"] else None,
+            # Of those: due now, being read, waiting for their retry.
+            **await PENDING_SYNCS.summary(conn),
         },
         "recent_rejections": {
             "by_checks": [dict(r) for r in check_rejections],

@@ -1,11 +1,11 @@
 """The sync worker: reads the orders that triggers asked for, many per Shopify query.
 
-Claims due `pending_syncs` rows (leased with FOR UPDATE SKIP LOCKED, so several workers or
-processes never read the same order at once), reads each shop's batch with one `nodes(ids:)`
-query, then applies the batch in one transaction, deleting its rows in the same transaction (an
-order the batch cannot take is then retried on its own, so it fails alone). A failed read leaves
-the rows pending with a growing delay; after `sync_max_attempts` they are marked failed with the
-reason.
+Each round of its WorkLoop claims due `pending_syncs` rows (store.PENDING_SYNCS: leased, so
+several workers or processes never read the same order at once), reads each shop's batch with
+one `nodes(ids:)` query, then applies the batch in one transaction, deleting its rows in the
+same transaction (an order the batch cannot take is then retried on its own, so it fails
+alone). A failed read leaves the rows pending, due again after the settings' BackoffPolicy;
+after `sync_max_attempts` they are marked failed with the reason.
 
 Some reads fail for good at once, named on /status (failed syncs) instead of being retried: an
 order Shopify no longer has (`nodes` answers null), and an order whose customer data Shopify
@@ -18,7 +18,7 @@ total, and per big order (`recent_big_orders`).
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from math import ceil
 from typing import Any
@@ -42,8 +42,8 @@ from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.metering import CostMeter, metered
 from shopify_admin.operations import ORDERS_BY_ID
 from shopify_admin.pagination import GraphQLExecutor, read_nodes
-from shopify_admin.retry import BackoffPolicy
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import Key, WorkLoop, WorkStats
 
 log = structlog.get_logger(__name__)
 
@@ -78,67 +78,7 @@ class BigOrderRead:
         }
 
 
-@dataclass
-class SyncStats:
-    """What the worker has done since the process started (for /status and benchmarks)."""
-
-    reads: int = 0
-    orders_read: int = 0
-    largest_read: int = 0
-    applied: int = 0
-    failed_attempts: int = 0
-    batch_sizes: list[int] = field(default_factory=list)
-    shopify_calls: int = 0
-    """Every Shopify request the worker sent (batch reads, pages of big orders, orderClose)."""
-    shopify_points: int = 0
-    not_found: int = 0
-    withheld: int = 0
-    """Orders refused because Shopify withholds their customer data (ACCESS_DENIED)."""
-    big_orders: int = 0
-    recent_big_orders: list[BigOrderRead] = field(default_factory=list)
-    closed_orders: int = 0
-    close_refused: int = 0
-    last_close_error: str | None = None
-
-    def record_read(self, size: int) -> None:
-        self.reads += 1
-        self.orders_read += size
-        self.largest_read = max(self.largest_read, size)
-        self.batch_sizes = [*self.batch_sizes[-99:], size]
-
-    def record_cost(self, meter: CostMeter) -> None:
-        self.shopify_calls += meter.calls
-        self.shopify_points += meter.points
-
-    def record_big_order(self, read: BigOrderRead) -> None:
-        self.big_orders += 1
-        self.recent_big_orders = [*self.recent_big_orders[-19:], read]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "reads": self.reads,
-            "orders_read": self.orders_read,
-            "largest_read": self.largest_read,
-            "applied": self.applied,
-            "failed_attempts": self.failed_attempts,
-            "shopify_calls": self.shopify_calls,
-            "shopify_points": self.shopify_points,
-            "not_found": self.not_found,
-            "withheld_customer_data": self.withheld,
-            "big_orders": self.big_orders,
-            "recent_big_orders": [read.as_json() for read in self.recent_big_orders],
-            "closed_orders": self.closed_orders,
-            "close_refused": self.close_refused,
-            "last_close_error": self.last_close_error,
-        }
-
-
-def retry_delay_s(attempts_so_far: int, settings: IntakeSettings) -> float | None:
-    """Delay before the next read after a failure, or None to give up (mark failed)."""
-    if attempts_so_far + 1 >= settings.sync_max_attempts:
-        return None
-    backoff = BackoffPolicy(settings.sync_retry_base_s, settings.sync_retry_max_s)
-    return backoff.ceiling(attempts_so_far + 1)
+RECENT_BIG_ORDERS = 20
 
 
 class SyncWorker:
@@ -157,45 +97,80 @@ class SyncWorker:
         self._settings = settings
         self._clock = clock
         self._wake = signals.subscribe(store.SYNC_CHANNEL)
-        self.stats = SyncStats()
+        self._loop = WorkLoop(
+            "order-sync",
+            self._round,
+            self._wake,
+            idle_poll_s=settings.sync_idle_poll_s,
+            full_round=settings.sync_batch_size,
+        )
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._backlog = False
+        # shopify_calls: every Shopify request the worker sent (batch reads, pages of big
+        # orders, orderClose); withheld_customer_data: orders refused because Shopify withholds
+        # their customer data (ACCESS_DENIED).
+        self.stats = WorkStats(
+            "reads",
+            "orders_read",
+            "largest_read",
+            "applied",
+            "failed_attempts",
+            "shopify_calls",
+            "shopify_points",
+            "not_found",
+            "withheld_customer_data",
+            "big_orders",
+            "closed_orders",
+            "close_refused",
+        )
+        self.recent_big_orders: list[BigOrderRead] = []
+        self.last_close_error: str | None = None
+
+    def status(self) -> dict[str, Any]:
+        """What the worker has done since the process started (for /status and benchmarks)."""
+        return {
+            **self.stats.as_json(),
+            "recent_big_orders": [read.as_json() for read in self.recent_big_orders],
+            "last_close_error": self.last_close_error,
+        }
 
     async def run(self) -> None:
-        """Until cancelled: work while there is work, then sleep until NOTIFY or the idle poll.
-
-        With a backlog (full batches), up to `sync_concurrency` rounds are in flight at once, so
-        the next batch is read from Shopify while the last one is written. Without one, the
-        next claim waits for the round in flight: triggers arriving meanwhile make one batch.
-        """
-        in_flight: set[asyncio.Task[None]] = set()
+        """Until cancelled. The batches still being read then are abandoned: their leases run
+        out and they are read again."""
         try:
-            while True:
-                self._wake.clear()
-                try:
-                    claimed = await self._claim()
-                except Exception as exc:  # database trouble: keep the worker alive
-                    log.error("sync.round_failed", error=f"{type(exc).__name__}: {exc}")
-                    claimed = []
-                if claimed:
-                    round_ = asyncio.create_task(self._sync(claimed))
-                    in_flight.add(round_)
-                    round_.add_done_callback(in_flight.discard)
-                backlog = len(claimed) == self._settings.sync_batch_size
-                if backlog and len(in_flight) < self._settings.sync_concurrency:
-                    continue
-                if in_flight:
-                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                else:
-                    await wait(self._wake, self._settings.sync_idle_poll_s)
+            await self._loop.run()
         finally:
-            for round_ in in_flight:
-                round_.cancel()
-            await asyncio.gather(*in_flight, return_exceptions=True)
+            for batch in list(self._in_flight):
+                batch.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    async def _claim(self) -> list[ClaimedSync]:
+    async def _round(self) -> int:
+        """Claim a batch and start reading it, without waiting for the read; returns how many
+        orders it claimed.
+
+        With a backlog (the last claim was full), up to `sync_concurrency` batches are in flight
+        at once, so the next batch is read from Shopify while the last one is written. Without
+        one, the next claim waits for the batch in flight: triggers arriving meanwhile make one
+        batch.
+        """
+        room = self._settings.sync_concurrency if self._backlog else 1
+        if len(self._in_flight) >= room:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         async with self._pool.acquire() as conn, conn.transaction():
-            return await store.claim_due_syncs(
+            claimed = await store.claim_due_syncs(
                 conn, self._settings.sync_batch_size, self._settings.sync_lease_s
             )
+        self._backlog = len(claimed) == self._settings.sync_batch_size
+        if claimed:
+            batch = asyncio.create_task(self._sync(claimed))
+            self._in_flight.add(batch)
+            batch.add_done_callback(self._batch_done)
+        return len(claimed)
+
+    def _batch_done(self, batch: "asyncio.Task[None]") -> None:
+        self._in_flight.discard(batch)
+        # The loop may be waiting for room: it looks again now, not at the idle poll.
+        self._wake.set()
 
     async def _sync(self, claimed: Sequence[ClaimedSync]) -> None:
         by_shop: dict[str, list[ClaimedSync]] = defaultdict(list)
@@ -224,12 +199,14 @@ class SyncWorker:
                 await self._fail_all(rows, f"reading from Shopify failed: {exc}", permanent=False)
                 return
             finally:
-                self.stats.record_cost(batch_cost)
-        self.stats.record_read(len(rows))
+                self._record_cost(batch_cost)
+        self.stats.add("reads")
+        self.stats.add("orders_read", len(rows))
+        self.stats.high_water("largest_read", len(rows))
         # Deleted, or beyond what the app may see (older than 60 days): nothing to retry.
         missing = [row for row in rows if read.found.get(row.order_gid) is None]
         if missing:
-            self.stats.not_found += len(missing)
+            self.stats.add("not_found", len(missing))
             await self._fail_all(missing, NOT_FOUND, permanent=True)
         # Customer data Shopify withholds from the app stays withheld until the merchant's plan
         # or the app's access changes: an operator matter, not a transient failure.
@@ -237,7 +214,7 @@ class SyncWorker:
             denied = read.denied.get(row.order_gid)
             if denied and read.found.get(row.order_gid) is not None:
                 log.warning("sync.customer_data_withheld", order_gid=row.order_gid)
-                self.stats.withheld += 1
+                self.stats.add("withheld_customer_data")
                 await self._fail_all([row], withheld_reason(denied), permanent=True)
         candidates = [
             row
@@ -288,7 +265,7 @@ class SyncWorker:
                 await self._fail_all([row], f"{doing} failed: {exc}", permanent=False)
                 return None
             finally:
-                self.stats.record_cost(cost)
+                self._record_cost(cost)
         return complete
 
     def _record_big_order(self, complete: dict[str, Any], cost: CostMeter, share: int) -> None:
@@ -302,7 +279,12 @@ class SyncWorker:
             points=share + cost.points,
         )
         log.info("sync.big_order_read", **read.as_json())
-        self.stats.record_big_order(read)
+        self.stats.add("big_orders")
+        self.recent_big_orders = [*self.recent_big_orders[1 - RECENT_BIG_ORDERS :], read]
+
+    def _record_cost(self, meter: CostMeter) -> None:
+        self.stats.add("shopify_calls", meter.calls)
+        self.stats.add("shopify_points", meter.points)
 
     async def _close_if_fulfilled(
         self, shop: ShopConfig, client: GraphQLExecutor, node: dict[str, Any]
@@ -314,11 +296,11 @@ class SyncWorker:
         except OrderCloseRefused as exc:
             name = node.get("name")
             log.warning("sync.close_refused", order=name, error=str(exc))
-            self.stats.close_refused += 1
-            self.stats.last_close_error = f"{name}: {exc}"
+            self.stats.add("close_refused")
+            self.last_close_error = f"{name}: {exc}"
             return
         if closed:
-            self.stats.closed_orders += 1
+            self.stats.add("closed_orders")
 
     async def _apply(
         self, shop: ShopConfig, rows: Sequence[ClaimedSync], found: Mapping[str, dict[str, Any]]
@@ -328,7 +310,7 @@ class SyncWorker:
         async with self._pool.acquire() as conn, conn.transaction():
             await apply_orders(conn, shop, [found[row.order_gid] for row in rows], self._clock())
             await store.finish_syncs(conn, rows)
-        self.stats.applied += len(rows)
+        self.stats.add("applied", len(rows))
 
     async def _apply_alone(self, shop: ShopConfig, row: ClaimedSync, order: dict[str, Any]) -> None:
         try:
@@ -338,8 +320,13 @@ class SyncWorker:
             await self._fail_all([row], f"applying the order failed: {exc}", permanent=False)
 
     async def _fail_all(self, rows: Sequence[ClaimedSync], error: str, *, permanent: bool) -> None:
-        self.stats.failed_attempts += len(rows)
+        """Count a failed read of each row: due again after its backoff, or failed for good
+        (at once when `permanent`) with the reason."""
+        self.stats.add("failed_attempts", len(rows))
+        backoff = self._settings.sync_backoff
+        by_delay: dict[float | None, list[Key]] = defaultdict(list)
+        for row in rows:
+            by_delay[None if permanent else backoff.after_failure(row.attempts)].append(row.key)
         async with self._pool.acquire() as conn, conn.transaction():
-            for row in rows:
-                delay = None if permanent else retry_delay_s(row.attempts, self._settings)
-                await store.sync_failed(conn, row, error, delay)
+            for delay, keys in by_delay.items():
+                await store.PENDING_SYNCS.retry_later(conn, keys, error, delay)

@@ -8,9 +8,9 @@ wms.commands, then starts order-intake pointed at the simulator.
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import aio_pika
 import aiohttp
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
 
 from contracts import (
     INTERNAL_EVENTS,
@@ -26,13 +26,13 @@ from contracts import (
     WMS_EVENTS,
     Envelope,
     ShopifyWebhook,
+    WmsOrderCreate,
     new_envelope,
     order_correlation_id,
-    parse_envelope,
     webhook_message_type,
 )
+from contracts.internal import SubscribedTopic
 from messaging.amqp import publish_envelope
-from messaging.topology import EXCHANGES, declare_exchanges
 from order_intake.app import DEFINITION
 from service_runtime import ServiceRuntime
 from shopify_sim.config import SimConfig
@@ -44,6 +44,8 @@ from shopify_sim.webhook_payloads import order_body
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop, shops_file
+from testkit.tap import Tap, open_tap
 
 DOMAIN = "intake-test.myshopify.com"
 TOKEN = "shpat_intake_test"
@@ -52,41 +54,14 @@ UNMAPPED = "Pop-up"
 
 
 @dataclass
-class Tap:
-    """Every message order-intake publishes (wms.commands and its internal events), in order."""
+class ShopWorld:
+    """The simulator's shop: its orders, locations and products, before order-intake runs."""
 
-    messages: list[Envelope] = field(default_factory=list)
-
-    @property
-    def commands(self) -> list[Envelope]:
-        """What the WMS was told."""
-        return [m for m in self.messages if m.type.startswith("wms.")]
-
-    def of_type(self, message_type: str) -> list[Envelope]:
-        return [m for m in self.messages if m.type == message_type]
-
-    def creates_for(self, order_name: str) -> list[dict[str, Any]]:
-        return [
-            m.data.model_dump(mode="json")
-            for m in self.of_type("wms.order.create")
-            if m.data.shopify_order_name == order_name  # type: ignore[attr-defined]
-        ]
-
-
-@dataclass
-class IntakeWorld:
     sim: SimulatorHandle
-    runtime: ServiceRuntime
-    tap: Tap
-    channel: AbstractChannel
 
     @property
     def shop(self) -> ShopState:
         return self.sim.simulator.store.shop(DOMAIN)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.runtime.port}"
 
     def location_gid(self, name: str) -> str:
         location = next(loc for loc in self.shop.locations.values() if loc.name == name)
@@ -118,8 +93,32 @@ class IntakeWorld:
         """After changing the simulator's order directly: a new updatedAt, like Shopify."""
         self.shop.touch(self.sim_order(order_gid))
 
+
+@dataclass
+class IntakeWorld(ShopWorld):
+    runtime: ServiceRuntime
+    tap: Tap
+    """Every message order-intake publishes (wms.commands and its internal events), in order."""
+    channel: AbstractChannel
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.port}"
+
+    @property
+    def commands(self) -> list[Envelope]:
+        """What the WMS was told."""
+        return [m for m in self.tap.messages if m.type.startswith("wms.")]
+
+    def creates_for(self, order_name: str) -> list[dict[str, Any]]:
+        return [
+            create.model_dump(mode="json")
+            for create in self.tap.payloads("wms.order.create", WmsOrderCreate)
+            if create.shopify_order_name == order_name
+        ]
+
     async def webhook(
-        self, topic: str, order_gid: str, *, envelope: Envelope | None = None
+        self, topic: SubscribedTopic, order_gid: str, *, envelope: Envelope | None = None
     ) -> Envelope:
         """Publish a verified webhook for the order on internal.events, as the gateway does."""
         if envelope is None:
@@ -128,7 +127,7 @@ class IntakeWorld:
                 webhook_message_type(topic),
                 ShopifyWebhook(
                     webhook_id=str(uuid.uuid4()),
-                    topic=topic,  # type: ignore[arg-type]
+                    topic=topic,
                     received_at=datetime.now(UTC),
                     payload=json.loads(json.dumps(payload, default=str)),
                 ),
@@ -172,8 +171,8 @@ class IntakeWorld:
         return current[1] if current else None
 
     async def wait_creates(self, order_name: str, count: int) -> list[dict[str, Any]]:
-        await eventually(lambda: len(self.tap.creates_for(order_name)) >= count, timeout_s=15)
-        return self.tap.creates_for(order_name)
+        await eventually(lambda: len(self.creates_for(order_name)) >= count, timeout_s=15)
+        return self.creates_for(order_name)
 
     async def settled(self) -> None:
         """No sync pending, nothing left in the outbox, and the tap has caught up."""
@@ -187,15 +186,6 @@ class IntakeWorld:
 
         await eventually(idle, timeout_s=15)
         await asyncio.sleep(0.3)  # let what was published reach the tap
-
-
-def shops_toml(world_locations: dict[str, str], mode: str, extra: str = "") -> str:
-    mapping = "\n".join(f'"{gid}" = "{facility}"' for gid, facility in world_locations.items())
-    return (
-        f'[[shops]]\ndomain = "{DOMAIN}"\n'
-        f'[shops.order_download]\nmode = "{mode}"\npoll_interval_minutes = 30\n'
-        f"[shops.locations]\n{mapping}\n{extra}"
-    )
 
 
 IntakeFactory = Callable[..., AbstractAsyncContextManager[IntakeWorld]]
@@ -212,47 +202,43 @@ def intake(
     @asynccontextmanager
     async def start(
         mode: str = "webhooks",
-        before_start: Callable[[IntakeWorld], Any] | None = None,
-        shop_sections: str = "",
+        before_start: Callable[[ShopWorld], Any] | None = None,
+        shop_settings: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[IntakeWorld]:
-        """`shop_sections`: more TOML tables for the shop (e.g. a [shops.fulfillment] table)."""
+        """`shop_settings`: more settings of the shop (e.g. {"fulfillment": {...}})."""
         async with running_simulator(SimConfig(random_seed=7), schema_runtime) as sim:
             locations = (*MAPPED, UNMAPPED)
             await sim.create_shop(DOMAIN, TOKEN, locations=locations)
             await sim.seed(
                 DOMAIN, products=10, locations=list(locations), min_quantity=50, max_quantity=50
             )
-            shop = sim.simulator.store.shop(DOMAIN)
-            gids = {loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()}
-            config = tmp_path / "shops.toml"
-            config.write_text(
-                shops_toml({gids[n]: f for n, f in MAPPED.items()}, mode, shop_sections)
+            world = ShopWorld(sim)
+            shops_file(
+                tmp_path,
+                monkeypatch,
+                shop(
+                    DOMAIN,
+                    order_download={"mode": mode, "poll_interval_minutes": 30},
+                    locations={world.location_gid(n): f for n, f in MAPPED.items()},
+                    **(shop_settings or {}),
+                ),
+                access_token=TOKEN,
             )
-            monkeypatch.setenv("SHOPS_CONFIG", str(config))
-            monkeypatch.setenv("SHOPIFY_INTAKE_TEST_ACCESS_TOKEN", TOKEN)
             monkeypatch.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
-            connection = await aio_pika.connect(isolated_vhost)
-            channel = await connection.channel()
-            tap = Tap()
-            await declare_exchanges(channel, EXCHANGES)
-            queue = await channel.declare_queue(exclusive=True)
-            await queue.bind(await channel.get_exchange(WMS_COMMANDS), routing_key="#")
-            await queue.bind(await channel.get_exchange(INTERNAL_EVENTS), routing_key="orders.#")
-
-            async def collect(message: AbstractIncomingMessage) -> None:
-                async with message.process():
-                    tap.messages.append(parse_envelope(message.body))
-
-            await queue.consume(collect)
-            try:
-                if before_start is not None:
-                    pre = IntakeWorld(sim, None, tap, channel)  # type: ignore[arg-type]
-                    await before_start(pre)
-                async with running_service(
-                    DEFINITION, isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
-                ) as runtime:
-                    yield IntakeWorld(sim, runtime, tap, channel)
-            finally:
-                await connection.close()
+            bindings = [(WMS_COMMANDS, "#"), (INTERNAL_EVENTS, "orders.#")]
+            async with open_tap(isolated_vhost, bindings) as tap:
+                connection = await aio_pika.connect(isolated_vhost)
+                try:
+                    if before_start is not None:
+                        await before_start(world)
+                    async with running_service(
+                        DEFINITION,
+                        isolated_database,
+                        isolated_vhost,
+                        shopify_admin_url=sim.base_url,
+                    ) as runtime:
+                        yield IntakeWorld(sim, runtime, tap, await connection.channel())
+                finally:
+                    await connection.close()
 
     return start

@@ -4,11 +4,17 @@ from typing import Any
 
 import pytest
 
-from contracts import order_correlation_id
+from contracts import (
+    ShopifyOrderCancelled,
+    WmsOrderCreate,
+    WmsOrderHold,
+    WmsOrderSent,
+    order_correlation_id,
+)
 from shopify_sim.testing import SHIPPING_ADDRESS
 from testkit.probe import eventually
 
-from .conftest import DOMAIN, IntakeFactory, IntakeWorld
+from .conftest import DOMAIN, IntakeFactory, IntakeWorld, ShopWorld
 
 
 def fo_line_refs(world: IntakeWorld, order_gid: str) -> dict[str, str]:
@@ -94,8 +100,8 @@ async def test_duplicated_and_reordered_webhooks_make_exactly_one_wms_order(
 
         await world.wait_creates(created["name"], 1)
         await world.settled()
-        assert len(world.tap.creates_for(created["name"])) == 1
-        assert len(world.tap.commands) == 1
+        assert len(world.creates_for(created["name"])) == 1
+        assert len(world.commands) == 1
 
 
 async def test_webhooks_for_many_orders_are_read_from_shopify_in_batches(
@@ -108,9 +114,8 @@ async def test_webhooks_for_many_orders_are_read_from_shopify_in_batches(
 
         await eventually(lambda: len(world.tap.of_type("wms.order.create")) == 40, timeout_s=20)
         await world.settled()
-        assert {m.data.wms_order_ref for m in world.tap.of_type("wms.order.create")} == {  # type: ignore[attr-defined]
-            o["name"] for o in orders
-        }
+        creates = world.tap.payloads("wms.order.create", WmsOrderCreate)
+        assert {c.wms_order_ref for c in creates} == {o["name"] for o in orders}
         worker = (await world.status())["sync_worker"]
         print(
             f"batching: {worker['orders_read']} orders in {worker['reads']} nodes() reads, "
@@ -144,8 +149,8 @@ async def test_an_order_on_two_locations_becomes_two_numbered_wms_orders(
         }
         # The other services learn the mapping back to Shopify, without personal data.
         await world.settled()
-        sent_events = world.tap.of_type("orders.wms_order.sent")
-        sent = {m.data.wms_order_ref: m.data for m in sent_events}  # type: ignore[attr-defined]
+        sent_events = world.tap.payloads("orders.wms_order.sent", WmsOrderSent)
+        sent = {m.wms_order_ref: m for m in sent_events}
         assert set(sent) == set(by_ref)
         for ref, create in by_ref.items():
             assert sent[ref].fulfillment_order_id == create["fulfillment_order_id"]
@@ -173,7 +178,7 @@ async def test_fulfillment_orders_at_unmapped_locations_are_left_alone(
             "no open fulfillment order at a mapped location"
         )
         await world.settled()
-        assert world.tap.creates_for(elsewhere["name"]) == []
+        assert world.creates_for(elsewhere["name"]) == []
 
 
 async def test_rejected_orders_are_sent_after_the_merchant_fixes_them_and_an_operator_resyncs(
@@ -201,7 +206,7 @@ async def test_rejected_orders_are_sent_after_the_merchant_fixes_them_and_an_ope
             no_sku["name"]: reason,
         }
         await world.settled()
-        assert world.tap.commands == []
+        assert world.commands == []
 
         # The merchant fixes both orders in Shopify; the operator re-syncs them by name.
         world.sim_order(no_address["id"]).shipping_address = dict(SHIPPING_ADDRESS)
@@ -233,7 +238,7 @@ async def test_a_high_risk_order_is_held_until_the_risk_is_cleared(
         await world.webhook("orders/create", created["id"])
         assert await world.wait_state(created["id"], "held_risk") == "high fraud risk"
         await world.settled()
-        assert world.tap.commands == []
+        assert world.commands == []
         assert (await world.status())["counts"]["held_risk"] == 1
 
         await world.sim.admin("POST", f"/shops/{DOMAIN}/orders/{number}/risk", {"level": "LOW"})
@@ -265,10 +270,10 @@ async def test_an_order_cancelled_before_its_create_webhook_is_never_sent(
         await world.webhook("orders/updated", created["id"])
         await world.settled()
         # Nothing for the WMS; the cancellation service hears of it once, however often seen.
-        assert world.tap.commands == []
+        assert world.commands == []
         [cancelled] = world.tap.messages
         assert cancelled.type == "orders.order.cancelled"
-        assert cancelled.data.model_dump() == {  # type: ignore[attr-defined]
+        assert cancelled.data_as(ShopifyOrderCancelled).model_dump() == {
             "shopify_order_id": created["id"],
             "shopify_order_name": created["name"],
             "cancelled_at": world.sim_order(created["id"]).cancelled_at.replace(microsecond=0),
@@ -281,7 +286,7 @@ async def test_an_order_whose_webhook_was_lost_is_found_by_the_polling_download(
 ) -> None:
     lost: dict[str, Any] = {}
 
-    async def create_without_webhook(world: IntakeWorld) -> None:
+    async def create_without_webhook(world: ShopWorld) -> None:
         lost.update(await world.create_order([("SKU-00010", 2, "Warehouse East")]))
 
     async with intake(mode="both", before_start=create_without_webhook) as world:
@@ -306,7 +311,7 @@ async def test_an_order_whose_webhook_was_lost_is_found_by_the_polling_download(
         assert body["wms_orders_created"] == 1
         await world.wait_creates(later["name"], 1)
         await world.settled()
-        assert len(world.tap.creates_for(lost["name"])) == 1
+        assert len(world.creates_for(lost["name"])) == 1
 
 
 HOLD = """
@@ -337,7 +342,7 @@ async def test_holding_and_releasing_in_shopify_holds_and_releases_the_wms_order
         await world.webhook("orders/updated", created["id"])
         await eventually(lambda: len(world.tap.of_type("wms.order.hold")) == 1)
         [hold] = world.tap.of_type("wms.order.hold")
-        assert hold.data.model_dump() == {  # type: ignore[attr-defined]
+        assert hold.data_as(WmsOrderHold).model_dump() == {
             "wms_order_ref": created["name"],
             "reason": "other: address check",
         }
@@ -347,7 +352,7 @@ async def test_holding_and_releasing_in_shopify_holds_and_releases_the_wms_order
         await eventually(lambda: len(world.tap.of_type("wms.order.release")) == 1)
         await world.webhook("orders/updated", created["id"])  # nothing changed: nothing sent
         await world.settled()
-        assert [m.type for m in world.tap.commands] == [
+        assert [m.type for m in world.commands] == [
             "wms.order.create",
             "wms.order.hold",
             "wms.order.release",

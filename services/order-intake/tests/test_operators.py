@@ -15,6 +15,7 @@ from contracts import (
     order_correlation_id,
     webhook_message_type,
 )
+from contracts.internal import SubscribedTopic
 from messaging import list_dead_letters
 from messaging.amqp import publish_envelope
 from shopify_sim.testing import SHIPPING_ADDRESS
@@ -38,7 +39,7 @@ async def get(world: IntakeWorld, path: str) -> tuple[int, Any]:
 
 async def publish_webhook(
     world: IntakeWorld,
-    topic: str,
+    topic: SubscribedTopic,
     payload: dict[str, Any],
     *,
     correlation_id: uuid.UUID | None = None,
@@ -48,7 +49,7 @@ async def publish_webhook(
         webhook_message_type(topic),
         ShopifyWebhook(
             webhook_id=str(uuid.uuid4()),
-            topic=topic,  # type: ignore[arg-type]
+            topic=topic,
             triggered_at=triggered_at,
             received_at=datetime.now(UTC),
             payload=payload,
@@ -161,7 +162,7 @@ async def test_redacting_a_customer_erases_their_data_and_only_theirs(
         # Later edits of the order still work against the scrubbed payload: nothing is re-sent.
         await world.webhook("orders/updated", mine["id"])
         await world.settled()
-        assert len(world.tap.creates_for(mine["name"])) == 1
+        assert len(world.creates_for(mine["name"])) == 1
 
 
 async def _dead_letter_count(world: IntakeWorld, count: int) -> bool:
@@ -261,7 +262,7 @@ async def test_an_uninstalled_shop_is_neither_polled_nor_synced_until_it_is_back
         )
         await asyncio.sleep(1.0)
         assert await last_poll() == due_since
-        assert world.tap.creates_for(order["name"]) == []
+        assert world.creates_for(order["name"]) == []
 
         # A webhook raised after the uninstall: the app is installed again.
         await publish_webhook(

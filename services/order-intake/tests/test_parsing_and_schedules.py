@@ -9,7 +9,6 @@ from order_intake.domain import FulfillmentHold, ShippingAddress
 from order_intake.polling import poll_start, window_query
 from order_intake.settings import IntakeSettings
 from order_intake.shopify_order import OrderParseError, parse_order
-from order_intake.sync_worker import retry_delay_s
 from shop_config import ShopConfig
 
 
@@ -147,4 +146,4 @@ def test_a_window_query_bounds_both_ends() -> None:
 
 def test_failed_reads_back_off_exponentially_then_give_up() -> None:
     settings = IntakeSettings(sync_retry_base_s=2, sync_retry_max_s=10, sync_max_attempts=5)
-    assert [retry_delay_s(n, settings) for n in range(5)] == [2, 4, 8, 10, None]
+    assert [settings.sync_backoff.after_failure(n) for n in range(5)] == [2, 4, 8, 10, None]

@@ -124,7 +124,7 @@ async def test_withheld_customer_data_rejects_that_order_at_once_and_the_rest_go
             await worker._sync_shop(DOMAIN, rows)
 
         await world.wait_creates(kept["name"], 1)
-        assert world.tap.creates_for(withheld["name"]) == []
+        assert world.creates_for(withheld["name"]) == []
         failure = await world.runtime.pool.fetchrow(
             "SELECT attempts, last_error, failed_at FROM pending_syncs WHERE order_gid = $1",
             withheld["id"],
@@ -133,7 +133,7 @@ async def test_withheld_customer_data_rejects_that_order_at_once_and_the_rest_go
         assert failure["attempts"] == 1
         assert failure["last_error"].startswith("Shopify withholds the customer's data")
         assert "shippingAddress: This app is not approved" in failure["last_error"]
-        assert worker.stats.withheld == 1
+        assert worker.stats["withheld_customer_data"] == 1
 
 
 # --- per-shop options -------------------------------------------------------------------------

@@ -7,11 +7,13 @@ does, so each test reads as a story.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from contracts.wms import ReduceLine, WmsOrderCancel, WmsOrderHold, WmsOrderReduce
 from order_intake.domain import (
     Decision,
     FulfillmentHold,
+    FulfillmentOrder,
     Order,
     SentFulfillmentOrder,
     decide,
@@ -98,8 +100,8 @@ class World:
         }
 
 
-def the_order(*fos: object, **fields: object) -> Order:
-    return order(*fos, name=NAME, **fields)  # type: ignore[arg-type]
+def the_order(*fos: FulfillmentOrder, **fields: Any) -> Order:
+    return order(*fos, name=NAME, **fields)
 
 
 def creates(decision: Decision) -> list[tuple[str, str, list[tuple[str, int]]]]:

@@ -9,7 +9,7 @@ from testkit.probe import eventually
 
 from .conftest import DOMAIN, TOKEN, IntakeFactory, IntakeWorld
 
-CLOSES_FULFILLED_ORDERS = "[shops.fulfillment]\nclose_fulfilled_orders = true\n"
+CLOSES_FULFILLED_ORDERS = {"fulfillment": {"close_fulfilled_orders": True}}
 WITHHELD = "Shopify withholds the customer's data"
 ADDRESS_DENIED = (
     "shippingAddress: This app is not approved to access the MailingAddress object. See "
@@ -52,7 +52,7 @@ async def worker_stats(world: IntakeWorld) -> dict[str, Any]:
 async def test_an_order_is_closed_in_shopify_once_all_its_fulfillment_orders_are_fulfilled(
     intake: IntakeFactory,
 ) -> None:
-    async with intake(shop_sections=CLOSES_FULFILLED_ORDERS) as world:
+    async with intake(shop_settings=CLOSES_FULFILLED_ORDERS) as world:
         order = await world.create_order(
             [("SKU-00001", 1, "Shop location"), ("SKU-00002", 2, "Warehouse East")]
         )
@@ -101,7 +101,7 @@ async def test_an_order_whose_customer_data_shopify_withholds_is_rejected_at_onc
         assert ADDRESS_DENIED in failure["last_error"]
         assert (await worker_stats(world))["withheld_customer_data"] == 1
         await world.settled()
-        assert world.tap.creates_for(order["name"]) == []
+        assert world.creates_for(order["name"]) == []
 
 
 async def test_a_resync_of_such_an_order_answers_409_with_the_reason(
@@ -120,7 +120,7 @@ async def test_a_resync_of_such_an_order_answers_409_with_the_reason(
         [failure] = (await world.status())["failed_syncs"]
         assert (failure["order_gid"], failure["attempts"]) == (order["id"], 1)
         assert failure["last_error"].startswith(WITHHELD)
-        assert world.tap.creates_for(order["name"]) == []
+        assert world.creates_for(order["name"]) == []
 
         # Once the shop's plan allows it, the same re-sync sends the order.
         await world.sim.allow_protected_customer_data(DOMAIN, True)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from contracts import ShopifyWebhook, new_envelope, webhook_message_type
+from contracts.internal import SubscribedTopic
 from testkit.probe import eventually
 
 from .conftest import DOMAIN, IntakeFactory, IntakeWorld
@@ -44,13 +45,13 @@ def data_of(world: IntakeWorld, message_type: str) -> list[dict[str, Any]]:
     return [m.data.model_dump(mode="json") for m in world.tap.of_type(message_type)]
 
 
-async def fo_webhook(world: IntakeWorld, topic: str, payload: dict[str, Any]) -> None:
+async def fo_webhook(world: IntakeWorld, topic: SubscribedTopic, payload: dict[str, Any]) -> None:
     """A fulfillment_orders/* webhook as the gateway hands it on: the body as received."""
     envelope = new_envelope(
         webhook_message_type(topic),
         ShopifyWebhook(
             webhook_id=str(uuid.uuid4()),
-            topic=topic,  # type: ignore[arg-type]
+            topic=topic,
             received_at=datetime.now(UTC),
             payload=payload,
         ),
@@ -104,7 +105,7 @@ async def test_a_partial_hold_reduces_first_and_sends_the_split_off_unit_after_t
         assert [(ln["sku"], ln["quantity"]) for ln in reduce["lines"]] == [("SKU-00001", 1)]
         await eventually(lambda: len(world.tap.of_type("wms.order.hold")) == 1)
         await world.settled()
-        assert len(world.tap.creates_for(name)) == 1  # nothing new before the answer
+        assert len(world.creates_for(name)) == 1  # nothing new before the answer
         assert await world.order_state(created["id"]) == (
             "waiting_for_wms",
             f"waiting for the warehouse to confirm changes to {name}",
@@ -130,7 +131,7 @@ async def test_a_partial_hold_reduces_first_and_sends_the_split_off_unit_after_t
         )
         await world.webhook("orders/updated", created["id"])
         await world.settled()
-        assert len(world.tap.creates_for(name)) == 2
+        assert len(world.creates_for(name)) == 2
         assert len(world.tap.of_type("wms.order.reduce")) == 1
 
 
@@ -162,7 +163,7 @@ async def test_a_refused_cancel_of_a_moved_fo_is_shown_and_nothing_is_sent_twice
         assert "moved to facility WH2" in problem["change_in_shopify"]
         await world.webhook("orders/updated", created["id"])
         await world.settled()
-        assert len(world.tap.creates_for(name)) == 1  # WH2 gets nothing while WH1 may ship
+        assert len(world.creates_for(name)) == 1  # WH2 gets nothing while WH1 may ship
 
         # The operator sorted it out with the warehouse and re-syncs: the cancel is asked again
         # (Shopify still wants the units at WH2); confirmed, WH2 gets its WMS order.
@@ -266,7 +267,7 @@ async def test_after_a_wms_rejection_an_operator_resync_sends_the_order_again_sa
         await eventually(rejected)
         await world.webhook("orders/updated", created["id"])
         await world.settled()
-        assert len(world.tap.creates_for(name)) == 1  # never re-sent by itself
+        assert len(world.creates_for(name)) == 1  # never re-sent by itself
 
         status_code, body = await world.post("/orders/resync", {"shop": DOMAIN, "name": name})
         assert status_code == 200, body
@@ -304,7 +305,7 @@ async def test_a_new_shipping_address_after_sending_is_shown_until_an_operator_r
             "shipping address",
         )
         await world.settled()
-        assert [m.type for m in world.tap.commands] == ["wms.order.create"]  # WMS keeps its copy
+        assert [m.type for m in world.commands] == ["wms.order.create"]  # WMS keeps its copy
 
         status_code, _ = await world.post("/orders/resync", {"shop": DOMAIN, "name": name})
         assert status_code == 200

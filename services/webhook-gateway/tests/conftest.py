@@ -1,4 +1,4 @@
-"""A real gateway on this test's database and vhost, and a tap queue on its webhook messages."""
+"""A real gateway on this test's database and vhost, and a tap on its webhook messages."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -6,20 +6,35 @@ from pathlib import Path
 import pytest
 
 from service_runtime import ServiceRuntime
+from shop_config.secrets import env_name
 from testkit.plugin import IsolatedDatabase
 from testkit.services import running_service
+from testkit.shops import shop
+from testkit.shops import shops_file as write_shops
+from testkit.tap import Tap, open_tap
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
-from webhook_gateway.testing import Tap, open_tap, write_shops_file
+from webhook_gateway.testing import (
+    PREVIOUS_SECRET,
+    SECRET,
+    SHOP,
+    SHOP_WITHOUT_SECRET,
+    WEBHOOK_MESSAGES,
+)
 
 MAX_BYTES = 64 * 1024
 
 
 @pytest.fixture
 def shops_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "shops.toml"
-    for name, value in write_shops_file(path).items():
-        monkeypatch.setenv(name, value)
+    """SHOP signs with SECRET or, as during a rotation, PREVIOUS_SECRET; SHOP_WITHOUT_SECRET
+    has no secret at all, so nothing it sends can be verified. No access tokens."""
+    path = write_shops(
+        tmp_path, monkeypatch, shop(SHOP), shop(SHOP_WITHOUT_SECRET),
+        access_token=None, client_secret=SECRET,
+    )  # fmt: skip
+    monkeypatch.delenv(env_name(SHOP_WITHOUT_SECRET, "client_secret"))
+    monkeypatch.setenv(env_name(SHOP, "previous_client_secret"), PREVIOUS_SECRET)
     return path
 
 
@@ -39,7 +54,5 @@ async def gateway(
 
 @pytest.fixture
 async def tap(gateway: ServiceRuntime, isolated_vhost: str) -> AsyncIterator[Tap]:
-    """Bound after the gateway declared the exchanges."""
-    collected, connection = await open_tap(isolated_vhost)
-    yield collected
-    await connection.close()
+    async with open_tap(isolated_vhost, [WEBHOOK_MESSAGES]) as tapped:
+        yield tapped

@@ -9,9 +9,10 @@ from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.proxy import proxy_for, redirect
 from testkit.services import running_service
+from testkit.tap import open_tap
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
-from webhook_gateway.testing import open_tap, post_webhook, sample, signed_headers
+from webhook_gateway.testing import WEBHOOK_MESSAGES, post_webhook, sample, signed_headers
 
 
 async def test_broker_unreachable_still_200_and_published_once_it_is_back(
@@ -19,10 +20,13 @@ async def test_broker_unreachable_still_200_and_published_once_it_is_back(
 ) -> None:
     proxy = await proxy_for(isolated_vhost, 5672)
     try:
-        async with running_service(
-            gateway_definition(gateway_settings), isolated_database, redirect(isolated_vhost, proxy)
-        ) as gateway:
-            tap, tap_connection = await open_tap(isolated_vhost)  # straight to the broker
+        definition = gateway_definition(gateway_settings)
+        async with (
+            running_service(
+                definition, isolated_database, redirect(isolated_vhost, proxy)
+            ) as gateway,
+            open_tap(isolated_vhost, [WEBHOOK_MESSAGES]) as tap,  # straight to the broker
+        ):
             proxy.refusing = True
             proxy.disconnect_all()
             body = sample("orders/create")
@@ -36,12 +40,12 @@ async def test_broker_unreachable_still_200_and_published_once_it_is_back(
 
             async def outbox_empty() -> bool:
                 # The row goes when the relay commits, just after the broker's confirm.
-                return await gateway.pool.fetchval("SELECT count(*) FROM outbox") == 0
+                pending: int = await gateway.pool.fetchval("SELECT count(*) FROM outbox")
+                return pending == 0
 
             await eventually(outbox_empty)
             await asyncio.sleep(0.2)
             assert len(tap.messages) == 1
-            await tap_connection.close()
     finally:
         await proxy.stop()
 
@@ -54,10 +58,11 @@ async def test_database_unreachable_is_503_then_accepted_on_retry(
         redirect(isolated_database.admin_dsn, proxy), isolated_database.role_prefix
     )
     try:
-        async with running_service(
-            gateway_definition(gateway_settings), database, isolated_vhost
-        ) as gateway:
-            tap, tap_connection = await open_tap(isolated_vhost)
+        definition = gateway_definition(gateway_settings)
+        async with (
+            running_service(definition, database, isolated_vhost) as gateway,
+            open_tap(isolated_vhost, [WEBHOOK_MESSAGES]) as tap,
+        ):
             proxy.refusing = True
             proxy.disconnect_all()
             body = sample("orders/create")
@@ -71,7 +76,6 @@ async def test_database_unreachable_is_503_then_accepted_on_retry(
                 lambda: _status_is(gateway, body, headers, 200), timeout_s=20, interval_s=0.2
             )
             await eventually(lambda: len(tap.messages) == 1)
-            await tap_connection.close()
     finally:
         await proxy.stop()
 

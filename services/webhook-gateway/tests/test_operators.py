@@ -65,7 +65,8 @@ class World:
             return resp.status, await resp.json()
 
     async def status(self) -> dict[str, Any]:
-        return (await self.call("GET", "/status"))[1]
+        body: dict[str, Any] = (await self.call("GET", "/status"))[1]
+        return body
 
 
 StartWorld = Callable[..., AbstractAsyncContextManager[World]]
@@ -207,7 +208,9 @@ async def test_a_data_request_waits_for_its_export_and_a_redaction_forgets_it(
             assert (await post_webhook(w.gateway, body, headers)).status == 200
 
         async def listed() -> list[dict[str, Any]]:
-            return (await w.call("GET", "/privacy/data-requests?open=1"))[1]["data_requests"]
+            _, body = await w.call("GET", "/privacy/data-requests?open=1")
+            found: list[dict[str, Any]] = body["data_requests"]
+            return found
 
         await eventually(lambda: _non_empty(listed()))
         [request] = await listed()

@@ -4,23 +4,26 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import aio_pika
 import aiohttp
 import pytest
+from aio_pika.abc import AbstractQueue
 
-from contracts import SUBSCRIBED_TOPICS, order_correlation_id, webhook_message_type
+from contracts import INTERNAL_EVENTS, SUBSCRIBED_TOPICS, order_correlation_id, webhook_message_type
 from contracts.webhook_bodies import OrderLineOnTheBus, OrderOnTheBus, trimmed_as_order
 from service_runtime import ServiceRuntime
 from testkit.probe import eventually
+from testkit.tap import Tap
 from webhook_gateway.settings import GatewaySettings
 from webhook_gateway.store import purge_deliveries
 from webhook_gateway.testing import (
     PREVIOUS_SECRET,
     SHOP,
     SHOP_WITHOUT_SECRET,
-    Tap,
     post_webhook,
     sample,
     signed_headers,
@@ -41,8 +44,9 @@ async def status_of(runtime: ServiceRuntime) -> dict[str, Any]:
         aiohttp.ClientSession() as http,
         http.get(f"http://127.0.0.1:{runtime.port}/status") as resp,
     ):
-        body: dict[str, Any] = await resp.json()
-    return body["webhooks"]
+        body = await resp.json()
+    webhooks: dict[str, Any] = body["webhooks"]
+    return webhooks
 
 
 async def settle() -> None:
@@ -50,21 +54,42 @@ async def settle() -> None:
     await asyncio.sleep(0.5)
 
 
+def wire_bytes(body: dict[str, Any]) -> bytes:
+    """A tapped message's JSON as the gateway writes it: compact, UTF-8, in its key order."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@asynccontextmanager
+async def exact_queue(amqp_url: str, routing_key: str) -> AsyncIterator[AbstractQueue]:
+    """A queue of what is published with exactly `routing_key`, to read a message's AMQP
+    properties (routing key, message id), which testkit's Tap does not keep."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(INTERNAL_EVENTS, routing_key=routing_key)
+        yield queue
+    finally:
+        await connection.close()
+
+
 @pytest.mark.parametrize("topic", SUBSCRIBED_TOPICS)
 async def test_each_subscribed_sample_is_published_once_with_its_payload(
-    gateway: ServiceRuntime, tap: Tap, topic: str
+    gateway: ServiceRuntime, tap: Tap, isolated_vhost: str, topic: str
 ) -> None:
     body = sample(topic)
     headers = signed_headers(body, topic=topic)
-    answer = await post_webhook(gateway, body, headers)
-    assert (answer.status, answer.body) == (200, {"status": "accepted"})
+    async with exact_queue(isolated_vhost, webhook_message_type(topic)) as exact:
+        answer = await post_webhook(gateway, body, headers)
+        assert (answer.status, answer.body) == (200, {"status": "accepted"})
 
-    await eventually(lambda: len(tap.messages) == 1)
-    await settle()
-    [message] = tap.messages
-    envelope = json.loads(message.body)
-    assert message.routing_key == webhook_message_type(topic) == envelope["type"]
-    assert message.message_id == envelope["id"]
+        await eventually(lambda: len(tap.messages) == 1)
+        await settle()
+        [message] = tap.tapped
+        amqp = await exact.get(timeout=5)
+    envelope = message.body
+    assert amqp.routing_key == webhook_message_type(topic) == envelope["type"]
+    assert amqp.message_id == envelope["id"]
     assert envelope["shop"] == SHOP
     data = envelope["data"]
     assert data["payload"] == payload_on_the_bus(topic, body)
@@ -99,7 +124,7 @@ async def test_order_webhooks_reach_the_bus_without_personal_data(
     received = json.loads(body)
     assert (await post_webhook(gateway, body, signed_headers(body, topic=topic))).status == 200
     await eventually(lambda: len(tap.messages) == 1)
-    published = tap.messages[0].body
+    published = wire_bytes(tap.tapped[0].body)
     payload = json.loads(published)["data"]["payload"]
     assert payload["admin_graphql_api_id"] == ORDER_GID
     assert [(line["sku"], line["quantity"]) for line in payload["line_items"]] == [
@@ -121,7 +146,7 @@ async def test_an_order_body_with_lines_that_are_not_objects_still_triggers_its_
     body = json.dumps({"id": 42, "line_items": [1, 2]}).encode()
     assert (await post_webhook(gateway, body, signed_headers(body))).status == 200
     await eventually(lambda: len(tap.messages) == 1)
-    payload = json.loads(tap.messages[0].body)["data"]["payload"]
+    payload = tap.tapped[0].body["data"]["payload"]
     assert payload == {"id": 42, "admin_graphql_api_id": None}
 
 
@@ -132,8 +157,8 @@ async def test_deliveries_about_one_order_share_a_correlation_id(
         body = sample(topic)
         assert (await post_webhook(gateway, body, signed_headers(body, topic=topic))).status == 200
     await eventually(lambda: len(tap.messages) == 3)
-    assert len({m.correlation_id for m in tap.messages}) == 1
-    assert len({m.message_id for m in tap.messages}) == 3
+    assert len({t.amqp_correlation_id for t in tap.tapped}) == 1
+    assert len({m.id for m in tap.messages}) == 3
 
 
 async def test_a_repeated_webhook_id_is_answered_200_and_published_once(
@@ -272,7 +297,7 @@ async def test_a_chunked_body_within_the_limit_is_accepted(
 
     assert (await post_webhook(gateway, chunked(), signed_headers(body))).status == 200
     await eventually(lambda: len(tap.messages) == 1)
-    payload = json.loads(tap.messages[0].body)["data"]["payload"]
+    payload = tap.tapped[0].body["data"]["payload"]
     assert payload == payload_on_the_bus("orders/create", body)
 
 

@@ -89,6 +89,7 @@ def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
         return Rejected("bad_hmac", 401, "signature does not match")
     if sender.headers.topic not in _SUBSCRIBED:
         return Ignored(sender.headers.topic)
+    payload: msgspec.Raw | msgspec.Struct
     try:
         if trimmed_as_order(sender.headers.topic):
             identity, payload = _order_on_the_bus(body)

@@ -1,7 +1,11 @@
-"""Wiring of webhook-gateway: its routes, handlers, retention and healing jobs and status
-section, in one place."""
+"""Wiring of webhook-gateway: what it receives and publishes, its HTTP routes, retention and
+healing jobs and status section, in one place.
 
-import asyncio
+The gateway publishes every webhook; it consumes only those about shops and customers, for
+its own tables (compliance.py). Its handlers need nothing besides the message and its
+transaction, so its dependencies are None.
+"""
+
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,15 +13,15 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from contracts import INTERNAL_EVENTS
-from messaging import Subscription
+from contracts import SUBSCRIBED_TOPICS, ShopifyWebhook, webhook_message_type
+from messaging import Routes, on
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import ShopsConfig, load_shops
-from webhook_gateway import shop_records
-from webhook_gateway.compliance import compliance_handlers
+from webhook_gateway import compliance, shop_records
 from webhook_gateway.healing import SubscriptionHealer
 from webhook_gateway.operator_routes import operator_routes
 from webhook_gateway.receiver import WebhookReceiver
+from webhook_gateway.schedule import every
 from webhook_gateway.settings import GatewaySettings
 from webhook_gateway.stats import GatewayStats
 from webhook_gateway.store import purge_deliveries
@@ -26,11 +30,21 @@ log = structlog.get_logger(__name__)
 
 WEBHOOK_PATH = "/webhooks/shopify"
 
+ROUTES: Routes[None] = Routes(
+    on(ShopifyWebhook, compliance.on_app_uninstalled, "shopify.webhook.app.uninstalled"),
+    on(ShopifyWebhook, compliance.on_data_request, "shopify.webhook.customers.data_request"),
+    on(ShopifyWebhook, compliance.on_customer_redact, "shopify.webhook.customers.redact"),
+    on(ShopifyWebhook, compliance.on_shop_redact, "shopify.webhook.shop.redact"),
+)
 
-def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefinition:
+PUBLISHES = [webhook_message_type(topic) for topic in SUBSCRIBED_TOPICS]
+"""One message type per subscribed topic, written by the receiver straight into the outbox."""
+
+
+def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefinition[None]:
     """The service; `settings` None: read from the environment when the service starts."""
 
-    def wire(runtime: ServiceRuntime) -> Wiring:
+    def wire(runtime: ServiceRuntime) -> Wiring[None]:
         gateway = settings or GatewaySettings()
         shops = load_shops(gateway.shops_config)
         _warn_about_shops_without_secret(shops)
@@ -41,7 +55,11 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
         healer = SubscriptionHealer(runtime.pool, shops, clients.by_shop, callback_url)
 
         async def purge_expired(runtime: ServiceRuntime) -> None:
-            await purge_periodically(runtime, gateway)
+            await every(
+                gateway.webhook_purge_interval_s,
+                lambda: purge_once(runtime, gateway),
+                failed="webhook.purge_failed",
+            )
 
         async def heal_subscriptions(_: ServiceRuntime) -> None:
             await healer.run(gateway.webhook_heal_interval_s)
@@ -61,7 +79,7 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
             }
 
         return Wiring(
-            handlers=compliance_handlers(),
+            deps=None,
             routes=[
                 web.post(WEBHOOK_PATH, receiver.handle),
                 *operator_routes(runtime.pool, healer),
@@ -74,33 +92,25 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
     return ServiceDefinition(
         name="webhook-gateway",
         default_port=8080,
-        # The gateway publishes every webhook; it consumes only those about shops and customers.
-        subscriptions=[
-            Subscription(INTERNAL_EVENTS, "shopify.webhook.app.uninstalled"),
-            Subscription(INTERNAL_EVENTS, "shopify.webhook.customers.*"),
-            Subscription(INTERNAL_EVENTS, "shopify.webhook.shop.redact"),
-        ],
+        routes=ROUTES,
+        publishes=PUBLISHES,
         migrations=Path(__file__).parent / "migrations",
         wire=wire,
     )
 
 
-async def purge_periodically(runtime: ServiceRuntime, settings: GatewaySettings) -> None:
-    """Delivery records hold shop, topic and ids only, but no longer than needed for dedup."""
+async def purge_once(runtime: ServiceRuntime, settings: GatewaySettings) -> None:
+    """Delivery records hold shop, topic and ids only, but no longer than needed for dedup;
+    exported data requests no longer than the personal data retention."""
     retention = timedelta(days=settings.webhook_retention_days)
-    while True:
-        try:
-            purged = await purge_deliveries(runtime.pool, retention)
-            if purged:
-                log.info("webhook.deliveries_purged", count=purged)
-            forgotten = await shop_records.purge_exported_requests(
-                runtime.pool, settings.personal_data_retention_days
-            )
-            if forgotten:
-                log.info("privacy.exported_requests_purged", count=forgotten)
-        except Exception as error:  # the database may be away; the next round catches up
-            log.warning("webhook.purge_failed", error=f"{type(error).__name__}: {error}")
-        await asyncio.sleep(settings.webhook_purge_interval_s)
+    purged = await purge_deliveries(runtime.pool, retention)
+    if purged:
+        log.info("webhook.deliveries_purged", count=purged)
+    forgotten = await shop_records.purge_exported_requests(
+        runtime.pool, settings.personal_data_retention_days
+    )
+    if forgotten:
+        log.info("privacy.exported_requests_purged", count=forgotten)
 
 
 def _warn_about_shops_without_secret(shops: ShopsConfig) -> None:

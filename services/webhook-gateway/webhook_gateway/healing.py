@@ -22,6 +22,7 @@ from shopify_admin.mutations import create_webhook_subscription
 from shopify_admin.operations import WEBHOOK_SUBSCRIPTIONS
 from shopify_admin.pagination import paginate
 from webhook_gateway import shop_records
+from webhook_gateway.schedule import every
 from webhook_gateway.subscriptions import Subscription, SubscriptionCheck, check
 
 log = structlog.get_logger(__name__)
@@ -115,14 +116,17 @@ class SubscriptionHealer:
     async def repair(self, domain: str) -> ShopSubscriptions:
         """Re-create every missing topic; one repair per shop at a time."""
         client = self._client(domain)
-        if self._callback_url is None:
+        callback_url = self._callback_url
+        if callback_url is None:
             raise LookupError("WEBHOOK_CALLBACK_URL is not set: nowhere to subscribe to")
         async with self._locks.setdefault(domain, asyncio.Lock()):
             state = self._state.setdefault(domain, ShopSubscriptions())
             try:
                 found = await self._compare(client)
                 created = [
-                    topic for topic in found.missing if await self._create(client, domain, topic)
+                    topic
+                    for topic in found.missing
+                    if await self._create(client, domain, topic, callback_url)
                 ]
                 if created:
                     found = await self._compare(client)
@@ -154,12 +158,7 @@ class SubscriptionHealer:
         if self._callback_url is None:
             log.warning("webhooks.healing_disabled", reason="WEBHOOK_CALLBACK_URL is not set")
             return
-        while True:
-            try:
-                await self.heal_all()
-            except Exception as exc:  # the database may be away; the next round catches up
-                log.warning("webhooks.heal_round_failed", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(interval_s)
+        await every(interval_s, self.heal_all, failed="webhooks.heal_round_failed")
 
     def status(self) -> dict[str, Any]:
         return {
@@ -179,9 +178,10 @@ class SubscriptionHealer:
         # Without a callback URL nothing can be ours: every topic is reported missing.
         return check(subscriptions, self._callback_url or "")
 
-    async def _create(self, client: ShopifyClient, domain: str, topic: str) -> bool:
-        assert self._callback_url is not None
-        result = await create_webhook_subscription(client, topic, uri=self._callback_url)
+    async def _create(
+        self, client: ShopifyClient, domain: str, topic: str, callback_url: str
+    ) -> bool:
+        result = await create_webhook_subscription(client, topic, uri=callback_url)
         if not result.ok:
             log.warning(
                 "webhooks.subscribe_refused",

@@ -2,13 +2,11 @@
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import aiohttp
-from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
 from contracts import INTERNAL_EVENTS
 from service_runtime import ServiceRuntime
@@ -23,9 +21,15 @@ SECRET = "current-secret"
 PREVIOUS_SECRET = "previous-secret"
 SHOP_WITHOUT_SECRET = "nosecret.myshopify.com"
 
+WEBHOOK_MESSAGES = (INTERNAL_EVENTS, "shopify.webhook.#")
+"""The binding (exchange, routing key pattern) of every webhook message the gateway publishes."""
+
 
 def write_shops_file(path: Path) -> dict[str, str]:
-    """A shops file with SHOP (and a shop lacking secrets); returns the secrets' env variables."""
+    """A shops file with SHOP (and a shop lacking secrets); returns the secrets' env variables.
+
+    For a gateway run as a process of its own (the ingest benchmark); tests write the same
+    shops with testkit.shops (see tests/conftest.py)."""
     path.write_text(f'[[shops]]\ndomain = "{SHOP}"\n[[shops]]\ndomain = "{SHOP_WITHOUT_SECRET}"\n')
     return {
         "SHOPIFY_DEMO_CLIENT_SECRET": SECRET,
@@ -73,25 +77,3 @@ async def post_webhook(runtime: ServiceRuntime, body: Any, headers: Mapping[str,
         ) as resp,
     ):
         return Answer(resp.status, await resp.json())
-
-
-@dataclass
-class Tap:
-    """A queue bound to every webhook message on internal.events, collecting what arrives."""
-
-    messages: list[AbstractIncomingMessage] = field(default_factory=list)
-
-
-async def open_tap(amqp_url: str) -> tuple[Tap, AbstractConnection]:
-    collected = Tap()
-    connection = await aio_pika.connect(amqp_url)
-    channel = await connection.channel()
-    queue = await channel.declare_queue("tap", exclusive=True)
-    await queue.bind(INTERNAL_EVENTS, routing_key="shopify.webhook.#")
-
-    async def keep(message: AbstractIncomingMessage) -> None:
-        await message.ack()
-        collected.messages.append(message)
-
-    await queue.consume(keep)
-    return collected, connection
