@@ -30,8 +30,9 @@ P = TypeVar("P", bound=BaseModel)
 @dataclass(frozen=True)
 class Tapped:
     envelope: Envelope
+    raw: bytes
+    """The bytes as published, to check what is (and is not) on the wire."""
     body: dict[str, Any]
-    """The JSON as published, to check what is (and is not) on the wire."""
     amqp_correlation_id: str | None
     headers: dict[str, Any]
     exchange: str | None
@@ -88,6 +89,7 @@ async def open_tap(
                 tap.tapped.append(
                     Tapped(
                         parse_envelope(message.body),
+                        message.body,
                         json.loads(message.body),
                         message.correlation_id,
                         dict(message.headers or {}),
