@@ -1,4 +1,4 @@
-"""Wiring of inventory-sync: its subscriptions, handlers, routes and schedules, in one place.
+"""Wiring of inventory-sync: its message table, routes and background workers, in one place.
 
 Warehouse stock becomes Shopify inventory (`available` at the facility's Shopify location):
 
@@ -33,29 +33,57 @@ same full sync runs daily at each feed's `daily_at` (schedule.py).
 from pathlib import Path
 from typing import Any
 
-from contracts import INTERNAL_EVENTS, WMS_EVENTS
-from inventory_sync import snapshots, stock
+from contracts import (
+    OrderRestocked,
+    ShopifyOrderCancelled,
+    ShopifyWebhook,
+    WmsInventoryAdjusted,
+    WmsInventorySnapshot,
+    WmsOrderAccepted,
+    WmsOrderCancelled,
+    WmsOrderCancelResult,
+    WmsOrderRejected,
+    WmsOrderSent,
+)
+from inventory_sync import handlers, snapshots, stock
 from inventory_sync.assembly import Assembler
+from inventory_sync.deps import InventoryDeps
 from inventory_sync.feeds import Feeds
-from inventory_sync.handlers import message_handlers
 from inventory_sync.http import operator_routes
-from inventory_sync.job_store import JOBS_CHANNEL
+from inventory_sync.job_store import JOBS
 from inventory_sync.jobs import JobRunner
-from inventory_sync.planner import PUSH_CHANNEL
+from inventory_sync.push_store import PUSH_BATCHES
 from inventory_sync.pusher import Pusher
 from inventory_sync.realtime import RealtimeFlusher
 from inventory_sync.schedule import Scheduler
 from inventory_sync.settings import InventorySettings
 from inventory_sync.status import status_section
-from messaging import Subscription
+from messaging import Routes, on
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
-from service_runtime.privacy import REDACTION_TOPICS, held_message_redaction
+from service_runtime.privacy import held_message_redaction
 from shop_config import load_shops
 from shopify_admin.throttle import ThrottleRegistry
 from storage.signals import Signals
 
+# held_message_redaction: its only personal data is in order webhooks it holds as dead letters.
+ROUTES = (
+    Routes(
+        on(WmsInventorySnapshot, handlers.on_snapshot_part),
+        on(WmsInventoryAdjusted, handlers.on_adjusted),
+        on(WmsOrderAccepted, handlers.on_accepted),
+        on(WmsOrderRejected, handlers.on_rejected),
+        on(WmsOrderCancelled, handlers.on_wms_cancelled),
+        on(WmsOrderCancelResult, handlers.on_cancel_result),
+        on(WmsOrderSent, handlers.on_order_sent),
+        on(ShopifyOrderCancelled, handlers.on_order_cancelled),
+        on(OrderRestocked, handlers.on_restocked),
+        on(ShopifyWebhook, handlers.on_order_placed, "shopify.webhook.orders.create"),
+    )
+    + held_message_redaction()
+)
 
-def wire(runtime: ServiceRuntime) -> Wiring:
+
+def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
     settings = InventorySettings()
     shops = load_shops()
     feeds = Feeds(shops)
@@ -67,7 +95,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
     clients = shopify.by_shop
     signals = Signals(
         runtime.pool,
-        [JOBS_CHANNEL, PUSH_CHANNEL, stock.DIRTY_CHANNEL, snapshots.PARTS_CHANNEL],
+        [JOBS.channel, PUSH_BATCHES.channel, stock.DIRTY_CHANNEL, snapshots.PARTS_CHANNEL],
     )
     assembler = Assembler(runtime.pool, settings, signals)
     pusher = Pusher(runtime.pool, feeds, clients, settings, signals, throttles)
@@ -95,10 +123,10 @@ def wire(runtime: ServiceRuntime) -> Wiring:
 
     async def status(rt: ServiceRuntime) -> dict[str, Any]:
         async with rt.pool.acquire() as conn:
-            return await status_section(conn, feeds, settings, pusher.stats)
+            return await status_section(conn, feeds, settings, pusher.status())
 
     return Wiring(
-        handlers={**message_handlers(feeds), **held_message_redaction()},
+        deps=InventoryDeps(feeds),
         routes=operator_routes(runtime.pool, feeds),
         background=[
             listen,
@@ -116,20 +144,7 @@ def wire(runtime: ServiceRuntime) -> Wiring:
 DEFINITION = ServiceDefinition(
     name="inventory-sync",
     default_port=8083,
-    subscriptions=[
-        Subscription(WMS_EVENTS, "wms.inventory.snapshot"),
-        Subscription(WMS_EVENTS, "wms.inventory.adjusted"),
-        Subscription(WMS_EVENTS, "wms.order.accepted"),
-        Subscription(WMS_EVENTS, "wms.order.rejected"),
-        Subscription(WMS_EVENTS, "wms.order.cancelled"),
-        Subscription(WMS_EVENTS, "wms.order.cancel_result"),
-        Subscription(INTERNAL_EVENTS, "orders.wms_order.sent"),
-        Subscription(INTERNAL_EVENTS, "orders.order.cancelled"),
-        Subscription(INTERNAL_EVENTS, "cancellations.order.restocked"),
-        Subscription(INTERNAL_EVENTS, "shopify.webhook.orders.create"),
-        # Its only personal data: order webhooks it holds as dead letters.
-        *(Subscription(INTERNAL_EVENTS, topic) for topic in REDACTION_TOPICS),
-    ],
+    routes=ROUTES,
     migrations=Path(__file__).parent / "migrations",
     wire=wire,
 )

@@ -9,7 +9,8 @@ import structlog
 
 from inventory_sync import job_store, snapshots
 from inventory_sync.settings import InventorySettings
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import WorkLoop
 
 log = structlog.get_logger(__name__)
 
@@ -22,17 +23,15 @@ class Assembler:
 
     async def run(self) -> None:
         wake = self._signals.subscribe(snapshots.PARTS_CHANNEL)
-        while True:
-            wake.clear()
-            try:
-                await self.complete_ready()
-            except Exception as exc:  # database trouble: look again at the next wake-up
-                log.error("assembly.failed", error=f"{type(exc).__name__}: {exc}")
-            await wait(wake, self._settings.idle_poll_s)
+        await WorkLoop(
+            "assembly", self.complete_ready, wake, idle_poll_s=self._settings.idle_poll_s
+        ).run()
 
-    async def complete_ready(self) -> None:
+    async def complete_ready(self) -> int:
+        """Start a job for each snapshot now complete; how many there were."""
         async with self._pool.acquire() as conn, conn.transaction():
-            for snapshot in await snapshots.complete_assembled(conn):
+            completed = await snapshots.complete_assembled(conn)
+            for snapshot in completed:
                 await job_store.create(
                     conn, snapshot.shop, snapshot.facility, "snapshot", "wms", snapshot.id
                 )
@@ -42,3 +41,4 @@ class Assembler:
                     facility=snapshot.facility,
                     parts=snapshot.parts,
                 )
+        return len(completed)

@@ -20,8 +20,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from shopify_admin.retry import BackoffPolicy
-
 SetAsideReason = Literal[
     "unknown_sku",
     "duplicate_sku",
@@ -296,11 +294,6 @@ def _quantity_position(field: Sequence[str] | None, batch_size: int) -> int | No
     except ValueError:
         return None
     return position if 0 <= position < batch_size else None
-
-
-def retry_delay_s(attempts: int, base_s: float, max_s: float) -> float:
-    """Exponential, capped: a batch Shopify could not take is resent with the same key."""
-    return BackoffPolicy(base_s, max_s).ceiling(attempts)
 
 
 # --- what the orders/create webhook says is about to leave ---------------------------------------

@@ -4,6 +4,9 @@ A job is `queued`, then `running` (leased: a process that dies leaves it to be t
 `pushing` while the targets it queued are sent, then `done`; or `failed` with the reason once its
 attempts are spent. The pusher reports each batch to the jobs whose targets it carried; whoever
 removes a job's last target finishes the job, under the job's row lock (see `finish_pushed`).
+
+Claiming, leasing and retrying are `work_queue`'s (the `JOBS` table); what a job's states and
+counters mean is this module's.
 """
 
 import uuid
@@ -13,10 +16,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from storage import Connection
+import asyncpg
 
-JOBS_CHANNEL = "inventory_sync_jobs"
-"""NOTIFY channel that wakes the job runner."""
+from storage import Connection
+from work_queue import WorkTable
+
+JOBS = WorkTable(
+    "jobs",
+    {"id": "uuid"},
+    channel="inventory_sync_jobs",
+    # `running` too: a running job whose lease ran out lost its runner (the process died).
+    workable="{t}.state IN ('queued', 'running')",
+    gave_up={"finished_at": "now()"},
+    last_error="error",
+)
+"""The jobs waiting to run; `attempts` counts the failed ones."""
 
 JOB_COLUMNS = (
     "id, shop, facility, kind, snapshot, requested_by, state, phase, attempts, catalog_pages, "
@@ -37,6 +51,7 @@ class Job:
     kind: str
     snapshot: int | None
     attempts: int
+    """Failed attempts before this one."""
 
 
 async def create(
@@ -58,7 +73,7 @@ async def create(
         requested_by,
         snapshot,
     )
-    await conn.execute("SELECT pg_notify($1, '')", JOBS_CHANNEL)
+    await JOBS.wake(conn)
     return job_id
 
 
@@ -73,38 +88,19 @@ async def has_open(conn: Connection, shop: str, facility: str, kinds: Iterable[s
     return found is not None
 
 
-async def claim_next(conn: Connection, shops: Iterable[str], lease_s: float) -> Job | None:
-    """Lease the oldest due job of these shops (or one whose runner died)."""
-    row = await conn.fetchrow(
-        """
-        UPDATE jobs j
-        SET state = 'running', attempts = j.attempts + 1, error = NULL,
-            lease_until = now() + make_interval(secs => $2),
-            started_at = coalesce(j.started_at, now())
-        FROM (
-            SELECT id FROM jobs
-            WHERE shop = ANY($1::text[])
-              AND ((state = 'queued' AND next_attempt_at <= now())
-                   OR (state = 'running' AND lease_until < now()))
-            ORDER BY created_at
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        ) due
-        WHERE j.id = due.id
-        RETURNING j.id, j.shop, j.facility, j.kind, j.snapshot, j.attempts
-        """,
-        list(shops),
-        lease_s,
+async def claim_next(conn: Connection, shop: str, lease_s: float) -> Job | None:
+    """Lease the shop's oldest due job (queued and due, or running under a dead runner)."""
+    rows = await JOBS.claim(
+        conn,
+        limit=1,
+        lease_s=lease_s,
+        where="c.shop = $3",
+        args=[shop],
+        order_by="c.created_at",
+        also_set="state = 'running', error = NULL, started_at = coalesce(w.started_at, now())",
+        returning="w.id, w.shop, w.facility, w.kind, w.snapshot, w.attempts",
     )
-    return Job(**dict(row)) if row else None
-
-
-async def extend_lease(conn: Connection, job_id: UUID, lease_s: float) -> None:
-    await conn.execute(
-        "UPDATE jobs SET lease_until = now() + make_interval(secs => $2) WHERE id = $1",
-        job_id,
-        lease_s,
-    )
+    return Job(**dict(rows[0])) if rows else None
 
 
 async def update(conn: Connection, job_id: UUID, **fields: Any) -> None:
@@ -116,19 +112,10 @@ async def update(conn: Connection, job_id: UUID, **fields: Any) -> None:
 
 async def failed(conn: Connection, job_id: UUID, error: str, retry_in_s: float | None) -> None:
     """A failed attempt: queued again after `retry_in_s`, or failed for good (None)."""
-    await conn.execute(
-        """
-        UPDATE jobs
-        SET error = $2, lease_until = NULL,
-            state = CASE WHEN $3::float8 IS NULL THEN 'failed' ELSE 'queued' END,
-            next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)),
-            finished_at = CASE WHEN $3::float8 IS NULL THEN now() END
-        WHERE id = $1
-        """,
-        job_id,
-        error[:1000],
-        retry_in_s,
-    )
+    # The claim moved the job to `running`; a retry moves it back (`gave_up` only sets a
+    # column for rows given up on, so the state is chosen here).
+    state = "'failed'" if retry_in_s is None else "'queued'"
+    await JOBS.retry_later(conn, [(job_id,)], error, retry_in_s, also_set=f"state = {state}")
 
 
 async def done(conn: Connection, job_id: UUID, note: str | None = None) -> None:
@@ -207,7 +194,7 @@ def when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def job_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def job_json(row: asyncpg.Record) -> dict[str, Any]:
     return {
         "job_id": str(row["id"]),
         "shop": row["shop"],

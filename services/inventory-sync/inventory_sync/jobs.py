@@ -14,14 +14,16 @@ anyway). A job's steps:
 
 Planning commits chunk by chunk, so the pusher starts on the first changes while later ones are
 decided. A job whose plan queued changes stays `pushing` until the pusher has sent them all.
-A job that fails is retried with a growing delay, then marked failed with its reason; re-running
-one is harmless (merging and planning are idempotent).
+A job that fails is retried with a growing delay (`settings.job_backoff`), then marked failed with
+its reason; re-running one is harmless (merging and planning are idempotent). While a job runs,
+its lease is renewed (LeaseKeeper): only a job whose process died is taken again.
 """
 
 import asyncio
-import math
+import functools
 import time
 from collections.abc import Mapping
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -29,17 +31,19 @@ import structlog
 from inventory_sync import domain, job_store, push_store, snapshots, stock
 from inventory_sync.catalog import catalog_is_stale, read_catalog
 from inventory_sync.feeds import Feed, Feeds
-from inventory_sync.job_store import JOBS_CHANNEL, Job
+from inventory_sync.job_store import JOBS, Job
 from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
 from inventory_sync.settings import InventorySettings
 from shopify_admin.pagination import GraphQLExecutor
 from storage import Connection
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import Key, LeaseKeeper, WorkLoop
 
 log = structlog.get_logger(__name__)
 
 JOB_LEASE_S = 300.0
-"""A running job not heard of for this long (its process died) is taken again."""
+"""A running job whose process has not renewed its lease for this long (the process died) is
+taken again."""
 
 
 class JobFailed(Exception):
@@ -69,29 +73,44 @@ class JobRunner:
         self._settings = settings
         self._signals = signals
         self._limits = planning_limits(settings)
+        self._backoff = settings.job_backoff
+        self._running: set[UUID] = set()
+        """The jobs this process runs now: their leases are kept."""
 
     async def run(self) -> None:
-        shops = sorted({feed.shop for feed in self._feeds})
-        await asyncio.gather(*(self._worker(shop) for shop in shops))
+        """One worker per shop, and the keeper of the leases of the jobs they run."""
+        loops = [
+            WorkLoop(
+                f"jobs:{shop}",
+                functools.partial(self._round, shop),
+                self._signals.subscribe(JOBS.channel),
+                idle_poll_s=self._settings.idle_poll_s,
+                full_round=1,
+            )
+            for shop in sorted({feed.shop for feed in self._feeds})
+        ]
+        keeper = LeaseKeeper(self._pool, JOBS, JOB_LEASE_S, self._held, where="w.state = 'running'")
+        await asyncio.gather(keeper.run(), *(loop.run() for loop in loops))
 
-    async def _worker(self, shop: str) -> None:
-        wake = self._signals.subscribe(JOBS_CHANNEL)
-        while True:
-            wake.clear()
-            try:
-                async with self._pool.acquire() as conn:
-                    job = await job_store.claim_next(conn, [shop], JOB_LEASE_S)
-            except Exception as exc:  # database trouble: keep the worker alive
-                log.error("job.claim_failed", shop=shop, error=f"{type(exc).__name__}: {exc}")
-                job = None
-            if job is None:
-                await wait(wake, self._settings.idle_poll_s)
-                continue
+    def _held(self) -> list[Key]:
+        return [(job_id,) for job_id in self._running]
+
+    async def _round(self, shop: str) -> int:
+        """Run the shop's next due job, if any (one at a time: they share the shop's bucket)."""
+        async with self._pool.acquire() as conn:
+            job = await job_store.claim_next(conn, shop, JOB_LEASE_S)
+        if job is None:
+            return 0
+        self._running.add(job.id)
+        try:
             await self.execute(job)
+        finally:
+            self._running.discard(job.id)
+        return 1
 
     async def execute(self, job: Job) -> None:
         with structlog.contextvars.bound_contextvars(job_id=str(job.id), facility=job.facility):
-            log.info("job.started", kind=job.kind, attempt=job.attempts)
+            log.info("job.started", kind=job.kind, attempt=job.attempts + 1)
             try:
                 feed, client = self._feed_and_client(job)
                 if job.kind == "catalog":
@@ -121,7 +140,6 @@ class JobRunner:
         async def progress(pages: int, variants: int) -> None:
             async with self._pool.acquire() as conn:
                 await job_store.update(conn, job.id, catalog_pages=pages, catalog_items=variants)
-                await job_store.extend_lease(conn, job.id, JOB_LEASE_S)
 
         async with self._pool.acquire() as conn:
             await job_store.update(conn, job.id, phase="reading_catalog")
@@ -182,7 +200,6 @@ class JobRunner:
                     changes=totals.changes,
                     set_aside=totals.set_aside,
                 )
-                await job_store.extend_lease(conn, job.id, JOB_LEASE_S)
             if last is None:
                 break
             after = last
@@ -233,9 +250,7 @@ class JobRunner:
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        retry_in: float | None = None
-        if not isinstance(exc, JobFailed) and job.attempts < self._settings.job_max_attempts:
-            retry_in = domain.retry_delay_s(job.attempts, self._settings.job_retry_base_s, math.inf)
+        retry_in = None if isinstance(exc, JobFailed) else self._backoff.after_failure(job.attempts)
         log.warning("job.failed", error=error, retry_in_s=retry_in)
         try:
             async with self._pool.acquire() as conn:

@@ -16,9 +16,6 @@ from inventory_sync import domain, push_store
 from inventory_sync.feeds import Feed
 from storage import Connection
 
-PUSH_CHANNEL = "inventory_sync_push"
-"""NOTIFY channel that wakes the pusher when targets are queued."""
-
 ScopeKind = Literal["snapshot", "all", "skus"]
 
 # $1 shop, $2 facility, $3 location, $4 after (sku), $5 limit, $6 in-flight max age (s),
@@ -220,7 +217,7 @@ async def _write(
             [c.sku for c in decided.changes],
             [c.target for c in decided.changes],
         )
-        await conn.execute("SELECT pg_notify($1, '')", PUSH_CHANNEL)
+        await push_store.PUSH_BATCHES.wake(conn)
     if decided.unchanged:
         # A target queued earlier and not sent yet is now wrong: Shopify already has the truth.
         await conn.execute(

@@ -17,6 +17,11 @@ from inventory_sync import job_store
 from inventory_sync.domain import Queued, SetAside
 from inventory_sync.feeds import Feed
 from storage import Connection
+from work_queue import WorkTable
+
+PUSH_BATCHES = WorkTable("push_batches", {"id": "bigint"}, channel="inventory_sync_push")
+"""Batches written and not yet answered by Shopify. Its channel wakes the pusher, which also
+takes new targets from the queue: writers of either call `PUSH_BATCHES.wake`."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Batch:
     id: int
     idempotency_key: str
     attempts: int
+    """Failed sends before this one."""
     items: list[BatchItem]
 
 
@@ -49,25 +55,18 @@ class Taken:
 
 async def claim_due_batch(conn: Connection, feed: Feed, lease_s: float) -> Batch | None:
     """A batch to send again: its earlier attempt failed, or its sender died (lease expired)."""
-    row = await conn.fetchrow(
-        """
-        UPDATE push_batches b SET lease_until = now() + make_interval(secs => $3)
-        FROM (
-            SELECT id FROM push_batches
-            WHERE shop = $1 AND location_id = $2 AND next_attempt_at <= now()
-              AND (lease_until IS NULL OR lease_until < now())
-            ORDER BY id LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        ) due
-        WHERE b.id = due.id
-        RETURNING b.id, b.idempotency_key, b.attempts
-        """,
-        feed.shop,
-        feed.location_id,
-        lease_s,
+    rows = await PUSH_BATCHES.claim(
+        conn,
+        limit=1,
+        lease_s=lease_s,
+        where="c.shop = $3 AND c.location_id = $4",
+        args=[feed.shop, feed.location_id],
+        order_by="c.id",
+        returning="w.id, w.idempotency_key, w.attempts",
     )
-    if row is None:
+    if not rows:
         return None
+    [row] = rows
     items = await conn.fetch(
         "SELECT position, inventory_item_id, sku, quantity, change_from, origin, queued_at "
         "FROM push_batch_items WHERE batch = $1 ORDER BY position",
@@ -243,19 +242,9 @@ async def record_refused(
     await job_store.add_push_counts(conn, counts)
 
 
-async def postpone(conn: Connection, batch: Batch, error: str, retry_in_s: float) -> None:
+async def postpone(conn: Connection, batch: Batch, error: str, retry_in_s: float | None) -> None:
     """Shopify could not be reached: the same batch, same key, is sent again later."""
-    await conn.execute(
-        """
-        UPDATE push_batches
-        SET attempts = attempts + 1, last_error = $2, lease_until = NULL,
-            next_attempt_at = now() + make_interval(secs => $3)
-        WHERE id = $1
-        """,
-        batch.id,
-        error[:1000],
-        retry_in_s,
-    )
+    await PUSH_BATCHES.retry_later(conn, [(batch.id,)], error, retry_in_s)
 
 
 async def record_skipped(

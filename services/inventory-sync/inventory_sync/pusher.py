@@ -19,9 +19,10 @@ calls are paced by the bucket anyway, and there a second call in flight would be
 """
 
 import asyncio
+import functools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import structlog
@@ -29,14 +30,15 @@ import structlog
 from inventory_sync import domain, push_store
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.metrics import MUTATIONS, QUANTITIES_PUSHED, STALE_RETRIES
-from inventory_sync.planner import PUSH_CHANNEL
+from inventory_sync.push_store import PUSH_BATCHES
 from inventory_sync.settings import InventorySettings
 from shopify_admin import ShopifyClient, ShopifyError
 from shopify_admin.mutations import QuantitySetting, set_inventory_quantities
 from shopify_admin.operations import INVENTORY_ITEM_LEVELS, INVENTORY_SET_QUANTITIES
 from shopify_admin.pagination import fetch_nodes
 from shopify_admin.throttle import ThrottleRegistry
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import WorkLoop, WorkStats
 
 log = structlog.get_logger(__name__)
 
@@ -44,15 +46,6 @@ HEADROOM_RECHECK_S = 0.05
 
 REASON = "correction"
 """Shopify's adjustment reason: the warehouse's count corrects what Shopify shows."""
-
-
-@dataclass
-class PushStats:
-    """Since the process started (for /status)."""
-
-    batches_in_flight: int = 0
-    last_error: str | None = None
-    errors: int = 0
 
 
 class Pusher:
@@ -71,33 +64,50 @@ class Pusher:
         self._settings = settings
         self._signals = signals
         self._throttles = throttles
-        self.stats = PushStats()
+        self._backoff = settings.push_backoff
+        self._stats = WorkStats("errors_since_start")
+        self._last_error: str | None = None
+        self._sending: set[int] = set()
+        """The batches whose call is in flight now."""
 
     async def run(self) -> None:
-        workers = [
-            self._worker(feed, first=index == 0)
+        loops = [
+            WorkLoop(
+                f"push:{feed.shop}:{feed.facility}:{index}",
+                functools.partial(self._round, feed, first=index == 0),
+                self._signals.subscribe(PUSH_BATCHES.channel),
+                idle_poll_s=self._settings.idle_poll_s,
+                full_round=1,
+            )
             for feed in self._feeds
             if feed.shop in self._clients
             for index in range(self._settings.push_concurrency)
         ]
-        await asyncio.gather(*workers)
+        await asyncio.gather(*(loop.run() for loop in loops))
 
-    async def _worker(self, feed: Feed, *, first: bool) -> None:
-        wake = self._signals.subscribe(PUSH_CHANNEL)
-        while True:
-            if not first and not self._bucket_has_room(feed.shop):
-                await asyncio.sleep(HEADROOM_RECHECK_S)
-                continue
-            wake.clear()
-            try:
-                worked = await self.push_once(feed)
-            except Exception as exc:  # database trouble: keep the worker alive
-                self.stats.errors += 1
-                self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                log.error("push.round_failed", facility=feed.facility, error=self.stats.last_error)
-                worked = False
-            if not worked:
-                await wait(wake, self._settings.idle_poll_s)
+    async def _round(self, feed: Feed, *, first: bool) -> int:
+        """1 if a batch was sent or targets settled (more may be waiting), 0 if idle."""
+        if not first and not self._bucket_has_room(feed.shop):
+            # Not idle: the work is there, the bucket is not. Look again shortly.
+            await asyncio.sleep(HEADROOM_RECHECK_S)
+            return 1
+        try:
+            return 1 if await self.push_once(feed) else 0
+        except Exception as exc:  # WorkLoop logs it and goes on; /status shows the last one
+            self._failed(f"{type(exc).__name__}: {exc}")
+            raise
+
+    def _failed(self, error: str) -> None:
+        self._stats.add("errors_since_start")
+        self._last_error = error
+
+    def status(self) -> dict[str, Any]:
+        """This process's part of /status: calls in flight now, errors since it started."""
+        return {
+            "calls_in_flight": len(self._sending),
+            **self._stats.as_json(),
+            "last_error": self._last_error,
+        }
 
     def _bucket_has_room(self, shop: str) -> bool:
         bucket = self._throttles.for_shop(shop).bucket
@@ -145,7 +155,7 @@ class Pusher:
             QuantitySetting(domain.item_gid(i.item_id), location, i.quantity, i.change_from)
             for i in batch.items
         ]
-        self.stats.batches_in_flight += 1
+        self._sending.add(batch.id)
         try:
             result = await set_inventory_quantities(
                 client,
@@ -159,7 +169,7 @@ class Pusher:
             await self._postpone(feed, batch, exc)
             return
         finally:
-            self.stats.batches_in_flight -= 1
+            self._sending.discard(batch.id)
         MUTATIONS.labels(feed.shop).inc()
         if result.ok:
             async with self._pool.acquire() as conn, conn.transaction():
@@ -215,11 +225,8 @@ class Pusher:
         return levels
 
     async def _postpone(self, feed: Feed, batch: push_store.Batch, exc: ShopifyError) -> None:
-        self.stats.errors += 1
-        self.stats.last_error = str(exc)
-        delay = domain.retry_delay_s(
-            batch.attempts + 1, self._settings.push_retry_base_s, self._settings.push_retry_max_s
-        )
+        self._failed(str(exc))
+        delay = self._backoff.after_failure(batch.attempts)
         log.warning("push.postponed", facility=feed.facility, error=str(exc), retry_in_s=delay)
         async with self._pool.acquire() as conn, conn.transaction():
             await push_store.postpone(conn, batch, str(exc), delay)

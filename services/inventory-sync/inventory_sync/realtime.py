@@ -7,6 +7,8 @@ one call, adjustments of a hundred SKUs one call. Nothing is decided before the 
 catalog has been read (the SKUs would all look unknown); they wait, dirty, until it has.
 """
 
+import asyncio
+
 import asyncpg
 import structlog
 
@@ -16,7 +18,8 @@ from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.jobs import planning_limits
 from inventory_sync.planner import PlanTotals, Scope, plan_chunk
 from inventory_sync.settings import InventorySettings
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import WorkLoop
 
 log = structlog.get_logger(__name__)
 
@@ -34,14 +37,21 @@ class RealtimeFlusher:
 
     async def run(self) -> None:
         wake = self._signals.subscribe(stock.DIRTY_CHANNEL)
-        while True:
-            wake.clear()
-            try:
-                next_due_s = await self.flush_due()
-            except Exception as exc:  # database trouble (or a deadlock): try again shortly
-                log.error("realtime.flush_failed", error=f"{type(exc).__name__}: {exc}")
-                next_due_s = None
-            await wait(wake, next_due_s if next_due_s is not None else self._settings.idle_poll_s)
+        loop = WorkLoop(
+            "realtime", self._round, wake, idle_poll_s=self._settings.idle_poll_s, full_round=1
+        )
+        await loop.run()
+
+    async def _round(self) -> int:
+        """Flush what is due. 1 if a window was still open: it has closed now, the next round
+        flushes it; 0 if nothing is waiting."""
+        next_due_s = await self.flush_due()
+        if next_due_s is None:
+            return 0
+        # An adjustment arriving meanwhile opens a window that closes later than this one:
+        # nothing can be due sooner, so no wake-up is needed until then.
+        await asyncio.sleep(next_due_s)
+        return 1
 
     async def flush_due(self) -> float | None:
         """Flush every facility whose window has closed; seconds until the next one closes."""

@@ -22,6 +22,7 @@ from inventory_sync.catalog import catalog_is_stale
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.settings import InventorySettings
 from storage import Connection
+from work_queue import WorkLoop
 
 log = structlog.get_logger(__name__)
 
@@ -47,12 +48,14 @@ class Scheduler:
         self._timezone = ZoneInfo(settings.daily_timezone)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception as exc:  # database trouble: try again next round
-                log.error("schedule.tick_failed", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(self._settings.schedule_check_s)
+        # Nothing wakes it but the clock: an event no one sets.
+        await WorkLoop(
+            "schedule", self._round, asyncio.Event(), idle_poll_s=self._settings.schedule_check_s
+        ).run()
+
+    async def _round(self) -> int:
+        await self.tick()
+        return 0
 
     async def tick(self) -> None:
         now = self._clock()

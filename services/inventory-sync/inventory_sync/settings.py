@@ -1,6 +1,10 @@
 """inventory-sync's own tunables, from INVENTORY_SYNC_* environment variables."""
 
+import math
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from work_queue import BackoffPolicy
 
 
 class InventorySettings(BaseSettings):
@@ -36,6 +40,17 @@ class InventorySettings(BaseSettings):
     idle_poll_s: float = 1.0
     """Fallback wake-up of the workers when no NOTIFY arrives."""
     job_max_attempts: int = 5
+    """Runs of a job before it is failed (a job that cannot succeed is failed at once)."""
     job_retry_base_s: float = 5.0
     retention_days: int = 14
     """Finished jobs, answered WMS orders and old snapshots are kept this long."""
+
+    @property
+    def push_backoff(self) -> BackoffPolicy:
+        """A batch Shopify could not take is resent (same key) for ever, at a capped pace."""
+        return BackoffPolicy(self.push_retry_base_s, self.push_retry_max_s)
+
+    @property
+    def job_backoff(self) -> BackoffPolicy:
+        """A failed job runs again after a doubling delay, `job_max_attempts` runs in all."""
+        return BackoffPolicy(self.job_retry_base_s, math.inf, self.job_max_attempts)

@@ -1,12 +1,12 @@
 """inventory-sync's section of /status: per facility, the last snapshot and what became of its
 SKUs, the realtime feed's lag, what is in flight, the catalog; and the pushes still pending."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from inventory_sync import job_store
 from inventory_sync.domain import REASON_TEXT, location_gid
 from inventory_sync.feeds import Feed, Feeds
-from inventory_sync.pusher import PushStats
 from inventory_sync.settings import InventorySettings
 from storage import Connection
 
@@ -14,13 +14,14 @@ SET_ASIDE_EXAMPLES = 10
 
 
 async def status_section(
-    conn: Connection, feeds: Feeds, settings: InventorySettings, push: PushStats
+    conn: Connection, feeds: Feeds, settings: InventorySettings, pusher: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """`pusher`: the pusher's own counters (`Pusher.status`)."""
     facilities = [await _facility(conn, feed, settings) for feed in feeds]
     return {
         "inventory": {
             "facilities": facilities,
-            "pending_pushes": await _pending_pushes(conn, push),
+            "pending_pushes": {**await _pending_pushes(conn), **pusher},
             "recent_jobs": await job_store.recent(conn, 5),
         }
     }
@@ -191,7 +192,7 @@ async def _in_flight(conn: Connection, feed: Feed, settings: InventorySettings) 
     }
 
 
-async def _pending_pushes(conn: Connection, push: PushStats) -> dict[str, Any]:
+async def _pending_pushes(conn: Connection) -> dict[str, Any]:
     queued = await conn.fetchval("SELECT count(*) FROM push_queue")
     batches = await conn.fetchrow(
         """
@@ -221,7 +222,4 @@ async def _pending_pushes(conn: Connection, push: PushStats) -> dict[str, Any]:
             }
             for r in errors
         ],
-        "calls_in_flight": push.batches_in_flight,
-        "errors_since_start": push.errors,
-        "last_error": push.last_error,
     }

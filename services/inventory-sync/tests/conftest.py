@@ -33,6 +33,7 @@ from shopify_sim.testing import SimulatorHandle, running_simulator
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop, shops_file
 
 DOMAIN = "inventory-test.myshopify.com"
 TOKEN = "shpat_inventory_test"
@@ -227,13 +228,10 @@ class InventoryWorld:
         await eventually(all_in, timeout_s=20)
 
 
-def shops_toml(location_gid: str, mode: str, daily_at: str) -> str:
-    return (
-        f'[[shops]]\ndomain = "{DOMAIN}"\n'
-        f'[shops.locations]\n"{location_gid}" = "{FACILITY}"\n'
-        f'[shops.inventory.{FACILITY}]\nlocation = "{location_gid}"\n'
-        f'mode = "{mode}"\ndaily_at = "{daily_at}"\n'
-    )
+def fed_shop(location_gid: str, mode: str = "both", daily_at: str = "02:00") -> dict[str, Any]:
+    """The test shop's entry of the shops file: `location_gid` is WH1's, and it feeds it."""
+    feed = {"location": location_gid, "mode": mode, "daily_at": daily_at}
+    return shop(DOMAIN, locations={location_gid: FACILITY}, inventory={FACILITY: feed})
 
 
 InventoryFactory = Callable[..., AbstractAsyncContextManager[InventoryWorld]]
@@ -268,12 +266,9 @@ def inventory(
             )
             if prepare is not None:
                 prepare(sim)
-            shop = sim.simulator.store.shop(DOMAIN)
-            fed = next(loc.id for loc in shop.locations.values() if loc.name == FED)
-            config = tmp_path / "shops.toml"
-            config.write_text(shops_toml(f"gid://shopify/Location/{fed}", mode, daily_at))
-            monkeypatch.setenv("SHOPS_CONFIG", str(config))
-            monkeypatch.setenv("SHOPIFY_INVENTORY_TEST_ACCESS_TOKEN", TOKEN)
+            locations = sim.simulator.store.shop(DOMAIN).locations.values()
+            fed = next(f"gid://shopify/Location/{loc.id}" for loc in locations if loc.name == FED)
+            shops_file(tmp_path, monkeypatch, fed_shop(fed, mode, daily_at), access_token=TOKEN)
             for name, value in {
                 "INVENTORY_SYNC_IDLE_POLL_S": "0.2",
                 "INVENTORY_SYNC_SCHEDULE_CHECK_S": "0.2",

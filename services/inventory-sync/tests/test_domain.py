@@ -1,6 +1,8 @@
 """inventory-sync's pure decisions."""
 
+import dataclasses
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,21 +10,22 @@ import pytest
 from contracts import SnapshotItem
 from inventory_sync import domain
 from inventory_sync.domain import Change, LevelFacts, PartRow, Queued, SetAside, Unchanged
+from inventory_sync.settings import InventorySettings
 from shopify_admin import UserError
 
+FACTS = LevelFacts(
+    sku="A",
+    wms_available=10,
+    item_ids=(7,),
+    tracked=True,
+    stocked=True,
+    shopify_available=4,
+    in_flight=0,
+)
 
-def facts(**overrides: object) -> LevelFacts:
-    values: dict[str, object] = {
-        "sku": "A",
-        "wms_available": 10,
-        "item_ids": (7,),
-        "tracked": True,
-        "stocked": True,
-        "shopify_available": 4,
-        "in_flight": 0,
-    }
-    values.update(overrides)
-    return LevelFacts(**values)  # type: ignore[arg-type]
+
+def facts(**overrides: Any) -> LevelFacts:
+    return dataclasses.replace(FACTS, **overrides)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,15 @@ def test_user_errors_are_sorted_by_the_quantity_they_name() -> None:
 
 
 def test_retry_delays_grow_and_are_capped() -> None:
-    assert [domain.retry_delay_s(n, 1.0, 5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    # after_failure(n): n is the failures before this one, so the first retry waits the base.
+    push = InventorySettings(push_retry_base_s=1.0, push_retry_max_s=5.0).push_backoff
+    assert [push.after_failure(n) for n in (0, 1, 2, 3)] == [1.0, 2.0, 4.0, 5.0]
+    assert push.after_failure(1_000) == 5.0  # a batch is never given up on
+
+
+def test_a_failing_job_runs_job_max_attempts_times_then_fails() -> None:
+    jobs = InventorySettings(job_retry_base_s=5.0, job_max_attempts=4).job_backoff
+    assert [jobs.after_failure(n) for n in range(4)] == [5.0, 10.0, 20.0, None]
 
 
 def test_placed_units_count_shippable_lines_with_a_sku() -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from inventory_sync.domain import REASON_TEXT
+from shopify_sim.testing import SimulatorHandle
 from testkit.probe import eventually
 
 from .conftest import DOMAIN, FACILITY, OTHER, STOCK, T0, InventoryFactory, later, sku
@@ -74,7 +75,7 @@ async def test_an_unchanged_snapshot_sent_again_makes_no_mutation(
 async def test_unknown_duplicate_negative_and_unstocked_skus_are_set_aside_and_the_rest_applies(
     inventory: InventoryFactory,
 ) -> None:
-    def catalog_problems(sim) -> None:  # type: ignore[no-untyped-def]
+    def catalog_problems(sim: SimulatorHandle) -> None:
         shop = sim.simulator.store.shop(sim.simulator.store.shops()[0].domain)
         fed = next(loc for loc in shop.locations.values() if loc.name != OTHER)
         # Two Shopify items carry DUP-1; NOWHERE exists but is not stocked where WH1 feeds.
