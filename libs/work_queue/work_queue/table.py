@@ -66,11 +66,16 @@ class WorkTable:
     def _join(self, left: str, right: str) -> str:
         return " AND ".join(f"{left}.{c} = {right}.{c}" for c in self._key_columns)
 
-    def _unnest(self, first_parameter: int) -> str:
+    def _unnest(self, first_key_parameter: int, *leading: tuple[str, str]) -> str:
+        """The keys as rows `k`; `leading` (name, type) columns come first, from parameters
+        $1, $2, ... before the key's."""
+        columns = [*leading, *self.key.items()]
+        parameters = [*range(1, len(leading) + 1)]
+        parameters += range(first_key_parameter, first_key_parameter + len(self.key))
         arrays = ", ".join(
-            f"${first_parameter + i}::{kind}[]" for i, kind in enumerate(self.key.values())
+            f"${n}::{kind}[]" for n, (_, kind) in zip(parameters, columns, strict=True)
         )
-        return f"unnest({arrays}) AS k({', '.join(self._key_columns)})"
+        return f"unnest({arrays}) AS k({', '.join(name for name, _ in columns)})"
 
     def _columns(self, keys: Sequence[Key]) -> list[list[Any]]:
         return [[key[i] for key in keys] for i in range(len(self._key_columns))]
@@ -154,35 +159,40 @@ class WorkTable:
         self,
         conn: Connection,
         keys: Sequence[Key],
-        error: str,
-        delay_s: float | None,
+        error: str | Sequence[str],
+        delay_s: float | Sequence[float | None] | None,
         *,
         also_set: str = "",
         where: str = "TRUE",
     ) -> None:
         """A failed attempt: count it, keep why, and let the rows be due again after `delay_s`
-        (None: the policy gave up; the table's `gave_up` assignments apply). `where` (SQL over
-        the row, aliased `w`) leaves alone rows that moved on meanwhile, e.g. settled by another
-        worker after this one's lease ran out."""
+        (None: the policy gave up; the table's `gave_up` assignments apply). `error` and
+        `delay_s` are one for all keys, or one per key. `where` (SQL over the row, aliased `w`)
+        leaves alone rows that moved on meanwhile, e.g. settled by another worker after this
+        one's lease ran out."""
         if not keys:
             return
+        errors = [error] * len(keys) if isinstance(error, str) else list(error)
+        delays = list(delay_s) if isinstance(delay_s, Sequence) else [delay_s] * len(keys)
+        if not len(errors) == len(delays) == len(keys):
+            raise ValueError("one error and one delay for all keys, or one of each per key")
         extra = f", {also_set}" if also_set else ""
         gave_up = "".join(
-            f", {column} = CASE WHEN $2::float8 IS NULL THEN {value} ELSE w.{column} END"
+            f", {column} = CASE WHEN k.delay_s IS NULL THEN {value} ELSE w.{column} END"
             for column, value in self.gave_up.items()
         )
         await conn.execute(
             f"""
             UPDATE {self.name} w
-            SET {self.attempts} = w.{self.attempts} + 1, {self.last_error} = $1,
+            SET {self.attempts} = w.{self.attempts} + 1, {self.last_error} = k.error,
                 lease_until = NULL,
-                next_attempt_at = now() + make_interval(secs => coalesce($2::float8, 0))
+                next_attempt_at = now() + make_interval(secs => coalesce(k.delay_s, 0))
                 {gave_up}{extra}
-            FROM {self._unnest(3)}
+            FROM {self._unnest(3, ("error", "text"), ("delay_s", "float8"))}
             WHERE {self._join("w", "k")} AND ({where})
             """,
-            error[:1000],
-            delay_s,
+            [e[:1000] for e in errors],
+            delays,
             *self._columns(keys),
         )
 

@@ -1,25 +1,33 @@
-"""Wiring of fulfillment-sync: its subscriptions, handlers, routes and schedules, in one place."""
+"""Wiring of fulfillment-sync: its message table, handlers' dependencies, routes and worker, in
+one place."""
 
 from pathlib import Path
 from typing import Any
 
-from contracts import INTERNAL_EVENTS, WMS_EVENTS
-from fulfillment_sync import store
-from fulfillment_sync.handlers import message_handlers
+from contracts import WmsOrderReduced, WmsOrderSent, WmsShipmentConfirmed
+from fulfillment_sync import handlers, store
+from fulfillment_sync.handlers import FulfillmentDeps
 from fulfillment_sync.http import operator_routes
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.worker import ShipmentWorker
-from messaging import Subscription
+from messaging import Routes, on
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import load_shops
 from storage.signals import Signals
 
+ROUTES = Routes(
+    on(WmsShipmentConfirmed, handlers.on_shipment_confirmed),
+    on(WmsOrderSent, handlers.on_wms_order_sent),
+    on(WmsOrderReduced, handlers.on_wms_order_reduced),
+)
 
-def wire(runtime: ServiceRuntime) -> Wiring:
+
+def wire(runtime: ServiceRuntime) -> Wiring[FulfillmentDeps]:
     settings = FulfillmentSyncSettings()
     shops = load_shops()
     clients = ShopifyClients(runtime, shops, max_attempts=settings.shopify_max_attempts)
-    signals = Signals(runtime.pool, [store.WORK_CHANNEL])
+    served_shops = frozenset(clients.by_shop)
+    signals = Signals(runtime.pool, [store.SHIPMENTS.channel])
     worker = ShipmentWorker(runtime.pool, shops, clients.by_shop, settings, signals)
 
     async def listen(_: ServiceRuntime) -> None:
@@ -34,8 +42,8 @@ def wire(runtime: ServiceRuntime) -> Wiring:
         return {"shipments": {**summary, "worker": worker.stats.as_json()}}
 
     return Wiring(
-        handlers=message_handlers(set(clients.by_shop), settings),
-        routes=operator_routes(runtime.pool, set(clients.by_shop), settings),
+        deps=FulfillmentDeps(served_shops, settings),
+        routes=operator_routes(runtime.pool, served_shops, settings),
         background=[listen, make_fulfillments],
         status=status,
         shutdown=[clients.close],  # after the worker has let the shipments in hand finish
@@ -45,11 +53,8 @@ def wire(runtime: ServiceRuntime) -> Wiring:
 DEFINITION = ServiceDefinition(
     name="fulfillment-sync",
     default_port=8082,
-    subscriptions=[
-        Subscription(WMS_EVENTS, "wms.shipment.confirmed"),
-        Subscription(INTERNAL_EVENTS, "orders.wms_order.sent"),
-        Subscription(INTERNAL_EVENTS, "orders.wms_order.reduced"),
-    ],
+    routes=ROUTES,
+    publishes=["fulfillments.shipment.synced"],
     migrations=Path(__file__).parent / "migrations",
     wire=wire,
 )

@@ -16,7 +16,6 @@ from fulfillment_sync.domain import (
     FulfillmentOrderState,
     FulfillmentRequest,
     Refusal,
-    Verdict,
     Wait,
     judge,
     plan_fulfillment,
@@ -75,12 +74,11 @@ async def sync_shipment(
     if isinstance(plan, Refusal):
         return plan
 
-    def outcome_of(verdict: Verdict) -> Outcome:
+    def outcome_of(verdict: AlreadyFulfilled | Wait | Refusal) -> Outcome:
         if isinstance(verdict, AlreadyFulfilled):
             return Synced(verdict.fulfillment_id, plan, found_existing=True)
         if isinstance(verdict, Wait):
             return OnHold(verdict.reason)
-        assert not isinstance(verdict, CreateNow)
         return verdict
 
     try:

@@ -24,7 +24,6 @@ from typing import Literal
 from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirmed
 from fulfillment_sync.carriers import shopify_carrier
 from shopify_admin.mutations import Tracking
-from shopify_admin.retry import BackoffPolicy
 
 FailureCode = Literal[
     "unknown_shop",
@@ -339,11 +338,3 @@ def find_existing(
         elif not candidate.tracking_numbers and same_units:
             return candidate
     return None
-
-
-# --- retries ----------------------------------------------------------------------------------
-
-
-def retry_delay_s(failures_so_far: int, base_s: float, max_s: float) -> float:
-    """Wait before the next attempt after `failures_so_far` earlier failures (0: the first)."""
-    return BackoffPolicy(base_s, max_s).ceiling(failures_so_far + 1)

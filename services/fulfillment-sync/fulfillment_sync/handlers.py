@@ -12,8 +12,7 @@ the same ref (the later send replaces the earlier), and has units taken out of o
 against what it holds when the worker claims them.
 """
 
-from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import structlog
 
@@ -22,45 +21,48 @@ from fulfillment_sync import store
 from fulfillment_sync.events import synced_event
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import NewShipment
-from messaging import Handler, MessageContext, add_to_outbox
+from messaging import MessageContext, add_to_outbox
 
 log = structlog.get_logger(__name__)
 
 
-def shipment_handler(served_shops: Collection[str], settings: FulfillmentSyncSettings) -> Handler:
-    """`served_shops`: configured shops with an access token (the only ones we can fulfil)."""
-    wait_s = settings.awaiting_order_minutes * 60
+@dataclass(frozen=True)
+class FulfillmentDeps:
+    """What the handlers get as `ctx.deps` (built by app.wire)."""
 
-    async def on_shipment_confirmed(ctx: MessageContext) -> None:
-        shipment = ctx.envelope.data
-        assert isinstance(shipment, WmsShipmentConfirmed)
-        shop = ctx.envelope.shop
-        await store.lock_wms_order(ctx.conn, shop, shipment.wms_order_ref)
-        # Shipped before we heard that the order was sent (events on different exchanges overtake
-        # each other): wait for orders.wms_order.sent, for a bounded time.
-        new = NewShipment(shop, shipment, ctx.envelope.id, state="awaiting_order", wait_s=wait_s)
-        if shop not in served_shops:
-            new = replace(
-                new,
-                state="failed",
-                wait_s=None,
-                reason_code="unknown_shop",
-                reason=f"shop {shop} is not configured here, or has no access token",
-            )
-        elif fo := await store.fulfillment_order_of(ctx.conn, shop, shipment.wms_order_ref):
-            new = replace(new, state="pending", wait_s=None, fulfillment_order_id=fo)
-        if not await store.record_shipment(ctx.conn, new):
-            log.info("shipment.repeat_ignored", shipment_id=shipment.shipment_id)
-            return
-        log.info("shipment.received", shipment_id=shipment.shipment_id, state=new.state)
-
-    return on_shipment_confirmed
+    served_shops: frozenset[str]
+    """Configured shops with an access token: the only ones whose shipments can be fulfilled."""
+    settings: FulfillmentSyncSettings
 
 
-async def on_wms_order_sent(ctx: MessageContext) -> None:
-    sent = ctx.envelope.data
-    assert isinstance(sent, WmsOrderSent)
-    shop = ctx.envelope.shop
+Context = MessageContext[FulfillmentDeps]
+
+
+async def on_shipment_confirmed(shipment: WmsShipmentConfirmed, ctx: Context) -> None:
+    shop = ctx.shop
+    await store.lock_wms_order(ctx.conn, shop, shipment.wms_order_ref)
+    # Shipped before we heard that the order was sent (events on different exchanges overtake
+    # each other): wait for orders.wms_order.sent, for a bounded time.
+    wait_s = ctx.deps.settings.awaiting_order_minutes * 60
+    new = NewShipment(shop, shipment, ctx.envelope.id, state="awaiting_order", wait_s=wait_s)
+    if shop not in ctx.deps.served_shops:
+        new = replace(
+            new,
+            state="failed",
+            wait_s=None,
+            reason_code="unknown_shop",
+            reason=f"shop {shop} is not configured here, or has no access token",
+        )
+    elif fo := await store.fulfillment_order_of(ctx.conn, shop, shipment.wms_order_ref):
+        new = replace(new, state="pending", wait_s=None, fulfillment_order_id=fo)
+    if not await store.record_shipment(ctx.conn, new):
+        log.info("shipment.repeat_ignored", shipment_id=shipment.shipment_id)
+        return
+    log.info("shipment.received", shipment_id=shipment.shipment_id, state=new.state)
+
+
+async def on_wms_order_sent(sent: WmsOrderSent, ctx: Context) -> None:
+    shop = ctx.shop
     await store.lock_wms_order(ctx.conn, shop, sent.wms_order_ref)
     learned = await store.record_wms_order(ctx.conn, shop, sent)
     if learned is None:
@@ -70,16 +72,14 @@ async def on_wms_order_sent(ctx: MessageContext) -> None:
     released = await store.release_awaiting(ctx.conn, shop, sent, resent=learned == "resent")
     if released:
         log.info("shipments.order_now_known", wms_order_ref=sent.wms_order_ref, shipments=released)
-        await store.wake_worker(ctx.conn)
+        await store.SHIPMENTS.wake(ctx.conn)
 
 
-async def on_wms_order_reduced(ctx: MessageContext) -> None:
+async def on_wms_order_reduced(reduced: WmsOrderReduced, ctx: Context) -> None:
     """order-intake had units taken out of a WMS order (or had it cancelled): its shipments
     count against what it holds now, from the next claim on. If what it holds now has all
     shipped, nothing more will: say so once, with its last synced shipment."""
-    reduced = ctx.envelope.data
-    assert isinstance(reduced, WmsOrderReduced)
-    shop, conn = ctx.envelope.shop, ctx.conn
+    shop, conn = ctx.shop, ctx.conn
     await store.lock_wms_order(conn, shop, reduced.wms_order_ref)
     if not await store.record_reduction(conn, shop, reduced):
         log.info("wms_order.reduction_repeat_ignored", wms_order_ref=reduced.wms_order_ref)
@@ -118,13 +118,3 @@ async def on_wms_order_reduced(ctx: MessageContext) -> None:
         wms_order_ref=reduced.wms_order_ref,
         shipment_id=last.shipment_id,
     )
-
-
-def message_handlers(
-    served_shops: Collection[str], settings: FulfillmentSyncSettings
-) -> dict[str, Handler]:
-    return {
-        "wms.shipment.confirmed": shipment_handler(served_shops, settings),
-        "orders.wms_order.sent": on_wms_order_sent,
-        "orders.wms_order.reduced": on_wms_order_reduced,
-    }

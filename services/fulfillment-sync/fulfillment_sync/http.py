@@ -53,7 +53,7 @@ def operator_routes(
             if state is None:
                 done = f" as {shipment.fulfillment_id}" if shipment.fulfillment_id else ""
                 raise conflict(f"shipment {shipment_id} is {shipment.state}{done}")
-            await store.wake_worker(conn)
+            await store.SHIPMENTS.wake(conn)
         return web.json_response(
             {"shop": shipment.shop, "shipment_id": shipment_id, "state": state}
         )

@@ -2,6 +2,8 @@
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from work_queue import BackoffPolicy
+
 
 class FulfillmentSyncSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FULFILLMENT_SYNC_", env_file=None, extra="ignore")
@@ -28,3 +30,9 @@ class FulfillmentSyncSettings(BaseSettings):
     """Fallback wake-up of the worker when no NOTIFY arrives."""
     expiry_check_s: float = 5.0
     """How often shipments waiting for their order are checked for having waited too long."""
+
+    @property
+    def retry_policy(self) -> BackoffPolicy:
+        """When a shipment Shopify could not take is due again: never given up, since what
+        failed is Shopify or the network, not the shipment."""
+        return BackoffPolicy(self.retry_base_s, self.retry_max_s)

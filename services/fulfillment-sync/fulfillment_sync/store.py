@@ -13,25 +13,32 @@ from contracts import FulfillmentOrderLineRef, WmsOrderReduced, WmsOrderSent, Wm
 from fulfillment_sync.domain import FailureCode, Holding, Reduction, holding_of
 from storage import Connection
 from storage.locks import lock_until_commit
+from work_queue import Key, WorkTable
 
-WORK_CHANNEL = "fulfillment_sync_work"
-"""NOTIFY channel that wakes the worker when a shipment becomes due."""
+SHIPMENTS = WorkTable(
+    "shipments",
+    # The claim number is part of a lease's key: a worker whose lease ran out and whose shipment
+    # was claimed again (claim + 1) can neither extend that lease nor record its outcome.
+    key={"shop": "text", "shipment_id": "text", "claim": "int"},
+    channel="fulfillment_sync_work",
+    workable="{t}.state IN ('pending', 'creating', 'on_hold')",
+    # Shopify being unavailable is retried for ever: no `gave_up`.
+    attempts="failures",
+    last_error="reason",
+)
+"""The shipments still to become fulfillments; NOTIFY on its channel wakes the worker."""
+IN_HAND = "w.state = 'creating'"
+"""The leases a live worker extends (SHIPMENTS.extend's `where`): shipments it is making."""
 
 # Claims are serialised (one claimer at a time, across processes): what makes "one shipment per
 # fulfillment order in flight" hold when two workers claim at the same moment.
 _CLAIM_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fulfillment_sync.claim'))"
 _UNSYNCED_STATES = ("awaiting_order", "pending", "creating", "on_hold")
-_WORKABLE = "('pending', 'creating', 'on_hold')"
 
 ShipmentKey = tuple[str, str]
 """(shop, shipment_id)"""
 WmsOrderKey = tuple[str, str]
 """(shop, wms_order_ref)"""
-
-
-async def wake_worker(conn: Connection) -> None:
-    """Wake the worker when the caller's transaction commits."""
-    await conn.execute("SELECT pg_notify($1, '')", WORK_CHANNEL)
 
 
 # --- what order-intake sent to the WMS ----------------------------------------------------------
@@ -62,7 +69,7 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
     replaces the earlier. None for a repeat of a send already known, or an older one arriving
     late: nothing changes.
     """
-    learned: str | None = await conn.fetchval(
+    inserted: bool | None = await conn.fetchval(
         """
         INSERT INTO wms_orders (shop, wms_order_ref, fulfillment_order_id, sent)
         VALUES ($1, $2, $3, $4)
@@ -70,7 +77,7 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
         SET fulfillment_order_id = EXCLUDED.fulfillment_order_id, sent = EXCLUDED.sent,
             learned_at = now(), completed_at = NULL
         WHERE (wms_orders.sent->>'sent_at')::timestamptz < $5
-        RETURNING CASE WHEN xmax = 0 THEN 'new' ELSE 'resent' END
+        RETURNING xmax = 0
         """,
         shop,
         sent.wms_order_ref,
@@ -78,8 +85,9 @@ async def record_wms_order(conn: Connection, shop: str, sent: WmsOrderSent) -> L
         sent.model_dump(mode="json"),
         sent.sent_at,
     )
-    assert learned in (None, "new", "resent")
-    return learned  # type: ignore[return-value]
+    if inserted is None:
+        return None
+    return "new" if inserted else "resent"
 
 
 async def record_reduction(conn: Connection, shop: str, reduced: WmsOrderReduced) -> bool:
@@ -125,11 +133,12 @@ _REDUCTION_COLUMNS = (
 
 async def fulfillment_order_of(conn: Connection, shop: str, wms_order_ref: str) -> str | None:
     """The Shopify fulfillment order behind a WMS order, if order-intake announced it."""
-    return await conn.fetchval(  # type: ignore[no-any-return]
+    found: str | None = await conn.fetchval(
         "SELECT fulfillment_order_id FROM wms_orders WHERE shop = $1 AND wms_order_ref = $2",
         shop,
         wms_order_ref,
     )
+    return found
 
 
 async def release_awaiting(conn: Connection, shop: str, sent: WmsOrderSent, *, resent: bool) -> int:
@@ -194,7 +203,7 @@ async def record_shipment(conn: Connection, new: NewShipment) -> bool:
         new.wait_s,
         new.reason_code,
         new.reason,
-        WORK_CHANNEL,
+        SHIPMENTS.channel,
     )
     return inserted is not None
 
@@ -236,6 +245,11 @@ class ClaimedShipment:
         return self.shop, self.shipment_id
 
     @property
+    def lease(self) -> Key:
+        """Its key in SHIPMENTS: this claim of it."""
+        return self.shop, self.shipment_id, self.claim
+
+    @property
     def wms_order_key(self) -> "WmsOrderKey":
         return self.shop, self.order.wms_order_ref
 
@@ -253,16 +267,15 @@ async def claim_due(
     if not shops:
         return []
     await conn.execute(_CLAIM_LOCK)
-    rows = await conn.fetch(
+    rows = await SHIPMENTS.claim_from(
+        conn,
         f"""
-        WITH free(shop, slots) AS (SELECT * FROM unnest($1::text[], $2::int[])),
-        due AS (
+        WITH free(shop, slots) AS (SELECT * FROM unnest($2::text[], $3::int[])),
+        eligible AS (
             SELECT DISTINCT ON (s.shop, s.fulfillment_order_id)
                    s.shop, s.shipment_id, s.next_attempt_at, s.received_at
             FROM shipments s
-            WHERE s.state IN {_WORKABLE} AND s.next_attempt_at <= now()
-              AND (s.lease_until IS NULL OR s.lease_until < now())
-              AND s.shop = ANY($1::text[])
+            WHERE {SHIPMENTS.due("s")} AND s.shop = ANY($2::text[])
               AND NOT EXISTS (
                   SELECT 1 FROM shipments busy
                   WHERE busy.shop = s.shop AND busy.fulfillment_order_id = s.fulfillment_order_id
@@ -270,10 +283,10 @@ async def claim_due(
             ORDER BY s.shop, s.fulfillment_order_id, s.received_at
         ),
         ranked AS (
-            SELECT d.shop, d.shipment_id,
-                   row_number() OVER (PARTITION BY d.shop
-                                      ORDER BY d.next_attempt_at, d.received_at) AS n
-            FROM due d
+            SELECT e.shop, e.shipment_id,
+                   row_number() OVER (PARTITION BY e.shop
+                                      ORDER BY e.next_attempt_at, e.received_at) AS n
+            FROM eligible e
         ),
         chosen AS (
             SELECT r.shop, r.shipment_id FROM ranked r JOIN free f ON f.shop = r.shop
@@ -281,24 +294,25 @@ async def claim_due(
             ORDER BY r.n
             LIMIT $4
         )
-        UPDATE shipments s
-        SET state = 'creating', claim = s.claim + 1,
-            lease_until = now() + make_interval(secs => $3::float8),
-            verify_first = s.verify_first OR s.state = 'creating', updated_at = now()
-        FROM chosen c, wms_orders w
+        SELECT s.shop, s.shipment_id, s.claim, o.sent, {_REDUCTION_COLUMNS}
+        FROM chosen c
+        JOIN shipments s ON s.shop = c.shop AND s.shipment_id = c.shipment_id
+        JOIN wms_orders o ON o.shop = s.shop AND o.wms_order_ref = s.wms_order_ref
         LEFT JOIN wms_order_reductions r
-               ON r.shop = w.shop AND r.wms_order_ref = w.wms_order_ref
-        WHERE s.shop = c.shop AND s.shipment_id = c.shipment_id
-          AND w.shop = s.shop AND w.wms_order_ref = s.wms_order_ref
-          -- again, on the row as it is now: a late worker may just have finished it
-          AND s.state IN {_WORKABLE} AND (s.lease_until IS NULL OR s.lease_until < now())
-        RETURNING s.shop, s.shipment_id, s.claim, s.failures, s.verify_first, s.shipment,
-                  s.message_id, w.sent, {_REDUCTION_COLUMNS}
+               ON r.shop = o.shop AND r.wms_order_ref = o.wms_order_ref
+        -- Again, on the row as it is now (a row changed since the snapshot is read again once
+        -- locked): a late worker may just have recorded its outcome.
+        WHERE {SHIPMENTS.due("s")}
+        FOR UPDATE OF s SKIP LOCKED
         """,
         shops,
         [free_slots[shop] for shop in shops],
-        lease_s,
         limit,
+        lease_s=lease_s,
+        also_set="state = 'creating', claim = w.claim + 1, "
+        "verify_first = w.verify_first OR w.state = 'creating', updated_at = now()",
+        returning="w.shop, w.shipment_id, w.claim, w.failures, w.verify_first, w.shipment, "
+        "w.message_id, due.sent, due.r_cancelled, due.r_lines, due.r_confirmed_at",
     )
     claimed = []
     for r in rows:
@@ -317,26 +331,6 @@ async def claim_due(
             )
         )
     return claimed
-
-
-async def extend_leases(
-    conn: Connection, claims: Collection[ClaimedShipment], lease_s: float
-) -> None:
-    """Keep what a live worker holds: only a dead worker's leases run out."""
-    if not claims:
-        return
-    await conn.execute(
-        """
-        UPDATE shipments s SET lease_until = now() + make_interval(secs => $4::float8)
-        FROM unnest($1::text[], $2::text[], $3::int[]) AS c(shop, shipment_id, claim)
-        WHERE s.shop = c.shop AND s.shipment_id = c.shipment_id AND s.claim = c.claim
-          AND s.state = 'creating'
-        """,
-        [c.shop for c in claims],
-        [c.shipment_id for c in claims],
-        [c.claim for c in claims],
-        lease_s,
-    )
 
 
 @dataclass
@@ -532,7 +526,7 @@ class RetryRow:
     claimed: ClaimedShipment
     error: str
     verify_first: bool
-    delay_s: float
+    delay_s: float | None
 
 
 @dataclass(frozen=True)
@@ -554,18 +548,18 @@ class FailedRow:
 
 async def mark_retry(conn: Connection, rows: Sequence[RetryRow]) -> None:
     """Shopify could not be asked (or its answer was lost): due again after `delay_s`."""
-    if not rows:
-        return
-    await conn.executemany(
-        """
-        UPDATE shipments
-        SET state = 'pending', failures = failures + 1, verify_first = $4, reason = $5,
-            next_attempt_at = now() + make_interval(secs => $6::float8), lease_until = NULL,
-            updated_at = now()
-        WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
-        """,
-        [(*_claim_key(r.claimed), r.verify_first, r.error[:1000], r.delay_s) for r in rows],
-    )
+    for verify_first in (False, True):
+        group = [row for row in rows if row.verify_first == verify_first]
+        # A lease's key holds its claim number, so the row is still `creating`: only the worker
+        # holding this claim changes it.
+        await SHIPMENTS.retry_later(
+            conn,
+            [row.claimed.lease for row in group],
+            [row.error for row in group],
+            [row.delay_s for row in group],
+            also_set=f"state = 'pending', verify_first = {str(verify_first).lower()}, "
+            "updated_at = now()",
+        )
 
 
 async def mark_on_hold(conn: Connection, rows: Sequence[HoldRow], recheck_s: float) -> None:
@@ -628,7 +622,7 @@ async def shipment_states(
 async def retry_now(conn: Connection, shop: str, shipment_id: str, wait_s: float) -> str | None:
     """An operator's retry: due now, Shopify read back first; waiting again for its WMS order if
     that is still unknown. Returns the new state, or None if the shipment is not retryable."""
-    return await conn.fetchval(  # type: ignore[no-any-return]
+    state: str | None = await conn.fetchval(
         """
         WITH known AS (
             SELECT w.fulfillment_order_id FROM wms_orders w, shipments s
@@ -650,6 +644,7 @@ async def retry_now(conn: Connection, shop: str, shipment_id: str, wait_s: float
         shipment_id,
         wait_s,
     )
+    return state
 
 
 # --- status -------------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ Twice as many shipments per shop are claimed as may talk to Shopify: while some 
 answer or their commit, the next ones are already claimed, so each shop's cost-aware throttle
 (shared by every request to the shop) always has requests waiting, and the bucket, not round
 trips to the database, sets the pace.
+
+The loop, the lease renewal and the counters are work_queue's (WorkLoop, LeaseKeeper,
+WorkStats). A round is never followed by another at once, however much it claimed: the shops'
+windows are full then, and each finished shipment wakes the loop, since that is when its shop
+has room again.
 """
 
 import asyncio
@@ -19,7 +24,6 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import structlog
@@ -28,7 +32,7 @@ from prometheus_client import Counter as MetricCounter
 from contracts import Envelope, order_correlation_id
 from fulfillment_sync import store
 from fulfillment_sync.attempt import OnHold, Outcome, Retry, Synced, sync_shipment
-from fulfillment_sync.domain import Refusal, retry_delay_s
+from fulfillment_sync.domain import Refusal
 from fulfillment_sync.events import synced_event
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import (
@@ -37,14 +41,14 @@ from fulfillment_sync.store import (
     FulfilledBefore,
     HoldRow,
     RetryRow,
-    ShipmentKey,
     SyncedRow,
 )
 from messaging import add_to_outbox
 from messaging.group_commit import GroupCommit
 from shop_config import ShopsConfig
 from shopify_admin.mutations import ShopifyExecutor
-from storage.signals import Signals, wait
+from storage.signals import Signals
+from work_queue import Key, LeaseKeeper, WorkLoop, WorkStats, finish_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -55,20 +59,7 @@ OUTCOMES = MetricCounter(
 )
 
 
-@dataclass
-class WorkerStats:
-    """What the worker has done since the process started (for /status and benchmarks)."""
-
-    claimed: int = 0
-    synced: int = 0
-    found_existing: int = 0
-    retries: int = 0
-    on_hold: int = 0
-    failed: int = 0
-    largest_claim: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return dict(vars(self))
+_DEADLOCK_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -90,8 +81,9 @@ class ShipmentWorker:
         self._shops = shops
         self._clients = clients
         self._settings = settings
-        self._wake = signals.subscribe(store.WORK_CHANNEL)
-        self._in_flight: dict[ShipmentKey, ClaimedShipment] = {}
+        self._wake = signals.subscribe(store.SHIPMENTS.channel)
+        self._held: set[Key] = set()
+        """The leases (store.SHIPMENTS keys) of the shipments in hand."""
         self._claimed_per_shop: Counter[str] = Counter()
         self._calls_per_shop = {
             shop: asyncio.Semaphore(settings.shopify_concurrency) for shop in clients
@@ -100,28 +92,30 @@ class ShipmentWorker:
         self._outcomes: GroupCommit[tuple[ClaimedShipment, Outcome], None] = GroupCommit(
             self._record, max_batch=settings.claim_batch_size, max_in_flight=2
         )
+        self._retry = settings.retry_policy
         self._next_expiry_check = 0.0
-        self.stats = WorkerStats()
+        self.stats = WorkStats(
+            "claimed", "synced", "found_existing", "retries", "on_hold", "failed", "largest_claim"
+        )
+        self._loop = WorkLoop(
+            "shipments", self._round, self._wake, idle_poll_s=settings.idle_poll_s
+        )
+        self._leases = LeaseKeeper(
+            pool, store.SHIPMENTS, settings.lease_s, self._held.copy, where=store.IN_HAND
+        )
 
     async def run(self) -> None:
         """Until cancelled: claim while there is work and room, else sleep until woken."""
-        leases = asyncio.create_task(self._renew_leases())
+        leases = asyncio.create_task(self._leases.run())
         try:
-            while True:
-                self._wake.clear()
-                try:
-                    await self._expire_waits()
-                    await self.run_once()
-                except Exception as exc:  # database trouble: keep the worker alive
-                    log.error("worker.round_failed", error=f"{type(exc).__name__}: {exc}")
-                await wait(self._wake, self._settings.idle_poll_s)
+            await self._loop.run()
         finally:
             leases.cancel()
-            if self._tasks:  # let the shipments in hand finish and record their outcome
-                await asyncio.wait(set(self._tasks), timeout=10)
+            await finish_tasks(self._tasks, timeout_s=10)
 
-    async def run_once(self) -> int:
+    async def _round(self) -> int:
         """Claim what there is room for and start it; returns how many shipments it claimed."""
+        await self._expire_waits()
         window = 2 * self._settings.shopify_concurrency
         # Claim in batches, when half the window is free (or nothing is in hand): the claim
         # query looks at every due shipment, and running it after each finished call was what
@@ -138,22 +132,22 @@ class ShipmentWorker:
             if not claimed:
                 return 0
             before = await store.fulfilled_before(conn, claimed)
-        self.stats.claimed += len(claimed)
-        self.stats.largest_claim = max(self.stats.largest_claim, len(claimed))
+        self.stats.add("claimed", len(claimed))
+        self.stats.high_water("largest_claim", len(claimed))
         for shipment in claimed:
             self._start(_Job(shipment, before[shipment.wms_order_key]))
         return len(claimed)
 
     def _start(self, job: _Job) -> None:
         claimed = job.claimed
-        self._in_flight[claimed.key] = claimed
+        self._held.add(claimed.lease)
         self._claimed_per_shop[claimed.shop] += 1
         task = asyncio.create_task(self._sync(job))
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
-            self._in_flight.pop(claimed.key, None)
+            self._held.discard(claimed.lease)
             self._claimed_per_shop[claimed.shop] -= 1
             self._wake.set()  # room for another
 
@@ -194,25 +188,37 @@ class ShipmentWorker:
     def _count(self, outcome: Outcome) -> None:
         if isinstance(outcome, Synced):
             kind = "found_existing" if outcome.found_existing else "synced"
-            self.stats.synced += 1
-            self.stats.found_existing += outcome.found_existing
+            self.stats.add("synced")
+            if outcome.found_existing:
+                self.stats.add("found_existing")
             log.info("shipment.synced", fulfillment_id=outcome.fulfillment_id, how=kind)
         elif isinstance(outcome, Retry):
             kind = "retry"
-            self.stats.retries += 1
+            self.stats.add("retries")
             log.warning("shipment.will_retry", error=outcome.error)
         elif isinstance(outcome, OnHold):
             kind = "on_hold"
-            self.stats.on_hold += 1
+            self.stats.add("on_hold")
             log.info("shipment.on_hold", reason=outcome.reason)
         else:
             kind = "failed"
-            self.stats.failed += 1
+            self.stats.add("failed")
             log.warning("shipment.failed", code=outcome.code, reason=outcome.reason)
         OUTCOMES.labels(kind).inc()
 
     async def _record(self, batch: Sequence[tuple[ClaimedShipment, Outcome]]) -> list[None]:
         """Commit a batch of outcomes, and the synced events, in one transaction."""
+        # The consumer handles the messages of its batch in one transaction, each locking its WMS
+        # order in turn; ours are locked in one sorted call. The two can deadlock, and Postgres
+        # rolls one back: when that is this batch, it is written again (the other has gone on).
+        for _ in range(_DEADLOCK_RETRIES):
+            try:
+                return await self._write(batch)
+            except asyncpg.DeadlockDetectedError:
+                log.warning("shipment.outcomes_deadlocked", batch=len(batch))
+        return await self._write(batch)
+
+    async def _write(self, batch: Sequence[tuple[ClaimedShipment, Outcome]]) -> list[None]:
         synced = [(claimed, outcome) for claimed, outcome in batch if isinstance(outcome, Synced)]
         async with self._pool.acquire() as conn, conn.transaction():
             # First, before any shipment row: a reduction of the same WMS order handled now
@@ -240,9 +246,7 @@ class ShipmentWorker:
             failures: list[FailedRow] = []
             for claimed, outcome in batch:
                 if isinstance(outcome, Retry):
-                    delay = retry_delay_s(
-                        claimed.failures, self._settings.retry_base_s, self._settings.retry_max_s
-                    )
+                    delay = self._retry.after_failure(claimed.failures)
                     retries.append(RetryRow(claimed, outcome.error, outcome.verify_first, delay))
                 elif isinstance(outcome, OnHold):
                     holds.append(HoldRow(claimed, outcome.reason))
@@ -252,17 +256,6 @@ class ShipmentWorker:
             await store.mark_on_hold(conn, holds, self._settings.hold_recheck_s)
             await store.mark_failed(conn, failures)
         return [None] * len(batch)
-
-    async def _renew_leases(self) -> None:
-        while True:
-            await asyncio.sleep(self._settings.lease_s / 3)
-            try:
-                async with self._pool.acquire() as conn:
-                    await store.extend_leases(
-                        conn, list(self._in_flight.values()), self._settings.lease_s
-                    )
-            except Exception as exc:
-                log.error("worker.lease_renewal_failed", error=f"{type(exc).__name__}: {exc}")
 
     async def _expire_waits(self) -> None:
         now = time.monotonic()

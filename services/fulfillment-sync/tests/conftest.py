@@ -1,7 +1,7 @@
 """A real fulfillment-sync against the Shopify simulator, Postgres and RabbitMQ.
 
 `fulfil()` starts the simulator with one shop (seeded catalog, one location), writes the shops
-file, binds a tap queue on internal.events for fulfillments.*, then starts fulfillment-sync. The
+file, taps internal.events for fulfillments.*, then starts fulfillment-sync. The
 test plays order-intake (orders.wms_order.sent) and the warehouse (wms.shipment.confirmed), and
 looks at the simulator's own state for what Shopify holds.
 """
@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,22 +24,22 @@ import aio_pika
 import aiohttp
 import asyncpg
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
 
 from contracts import (
     INTERNAL_EVENTS,
     WMS_EVENTS,
     Envelope,
     FulfillmentOrderLineRef,
+    ShipmentSynced,
     WmsOrderReduced,
     WmsOrderSent,
+    WmsShipmentConfirmed,
     new_envelope,
     order_correlation_id,
-    parse_envelope,
 )
 from fulfillment_sync.app import DEFINITION
 from messaging.amqp import publish_envelope
-from messaging.topology import EXCHANGES, declare_exchanges
 from service_runtime import ServiceRuntime
 from shop_config import env_name
 from shopify_admin.operations import (
@@ -56,6 +56,8 @@ from shopify_sim.testing import SimulatorHandle, running_simulator
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop, shops_file
+from testkit.tap import Tap, open_tap
 
 DOMAIN = "fulfil-test.myshopify.com"
 TOKEN = "shpat_fulfil_test"
@@ -74,17 +76,14 @@ ORDER_CANCEL = """mutation Cancel($id: ID!) {
 }"""
 
 
-@dataclass
-class Tap:
-    """Every fulfillments.* event published, once per envelope id (the relay may repeat one)."""
+def shipment_id_of(shipment: Envelope) -> str:
+    """The shipment_id of a `wms.shipment.confirmed`."""
+    return shipment.data_as(WmsShipmentConfirmed).shipment_id
 
-    events: dict[uuid.UUID, Envelope] = field(default_factory=dict)
 
-    def synced(self) -> list[Envelope]:
-        return [e for e in self.events.values() if e.type == "fulfillments.shipment.synced"]
-
-    def synced_for(self, shipment_id: str) -> list[Envelope]:
-        return [e for e in self.synced() if e.data.shipment_id == shipment_id]  # type: ignore[attr-defined]
+def synced_data(event: Envelope) -> ShipmentSynced:
+    """The payload of a `fulfillments.shipment.synced`."""
+    return event.data_as(ShipmentSynced)
 
 
 @dataclass
@@ -129,12 +128,17 @@ class World:
             lines=[
                 FulfillmentOrderLineRef(
                     line_ref=f"gid://shopify/FulfillmentOrderLineItem/{line.id}",
-                    sku=self.shop.line_item(order, line.line_item_id).sku,  # type: ignore[union-attr]
+                    sku=self._sku(order, line.line_item_id),
                     quantity=line.total_quantity,
                 )
                 for line in fo.line_items
             ],
         )
+
+    def _sku(self, order: SimOrder, line_item_id: int) -> str:
+        item = self.shop.line_item(order, line_item_id)
+        assert item is not None and item.sku is not None  # the seeded catalog's items have SKUs
+        return item.sku
 
     def fulfillments(self, sent: WmsOrderSent) -> list[Fulfillment]:
         return self.shop.fulfillments_of(self.sim_order(sent.shopify_order_id))
@@ -288,10 +292,17 @@ class World:
         assert row is not None
         return row
 
+    def synced(self) -> list[Envelope]:
+        """Every fulfillments.shipment.synced, once per envelope id (the relay may repeat one)."""
+        return [e for e in self.tap.unique() if e.type == "fulfillments.shipment.synced"]
+
+    def synced_for(self, shipment_id: str) -> list[Envelope]:
+        return [e for e in self.synced() if synced_data(e).shipment_id == shipment_id]
+
     async def wait_synced(self, *shipments: Envelope, timeout_s: float = 15) -> list[Envelope]:
-        ids = [s.data.shipment_id for s in shipments]  # type: ignore[attr-defined]
-        await eventually(lambda: all(self.tap.synced_for(i) for i in ids), timeout_s=timeout_s)
-        return [self.tap.synced_for(i)[0] for i in ids]
+        ids = [shipment_id_of(s) for s in shipments]
+        await eventually(lambda: all(self.synced_for(i) for i in ids), timeout_s=timeout_s)
+        return [self.synced_for(i)[0] for i in ids]
 
     async def settle(self, seconds: float = 0.5) -> None:
         """Give anything that should NOT happen (a second fulfillment, a loop) time to happen."""
@@ -299,8 +310,9 @@ class World:
 
     async def status(self) -> dict[str, Any]:
         async with aiohttp.ClientSession() as http, http.get(f"{self.base_url}/status") as resp:
-            body: dict[str, Any] = await resp.json()
-            return body["shipments"]
+            body = await resp.json()
+            shipments: dict[str, Any] = body["shipments"]
+            return shipments
 
     async def post(
         self, path: str, body: dict[str, Any] | None = None, token: str | None = OPS_TOKEN
@@ -372,13 +384,6 @@ async def service_process(world: World) -> AsyncIterator[asyncio.subprocess.Proc
             await child.wait()
 
 
-def shops_toml(notify_customer: bool) -> str:
-    return (
-        f'[[shops]]\ndomain = "{DOMAIN}"\n'
-        f"[shops.fulfillment]\nnotify_customer = {str(notify_customer).lower()}\n"
-    )
-
-
 Fulfil = Callable[..., AbstractAsyncContextManager[World]]
 
 
@@ -405,34 +410,23 @@ def fulfil(
             await sim.seed(
                 DOMAIN, products=10, locations=["Shop location"], min_quantity=500, max_quantity=500
             )
-            shops_file = tmp_path / "shops.toml"
-            shops_file.write_text(shops_toml(notify_customer))
-            monkeypatch.setenv("SHOPS_CONFIG", str(shops_file))
-            monkeypatch.setenv(env_name(DOMAIN, "access_token"), TOKEN)
-            connection = await aio_pika.connect(isolated_vhost)
-            channel = await connection.channel()
-            await declare_exchanges(channel, EXCHANGES)
-            tap = Tap()
-            queue = await channel.declare_queue(exclusive=True)
-            await queue.bind(
-                await channel.get_exchange(INTERNAL_EVENTS), routing_key="fulfillments.#"
+            path = shops_file(
+                tmp_path,
+                monkeypatch,
+                shop(DOMAIN, fulfillment={"notify_customer": notify_customer}),
+                access_token=TOKEN,
             )
-
-            async def collect(message: AbstractIncomingMessage) -> None:
-                async with message.process():
-                    envelope = parse_envelope(message.body)
-                    tap.events.setdefault(envelope.id, envelope)
-
-            await queue.consume(collect)
-            world = World(sim, tap, channel, isolated_database, isolated_vhost, shops_file)
-            try:
+            async with (
+                open_tap(isolated_vhost, [(INTERNAL_EVENTS, "fulfillments.#")]) as tap,
+                await aio_pika.connect(isolated_vhost) as connection,
+            ):
+                channel = await connection.channel()
+                world = World(sim, tap, channel, isolated_database, isolated_vhost, path)
                 if not start_service:
                     yield world
                     return
                 async with world.service() as runtime:
                     world.runtime = runtime
                     yield world
-            finally:
-                await connection.close()
 
     return start

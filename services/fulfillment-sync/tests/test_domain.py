@@ -21,8 +21,8 @@ from fulfillment_sync.domain import (
     judge,
     order_complete_after,
     plan_fulfillment,
-    retry_delay_s,
 )
+from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.shopify_fo import parse_fulfillment_order
 from shopify_admin.reference import schema_path
 
@@ -66,9 +66,13 @@ def shipment(
 ORDER = order((LINE_A, "ABC-1", 3), (LINE_B, "XYZ-9", 1))
 
 
-def quantities(plan: FulfillmentRequest | Refusal) -> dict[str, int]:
+def planned(plan: FulfillmentRequest | Refusal) -> FulfillmentRequest:
     assert isinstance(plan, FulfillmentRequest), plan
-    return plan.quantities
+    return plan
+
+
+def quantities(plan: FulfillmentRequest | Refusal) -> dict[str, int]:
+    return planned(plan).quantities
 
 
 # --- planning ----------------------------------------------------------------------------------
@@ -169,8 +173,7 @@ def test_every_known_carrier_is_in_shopifys_list_of_tracking_companies() -> None
 # --- judging the fulfillment order as Shopify has it ---------------------------------------------
 
 
-REQUEST = plan_fulfillment(shipment((LINE_A, "ABC-1", 2)), ORDER, {})
-assert isinstance(REQUEST, FulfillmentRequest)
+REQUEST = planned(plan_fulfillment(shipment((LINE_A, "ABC-1", 2)), ORDER, {}))
 LINES = (
     FulfillmentOrderLine(LINE_A, ITEM_A, remaining_quantity=3),
     FulfillmentOrderLine(LINE_B, ITEM_B, remaining_quantity=1),
@@ -178,27 +181,29 @@ LINES = (
 
 
 def fo(
-    status: str = "OPEN", *fulfillments: ExistingFulfillment, **changes: object
+    status: str = "OPEN",
+    *fulfillments: ExistingFulfillment,
+    order_cancelled: bool = False,
+    hold_reasons: tuple[str, ...] = (),
+    lines: tuple[FulfillmentOrderLine, ...] = LINES,
+    all_fulfillments_read: bool = True,
 ) -> FulfillmentOrderState:
-    values: dict[str, object] = {
-        "id": FO,
-        "status": status,
-        "order_cancelled": False,
-        "lines": LINES,
-        "fulfillments": fulfillments,
-    }
-    values.update(changes)
-    return FulfillmentOrderState(**values)  # type: ignore[arg-type]
+    return FulfillmentOrderState(
+        id=FO,
+        status=status,
+        order_cancelled=order_cancelled,
+        hold_reasons=hold_reasons,
+        lines=lines,
+        fulfillments=fulfillments,
+        all_fulfillments_read=all_fulfillments_read,
+    )
 
 
-def fulfillment(
-    id_: str, numbers: set[str], units: dict[str, int], **changes: object
-) -> ExistingFulfillment:
+def fulfillment(id_: str, numbers: set[str], units: dict[str, int]) -> ExistingFulfillment:
     return ExistingFulfillment(
         id=f"gid://shopify/Fulfillment/{id_}",
         tracking_numbers=frozenset(numbers),
         quantities=units,
-        **changes,  # type: ignore[arg-type]
     )
 
 
@@ -267,7 +272,9 @@ def test_refusals_and_waits_say_why() -> None:
 
 
 def test_retry_delays_grow_and_stop_growing() -> None:
-    assert [retry_delay_s(n, 1.0, 10.0) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    policy = FulfillmentSyncSettings(retry_base_s=1.0, retry_max_s=10.0).retry_policy
+    assert [policy.after_failure(n) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    assert policy.after_failure(1000) == 10.0  # Shopify being down is never given up on
 
 
 def test_reading_the_fulfillment_order_answer() -> None:

@@ -7,7 +7,7 @@ import uuid
 
 from testkit.probe import eventually
 
-from .conftest import Fulfil, service_process
+from .conftest import Fulfil, service_process, shipment_id_of, synced_data
 
 
 async def test_a_crash_between_shopifys_answer_and_the_commit_leaves_one_fulfillment(
@@ -20,7 +20,7 @@ async def test_a_crash_between_shopifys_answer_and_the_commit_leaves_one_fulfill
         async with service_process(world) as process:
             await world.announce(sent)
             shipment = await world.ship(sent)
-            shipment_id = shipment.data.shipment_id  # type: ignore[attr-defined]
+            shipment_id = shipment_id_of(shipment)
             await eventually(lambda: len(world.fulfillments(sent)) == 1, timeout_s=15)
             process.send_signal(signal.SIGKILL)
             await process.wait()
@@ -35,9 +35,9 @@ async def test_a_crash_between_shopifys_answer_and_the_commit_leaves_one_fulfill
             assert len(world.fulfillments(sent)) == 1
             assert await world.requests("FulfillmentCreate") == 1
             [made] = world.fulfillments(sent)
-            assert event.data.fulfillment_id == f"gid://shopify/Fulfillment/{made.id}"  # type: ignore[attr-defined]
+            assert synced_data(event).fulfillment_id == f"gid://shopify/Fulfillment/{made.id}"
             assert (await world.status())["worker"]["found_existing"] == 1
-            assert len(world.tap.synced()) == 1
+            assert len(world.synced()) == 1
 
 
 async def test_a_lost_answer_is_read_back_instead_of_created_again(fulfil: Fulfil) -> None:
@@ -48,7 +48,7 @@ async def test_a_lost_answer_is_read_back_instead_of_created_again(fulfil: Fulfi
         await world.faults(lost_answer_fraction=1.0)
         shipment = await world.ship(sent)
         await eventually(lambda: len(world.fulfillments(sent)) == 1)
-        row = await world.wait_state(shipment.data.shipment_id, "pending")  # type: ignore[attr-defined]
+        row = await world.wait_state(shipment_id_of(shipment), "pending")
         assert row["verify_first"] is True
         await world.no_faults()
 
@@ -83,7 +83,7 @@ async def test_through_a_throttled_storm_and_5xx_every_shipment_lands_once(fulfi
                 1,
             ]
             assert world.fo_status(sent) == "CLOSED"
-        assert len(world.tap.synced()) == len(shipments)
+        assert len(world.synced()) == len(shipments)
         stats = await world.sim.stats("fulfil-test.myshopify.com")
         assert stats["injected_faults"]["throttled"] > 0
         assert stats["injected_faults"]["server_error"] > 0
@@ -116,4 +116,4 @@ async def test_two_instances_competing_for_the_same_shipments_fulfil_each_once(
         for sent in orders:
             assert len(world.fulfillments(sent)) == 2
         assert await world.requests("FulfillmentCreate") == len(shipments)
-        assert len(world.tap.synced()) == len(shipments)
+        assert len(world.synced()) == len(shipments)

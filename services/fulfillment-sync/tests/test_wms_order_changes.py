@@ -14,7 +14,7 @@ from contracts import (
 )
 from testkit.probe import eventually
 
-from .conftest import DOMAIN, Fulfil, World
+from .conftest import DOMAIN, Fulfil, World, shipment_id_of, synced_data
 
 
 def reduced(
@@ -50,8 +50,7 @@ async def reduction_recorded(w: World, sent: WmsOrderSent, confirmed_at: datetim
 
 def complete_flags(w: World, shipment: Envelope) -> list[bool]:
     return [
-        e.data.fulfillment_order_complete  # type: ignore[attr-defined]
-        for e in w.tap.synced_for(shipment.data.shipment_id)  # type: ignore[attr-defined]
+        synced_data(e).fulfillment_order_complete for e in w.synced_for(shipment_id_of(shipment))
     ]
 
 
@@ -67,12 +66,12 @@ async def test_a_reduced_order_completes_when_what_it_still_holds_has_shipped(
         await reduction_recorded(w, sent, cut.confirmed_at)
 
         too_many = await w.ship(sent, {line.line_ref: 2})
-        row = await w.wait_state(too_many.data.shipment_id, "failed")  # type: ignore[attr-defined]
+        row = await w.wait_state(shipment_id_of(too_many), "failed")
         assert row["reason_code"] == "over_fulfilment"
         assert "only 1 of WMS order" in row["reason"]
         shipment = await w.ship(sent, {line.line_ref: 1})
         [synced] = await w.wait_synced(shipment)
-        assert synced.data.fulfillment_order_complete is True  # type: ignore[attr-defined]
+        assert synced_data(synced).fulfillment_order_complete is True
         [fulfillment] = w.fulfillments(sent)
         assert sum(fulfillment.fulfillment_order_line_quantities.values()) == 1
 
@@ -89,7 +88,7 @@ async def test_a_reduction_after_the_last_shipment_says_complete_once(fulfil: Fu
         # The other two units left the FO in Shopify; the WMS confirmed taking them out.
         cut = reduced(sent, {line.line_ref: 1})
         envelope = await w.announce_reduced(cut)
-        await eventually(lambda: len(w.tap.synced_for(shipment.data.shipment_id)) == 2)  # type: ignore[attr-defined]
+        await eventually(lambda: len(w.synced_for(shipment_id_of(shipment))) == 2)
         # Repeats say nothing more: the same message, the same news under a new id, and an
         # older reduction arriving late.
         await w.publish(INTERNAL_EVENTS, envelope)
@@ -100,7 +99,7 @@ async def test_a_reduction_after_the_last_shipment_says_complete_once(fulfil: Fu
         await w.settle(1.0)
         assert sorted(complete_flags(w, shipment)) == [False, True]
         assert len(w.fulfillments(sent)) == 1
-        last = w.tap.synced_for(shipment.data.shipment_id)[-1]  # type: ignore[attr-defined]
+        last = w.synced_for(shipment_id_of(shipment))[-1]
         assert last.causation_id == envelope.id
 
 
@@ -114,12 +113,12 @@ async def test_a_reduction_heard_before_the_send_applies_once_the_send_is_known(
         await w.announce_reduced(cut)
         await reduction_recorded(w, sent, cut.confirmed_at)
         shipment = await w.ship(sent, {first.line_ref: 2})
-        await w.wait_state(shipment.data.shipment_id, "awaiting_order")  # type: ignore[attr-defined]
+        await w.wait_state(shipment_id_of(shipment), "awaiting_order")
         await w.announce(sent)
         await w.announce(sent)  # repeated: harmless
 
         [synced] = await w.wait_synced(shipment)
-        assert synced.data.fulfillment_order_complete is True  # type: ignore[attr-defined]
+        assert synced_data(synced).fulfillment_order_complete is True
         await w.settle()
         assert complete_flags(w, shipment) == [True]
 
@@ -158,12 +157,12 @@ async def test_a_rejected_order_sent_again_under_its_ref_with_other_lines_is_ful
         # The re-sent order shipped before fulfillment-sync heard it was re-sent: against the
         # first send's lines it cannot be a fulfillment.
         shipment = await w.ship(resent)
-        row = await w.wait_state(shipment.data.shipment_id, "failed")  # type: ignore[attr-defined]
+        row = await w.wait_state(shipment_id_of(shipment), "failed")
         assert row["reason_code"] == "unknown_line"
 
         await w.announce(resent)
         [synced] = await w.wait_synced(shipment)
-        assert synced.data.fulfillment_order_complete is True  # type: ignore[attr-defined]
+        assert synced_data(synced).fulfillment_order_complete is True
         await w.announce(first)  # the first send, late: changes nothing
         await w.settle()
         stored = await w.db_fetchrow(
@@ -172,7 +171,7 @@ async def test_a_rejected_order_sent_again_under_its_ref_with_other_lines_is_ful
             resent.wms_order_ref,
         )
         assert json.loads(stored["sent"])["lines"][0]["sku"] == "SKU-00006"
-        assert len(w.fulfillments(resent)) == 1 and len(w.tap.synced()) == 1
+        assert len(w.fulfillments(resent)) == 1 and len(w.synced()) == 1
 
 
 async def test_two_wms_orders_of_one_fo_each_count_their_own_units(fulfil: Fulfil) -> None:
@@ -195,7 +194,7 @@ async def test_two_wms_orders_of_one_fo_each_count_their_own_units(fulfil: Fulfi
         [done_main] = await w.wait_synced(first)
         second = await w.ship(extra)
         [done_extra] = await w.wait_synced(second)
-        assert done_main.data.fulfillment_order_complete is True  # type: ignore[attr-defined]
-        assert done_extra.data.fulfillment_order_complete is True  # type: ignore[attr-defined]
+        assert synced_data(done_main).fulfillment_order_complete is True
+        assert synced_data(done_extra).fulfillment_order_complete is True
         assert len(w.fulfillments(sent)) == 2
         assert w.fo_status(sent) == "CLOSED"
