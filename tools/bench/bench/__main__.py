@@ -41,5 +41,6 @@ async def main(names: list[str]) -> None:
         print()
 
 
-configure_logging("bench", "WARNING")
-uvloop.run(main(sys.argv[1:]))
+if __name__ == "__main__":  # importing the module (a type check, a doc tool) runs nothing
+    configure_logging("bench", "WARNING")
+    uvloop.run(main(sys.argv[1:]))

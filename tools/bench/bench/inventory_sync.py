@@ -50,6 +50,7 @@ from shop_config import env_name
 from shopify_admin import ShopifyClient
 from shopify_admin.mutations import QuantitySetting, set_inventory_quantities
 from shopify_admin.operations import INVENTORY_SET_QUANTITIES, PRODUCT_VARIANTS
+from testkit.shops import shop, shops_toml
 
 SHOP = "bench-inventory.myshopify.com"
 TOKEN = "shpat_bench_inventory"
@@ -125,10 +126,9 @@ async def inventory_sync(
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         shops_file = Path(folder) / "shops.toml"
+        feed = {"location": location, "mode": "both"}
         shops_file.write_text(
-            f'[[shops]]\ndomain = "{SHOP}"\n'
-            f'[shops.locations]\n"{location}" = "{FACILITY}"\n'
-            f'[shops.inventory.{FACILITY}]\nlocation = "{location}"\nmode = "both"\n'
+            shops_toml(shop(SHOP, locations={location: FACILITY}, inventory={FACILITY: feed}))
         )
         env = service_env(where, shops_file, admin_url, port)
         async with process(

@@ -10,10 +10,10 @@ from testkit.probe import ProbeBehaviour, probe_definition
 RAW_QUEUE = "raw-baseline"
 
 
-def consumer_definition() -> ServiceDefinition:
+def consumer_definition() -> ServiceDefinition[ProbeBehaviour]:
     return probe_definition(ProbeBehaviour(), name="bench-consumer")
 
 
-def producer_definition() -> ServiceDefinition:
-    # The probe without subscriptions: it only publishes, through its outbox.
+def producer_definition() -> ServiceDefinition[ProbeBehaviour]:
+    # The probe with no routes (so no queue): it only publishes, through its outbox.
     return replace(probe_definition(ProbeBehaviour(), name="bench-producer"), routes=Routes())

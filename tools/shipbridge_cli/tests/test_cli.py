@@ -28,6 +28,7 @@ from testkit.bus import publish_raw
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
+from testkit.shops import shop, shops_file
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
 from webhook_gateway.subscriptions import API_TOPICS
@@ -124,18 +125,18 @@ async def world(
         await sim.seed(SHOP, products=5, locations=["Shop location"], min_quantity=9,
                        max_quantity=9)  # fmt: skip
         location = created["locations"][0]["id"]
-        shops = tmp_path / "shops.toml"
-        shops.write_text(
-            f'[[shops]]\ndomain = "{SHOP}"\n[shops.order_download]\nmode = "webhooks"\n'
-            f'[shops.locations]\n"{location}" = "WH1"\n'
-            f'[shops.inventory.WH1]\nlocation = "{location}"\n'
+        shops = shops_file(
+            tmp_path,
+            monkeypatch,
+            shop(
+                SHOP,
+                order_download={"mode": "webhooks"},
+                locations={location: "WH1"},
+                inventory={"WH1": {"location": location}},
+            ),
+            access_token=TOKEN,
+            client_secret=SECRET,
         )
-        secrets = {
-            "SHOPIFY_CLI_TEST_ACCESS_TOKEN": TOKEN,
-            "SHOPIFY_CLI_TEST_CLIENT_SECRET": SECRET,
-        }
-        for name, value in {"SHOPS_CONFIG": str(shops), **secrets}.items():
-            monkeypatch.setenv(name, value)
         settings = GatewaySettings(shops_config=shops, webhook_callback_url=CALLBACK)
         inventory = FullSyncStandIn()
         inventory_runner, inventory_url = await _serve(inventory.app())

@@ -1,10 +1,14 @@
-"""Run the simulator inside a test: `async with running_simulator() as sim: ...`."""
+"""Run the simulator inside a test: `async with running_simulator() as sim: ...`, and receive
+the webhooks it sends: `async with webhook_receiver() as receiver: ...` (subscribe to
+`receiver.url`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -162,6 +166,47 @@ async def running_simulator(
         port = runner.addresses[0][1]
         async with aiohttp.ClientSession() as session:
             yield SimulatorHandle(f"http://127.0.0.1:{port}", app[SIMULATOR_KEY], session)
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class WebhookReceiver:
+    """An app's webhook endpoint: what the simulator delivered to `url`, in arrival order."""
+
+    url: str
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    """(headers, raw body): the body as signed, to verify the HMAC."""
+    failures_left: int = 0
+    """Answer this many deliveries 500 (unrecorded) before accepting again, to see retries."""
+
+    def bodies(self, topic: str) -> list[Json]:
+        """The parsed payloads of one topic (e.g. "orders/create")."""
+        return [json.loads(body) for h, body in self.received if h["X-Shopify-Topic"] == topic]
+
+
+@asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
+    """A receiver on 127.0.0.1 with a free port; stopped on exit."""
+    receiver = WebhookReceiver(url="")
+
+    async def deliver(request: web.Request) -> web.Response:
+        body = await request.read()
+        if receiver.failures_left:
+            receiver.failures_left -= 1
+            return web.Response(status=500)
+        receiver.received.append((dict(request.headers), body))
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/webhooks", deliver)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        receiver.url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhooks"
+        yield receiver
     finally:
         await runner.cleanup()
 

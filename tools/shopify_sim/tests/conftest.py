@@ -9,7 +9,16 @@ import pytest
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.state.repository import ShopState
-from shopify_sim.testing import SimulatorHandle, running_simulator
+from shopify_sim.testing import (
+    SimulatorHandle,
+    WebhookReceiver,
+    running_simulator,
+    webhook_receiver,
+)
+
+SUBSCRIBE = """mutation($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
+    webhookSubscription { id } userErrors { field message } } }"""
 
 
 @dataclass
@@ -27,6 +36,13 @@ class World:
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.sim.graphql(self.token, query, variables)
+
+    async def subscribe(self, uri: str, *topics: str) -> None:
+        """The app's webhook subscriptions to `uri`, as GraphQL enum topics ("ORDERS_CREATE")."""
+        for topic in topics:
+            sub = {"uri": uri, "format": "JSON"}
+            body = await self.gql(SUBSCRIBE, {"topic": topic, "sub": sub})
+            assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
 
     def variant_gid(self, sku: str) -> str:
         return f"gid://shopify/ProductVariant/{self.shop.variants_by_sku[sku].id}"
@@ -65,3 +81,10 @@ async def world(schema_runtime: SchemaRuntime) -> AsyncIterator[World]:
             max_quantity=10,
         )
         yield created
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    """Where the tests' webhook subscriptions deliver (`world.subscribe(receiver.url, ...)`)."""
+    async with webhook_receiver() as started:
+        yield started

@@ -3,14 +3,10 @@ webhooks they raise (delivered signed to a local receiver)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-
 import pytest
-from aiohttp import web
 
 from shopify_admin.webhooks import verify
+from shopify_sim.testing import WebhookReceiver
 
 FO_FIELDS = """id status requestStatus supportedActions { action }
   assignedLocation { location { id } }
@@ -48,9 +44,6 @@ TRACKING = """mutation($id: ID!, $t: FulfillmentTrackingInput!, $n: Boolean) {
   fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $t, notifyCustomer: $n) {
     fulfillment { id trackingInfo { company number url } } userErrors { field message } } }"""
 FO_READ = f"""query($id: ID!) {{ fulfillmentOrder(id: $id) {{ {FO_FIELDS} }} }}"""
-SUBSCRIBE = """mutation($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
-    webhookSubscription { id } userErrors { field message } } }"""
 FO_TOPICS = [
     "FULFILLMENT_ORDERS_MOVED",
     "FULFILLMENT_ORDERS_SPLIT",
@@ -62,35 +55,11 @@ FO_TOPICS = [
 ]
 
 
-@dataclass
-class Receiver:
-    url: str = ""
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    def bodies(self, topic: str) -> list[dict]:
-        return [json.loads(b) for h, b in self.received if h["X-Shopify-Topic"] == topic]
-
-
 @pytest.fixture
-async def receiver(world) -> AsyncIterator[Receiver]:
-    state = Receiver()
-
-    async def handle(request: web.Request) -> web.Response:
-        state.received.append((dict(request.headers), await request.read()))
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/hooks", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hooks"
-    for topic in FO_TOPICS:
-        body = await world.gql(SUBSCRIBE, {"topic": topic, "sub": {"uri": state.url}})
-        assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
-    yield state
-    await runner.cleanup()
+async def receiver(world, receiver: WebhookReceiver) -> WebhookReceiver:
+    """The shared receiver, subscribed to every fulfillment-order topic."""
+    await world.subscribe(receiver.url, *FO_TOPICS)
+    return receiver
 
 
 async def _fo(world, *lines):

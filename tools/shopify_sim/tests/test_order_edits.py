@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-from aiohttp import web
-
 BEGIN = """mutation($id: ID!) { orderEditBegin(id: $id) {
   calculatedOrder { id lineItems(first: 10) { nodes { id quantity editableQuantity } } }
   orderEditSession { id } userErrors { field message } } }"""
@@ -279,43 +277,20 @@ async def test_fulfilled_units_cannot_be_edited(world):
     assert status["data"]["order"]["displayFulfillmentStatus"] == "FULFILLED"
 
 
-async def test_commit_sends_orders_edited_delta_and_orders_updated(world):
-    received: list[tuple[str, dict]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append((request.headers["X-Shopify-Topic"], json.loads(await request.read())))
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        for topic in ("ORDERS_EDITED", "ORDERS_UPDATED"):
-            body = await world.gql(
-                """mutation($t: WebhookSubscriptionTopic!, $s: WebhookSubscriptionInput!) {
-                webhookSubscriptionCreate(topic: $t, webhookSubscription: $s) {
-                userErrors { message } } }""",
-                {"t": topic, "s": {"uri": f"http://127.0.0.1:{port}/hook", "format": "JSON"}},
-            )
-            assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
-        order = await world.sim.create_order(world.domain, [("SKU-00006", 3)])
-        calculated = await _begin(world, order["id"])
-        await world.gql(
-            SET, {"id": calculated["id"], "lineItemId": _line_gid(calculated), "quantity": 2}
-        )
-        await world.gql(
-            ADD,
-            {"id": calculated["id"], "variantId": world.variant_gid("SKU-00007"), "quantity": 1},
-        )
-        await world.gql(COMMIT, {"id": calculated["id"], "staffNote": "customer asked"})
-        await world.sim.simulator.dispatcher.drain()
-    finally:
-        await runner.cleanup()
-    topics = {topic: body for topic, body in received}
+async def test_commit_sends_orders_edited_delta_and_orders_updated(world, receiver):
+    await world.subscribe(receiver.url, "ORDERS_EDITED", "ORDERS_UPDATED")
+    order = await world.sim.create_order(world.domain, [("SKU-00006", 3)])
+    calculated = await _begin(world, order["id"])
+    await world.gql(
+        SET, {"id": calculated["id"], "lineItemId": _line_gid(calculated), "quantity": 2}
+    )
+    await world.gql(
+        ADD,
+        {"id": calculated["id"], "variantId": world.variant_gid("SKU-00007"), "quantity": 1},
+    )
+    await world.gql(COMMIT, {"id": calculated["id"], "staffNote": "customer asked"})
+    await world.sim.simulator.dispatcher.drain()
+    topics = {h["X-Shopify-Topic"]: json.loads(body) for h, body in receiver.received}
     edit = topics["orders/edited"]["order_edit"]
     order_number = int(order["id"].rsplit("/", 1)[1])
     lines = world.shop.orders[order_number].line_items

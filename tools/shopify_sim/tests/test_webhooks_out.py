@@ -3,60 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-
-import pytest
-from aiohttp import web
+import json
 
 from shopify_admin.webhooks import verify
 
-SUBSCRIBE = """mutation($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
-    webhookSubscription { id topic uri } userErrors { field message } } }"""
-
-
-@dataclass
-class Receiver:
-    url: str
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    failures_left: int = 0
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    state = Receiver(url="")
-
-    async def handle(request: web.Request) -> web.Response:
-        body = await request.read()
-        if state.failures_left:
-            state.failures_left -= 1
-            return web.Response(status=500)
-        state.received.append((dict(request.headers), body))
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/webhooks", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    state.url = f"http://127.0.0.1:{port}/webhooks"
-    yield state
-    await runner.cleanup()
-
-
-async def _subscribe(world, receiver, *topics):
-    for topic in topics:
-        body = await world.gql(
-            SUBSCRIBE, {"topic": topic, "sub": {"uri": receiver.url, "format": "JSON"}}
-        )
-        assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
-
 
 async def test_order_create_is_delivered_signed_with_shopify_headers(world, receiver):
-    await _subscribe(world, receiver, "ORDERS_CREATE", "ORDERS_PAID")
+    await world.subscribe(receiver.url, "ORDERS_CREATE", "ORDERS_PAID")
     order = await world.sim.create_order(world.domain, [("SKU-00001", 2)])
     await world.sim.simulator.dispatcher.drain()
     assert len(receiver.received) == 2
@@ -69,8 +22,6 @@ async def test_order_create_is_delivered_signed_with_shopify_headers(world, rece
     assert headers["X-Shopify-Shop-Domain"] == world.domain
     assert headers["X-Shopify-API-Version"] == "2026-07"
     assert headers["X-Shopify-Webhook-Id"] and headers["X-Shopify-Triggered-At"]
-    import json
-
     payload = json.loads(body)
     assert payload["admin_graphql_api_id"] == order["id"]
     assert payload["name"] == order["name"]
@@ -79,7 +30,7 @@ async def test_order_create_is_delivered_signed_with_shopify_headers(world, rece
 
 
 async def test_failed_delivery_is_retried_with_the_same_webhook_id(world, receiver):
-    await _subscribe(world, receiver, "ORDERS_CREATE")
+    await world.subscribe(receiver.url, "ORDERS_CREATE")
     receiver.failures_left = 2
     await world.sim.create_order(world.domain, [("SKU-00001", 1)])
     await world.sim.simulator.dispatcher.drain()
@@ -91,7 +42,7 @@ async def test_failed_delivery_is_retried_with_the_same_webhook_id(world, receiv
 
 
 async def test_duplicate_reorder_and_drop_controls(world, receiver):
-    await _subscribe(world, receiver, "ORDERS_CREATE")
+    await world.subscribe(receiver.url, "ORDERS_CREATE")
     dispatcher = world.sim.simulator.dispatcher
     await world.sim.admin("POST", "/webhooks/controls", {"duplicate_fraction": 1.0})
     await world.sim.create_order(world.domain, [("SKU-00001", 1)])
@@ -112,8 +63,6 @@ async def test_duplicate_reorder_and_drop_controls(world, receiver):
     assert receiver.received == []
     assert (await world.sim.admin("POST", "/webhooks/release"))["released"] == 2
     await dispatcher.drain()
-    import json
-
     names = [json.loads(body)["name"] for _, body in receiver.received]
     assert names == [second["name"], first["name"]]
 
@@ -126,7 +75,7 @@ async def test_duplicate_reorder_and_drop_controls(world, receiver):
 
 
 async def test_compliance_topic_triggered_by_admin(world, receiver):
-    await _subscribe(world, receiver, "APP_UNINSTALLED")
+    await world.subscribe(receiver.url, "APP_UNINSTALLED")
     await world.sim.admin(
         "POST", f"/shops/{world.domain}/trigger/customers/redact", {"uri": receiver.url}
     )

@@ -1,14 +1,11 @@
 """The simulator as the project meets it: commands on wms.commands, answers on wms.events."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
 import pytest
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractIncomingMessage
 
 from contracts import (
     WMS_EVENTS,
@@ -40,67 +37,36 @@ from wms_sim.testing import (
 STOCK = {"WH1": {"MUG": 10, "CAP": 5}}
 
 
-@dataclass(frozen=True)
-class Wire:
-    """The warehouse's events as AMQP messages, for their properties (the shared tap keeps the
-    envelope, the headers and the correlation id only)."""
-
-    queue: AbstractQueue
-
-    async def first(self, count: int) -> list[AbstractIncomingMessage]:
-        received: list[AbstractIncomingMessage] = []
-
-        async def got_them() -> bool:
-            while len(received) < count:
-                message = await self.queue.get(no_ack=True, fail=False)
-                if message is None:
-                    return False
-                received.append(message)
-            return True
-
-        await eventually(got_them, timeout_s=10)
-        return received
-
-
-@asynccontextmanager
-async def on_the_wire(amqp_url: str) -> AsyncIterator[Wire]:
-    """A queue of its own on `wms.events`, read by polling (bind it before the events flow)."""
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(WMS_EVENTS, routing_key="#")
-        yield Wire(queue)
-    finally:
-        await connection.close()
-
-
 async def test_an_order_is_accepted_then_shipped_in_spec_shaped_messages(
-    project: Project, start_simulator: StartSimulator, isolated_vhost: str
+    project: Project, start_simulator: StartSimulator
 ) -> None:
-    async with on_the_wire(isolated_vhost) as wire:
-        sim = await start_simulator(quiet_config(catalog=STOCK))
-        create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
-        await project.send(create)
-        [shipment] = await project.wait_for("wms.shipment.confirmed")
-        [accepted] = project.events("wms.order.accepted")
-        assert accepted.data_as(WmsOrderAccepted).wms_order_ref == "#1001"
-        shipped = shipment.data_as(WmsShipmentConfirmed)
-        assert shipped.lines[0].line_ref == create.data_as(WmsOrderCreate).lines[0].line_ref
-        assert sum(line.quantity for line in shipped.lines) == 3
-        assert sim.order("#1001").status is OrderStatus.SHIPPED
-        assert sim.shipments == [shipped]
-        events = project.events()
-        # accepted, allocation adjustments, shipment, shipping adjustments: in the order decided
-        assert [e.type for e in events][0::3] == ["wms.order.accepted", "wms.shipment.confirmed"]
-        received = await wire.first(len(events))
+    sim = await start_simulator(quiet_config(catalog=STOCK))
+    create = order_create("#1001", [("MUG", 2), ("CAP", 1)])
+    await project.send(create)
+    [shipment] = await project.wait_for("wms.shipment.confirmed")
+    [accepted] = project.events("wms.order.accepted")
+    assert accepted.data_as(WmsOrderAccepted).wms_order_ref == "#1001"
+    shipped = shipment.data_as(WmsShipmentConfirmed)
+    assert shipped.lines[0].line_ref == create.data_as(WmsOrderCreate).lines[0].line_ref
+    assert sum(line.quantity for line in shipped.lines) == 3
+    assert sim.order("#1001").status is OrderStatus.SHIPPED
+    assert sim.shipments == [shipped]
+    events = project.events()
+    # accepted, allocation adjustments, shipment, shipping adjustments: in the order decided
+    assert [e.type for e in events][0::3] == ["wms.order.accepted", "wms.shipment.confirmed"]
+    # The same events as AMQP messages, for the properties the warehouse publishes them with.
+    received = project.tap.tapped[: len(events)]
     for message, envelope in zip(received, events, strict=True):
         assert message.exchange == WMS_EVENTS
-        assert message.routing_key == message.type == envelope.type
+        assert message.routing_key == message.amqp_type == envelope.type
         assert message.delivery_mode == 2
         assert message.content_type == "application/json"
-        assert message.message_id == str(envelope.id)
-        assert message.correlation_id == str(envelope.correlation_id) == str(create.correlation_id)
+        assert message.amqp_message_id == str(envelope.id)
+        assert (
+            message.amqp_correlation_id
+            == str(envelope.correlation_id)
+            == str(create.correlation_id)
+        )
 
 
 async def test_a_split_order_arrives_as_two_shipments(
