@@ -1,6 +1,7 @@
 """The work-queue runtime against a real Postgres: leases, retries, give-up, wake-up, the loop."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -8,7 +9,7 @@ import pytest
 
 from storage.signals import Signals
 from testkit.plugin import IsolatedDatabase
-from work_queue import BackoffPolicy, LeaseKeeper, WorkLoop, WorkStats, WorkTable
+from work_queue import BackoffPolicy, LeaseKeeper, WorkLoop, WorkStats, WorkTable, periodic
 
 TABLE = WorkTable(
     "work_items",
@@ -148,3 +149,19 @@ def test_backoff_grows_to_its_cap_and_gives_up_at_max_attempts() -> None:
     policy = BackoffPolicy(base=1, cap=5, max_attempts=5)
     assert [policy.after_failure(n) for n in range(5)] == [1, 2, 4, 5, None]
     assert BackoffPolicy(1, 5).after_failure(10_000) == 5  # for ever, no overflow
+
+
+async def test_a_periodic_job_runs_at_once_then_on_its_interval_and_outlives_a_failure() -> None:
+    runs: list[float] = []
+
+    async def job() -> None:
+        runs.append(asyncio.get_running_loop().time())
+        if len(runs) == 1:
+            raise ConnectionError("database went away")
+
+    task = asyncio.create_task(periodic("test", job, 0.1).run())
+    await asyncio.sleep(0.35)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert 3 <= len(runs) <= 5
+    assert all(b - a >= 0.09 for a, b in itertools.pairwise(runs))

@@ -7,7 +7,7 @@ to wait, for work rows and Shopify calls alike.
 
 from work_queue.backoff import BackoffPolicy
 from work_queue.table import Key, WorkTable
-from work_queue.worker import LeaseKeeper, WorkLoop, WorkStats, finish_tasks
+from work_queue.worker import LeaseKeeper, WorkLoop, WorkStats, finish_tasks, periodic
 
 __all__ = [
     "BackoffPolicy",
@@ -17,4 +17,5 @@ __all__ = [
     "WorkStats",
     "WorkTable",
     "finish_tasks",
+    "periodic",
 ]

@@ -81,6 +81,17 @@ class WorkLoop:
                 await wait(self._wake, self._idle_poll_s)
 
 
+def periodic(name: str, job: Callable[[], Awaitable[object]], interval_s: float) -> WorkLoop:
+    """A schedule, not pending work: `job` now, then every `interval_s` (nothing wakes it but
+    the clock); a run that fails is logged and the next one does its work."""
+
+    async def work_round() -> int:
+        await job()
+        return 0
+
+    return WorkLoop(name, work_round, asyncio.Event(), idle_poll_s=interval_s)
+
+
 class LeaseKeeper:
     """Extends, every third of a lease, the leases of what a worker holds now."""
 

@@ -9,7 +9,6 @@ Every `schedule_check_s` (and once at start):
 - rows past their retention are removed.
 """
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from inventory_sync.catalog import catalog_is_stale
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.settings import InventorySettings
 from storage import Connection
-from work_queue import WorkLoop
+from work_queue import periodic
 
 log = structlog.get_logger(__name__)
 
@@ -48,14 +47,7 @@ class Scheduler:
         self._timezone = ZoneInfo(settings.daily_timezone)
 
     async def run(self) -> None:
-        # Nothing wakes it but the clock: an event no one sets.
-        await WorkLoop(
-            "schedule", self._round, asyncio.Event(), idle_poll_s=self._settings.schedule_check_s
-        ).run()
-
-    async def _round(self) -> int:
-        await self.tick()
-        return 0
+        await periodic("schedule", self.tick, self._settings.schedule_check_s).run()
 
     async def tick(self) -> None:
         now = self._clock()

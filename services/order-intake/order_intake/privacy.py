@@ -9,7 +9,6 @@ it holds about some orders, and erase personal data past retention.
   are dead letters that old.
 """
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ from order_intake.deps import IntakeDeps
 from service_runtime import require_operator
 from service_runtime.requests import json_object, text_field
 from shopify_admin.compliance import customer_request
-from work_queue import WorkLoop, WorkStats
+from work_queue import WorkStats, periodic
 
 log = structlog.get_logger(__name__)
 
@@ -112,13 +111,7 @@ class RetentionPurge:
         self.last_error: str | None = None
 
     async def run(self) -> None:
-        loop = WorkLoop(
-            "retention",
-            self._round,
-            asyncio.Event(),
-            idle_poll_s=self._settings.retention_check_interval_s,
-        )
-        await loop.run()
+        await periodic("retention", self._round, self._settings.retention_check_interval_s).run()
 
     def status(self) -> dict[str, Any]:
         return {

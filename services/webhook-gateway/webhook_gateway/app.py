@@ -21,10 +21,10 @@ from webhook_gateway import compliance, shop_records
 from webhook_gateway.healing import SubscriptionHealer
 from webhook_gateway.operator_routes import operator_routes
 from webhook_gateway.receiver import WebhookReceiver
-from webhook_gateway.schedule import every
 from webhook_gateway.settings import GatewaySettings
 from webhook_gateway.stats import GatewayStats
 from webhook_gateway.store import purge_deliveries
+from work_queue import periodic
 
 log = structlog.get_logger(__name__)
 
@@ -55,11 +55,12 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
         healer = SubscriptionHealer(runtime.pool, shops, clients.by_shop, callback_url)
 
         async def purge_expired(runtime: ServiceRuntime) -> None:
-            await every(
-                gateway.webhook_purge_interval_s,
+            purge = periodic(
+                "webhook-purge",
                 lambda: purge_once(runtime, gateway),
-                failed="webhook.purge_failed",
+                gateway.webhook_purge_interval_s,
             )
+            await purge.run()
 
         async def heal_subscriptions(_: ServiceRuntime) -> None:
             await healer.run(gateway.webhook_heal_interval_s)

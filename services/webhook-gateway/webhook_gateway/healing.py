@@ -22,8 +22,8 @@ from shopify_admin.mutations import create_webhook_subscription
 from shopify_admin.operations import WEBHOOK_SUBSCRIPTIONS
 from shopify_admin.pagination import paginate
 from webhook_gateway import shop_records
-from webhook_gateway.schedule import every
 from webhook_gateway.subscriptions import Subscription, SubscriptionCheck, check
+from work_queue import periodic
 
 log = structlog.get_logger(__name__)
 
@@ -158,7 +158,7 @@ class SubscriptionHealer:
         if self._callback_url is None:
             log.warning("webhooks.healing_disabled", reason="WEBHOOK_CALLBACK_URL is not set")
             return
-        await every(interval_s, self.heal_all, failed="webhooks.heal_round_failed")
+        await periodic("webhook-healing", self.heal_all, interval_s).run()
 
     def status(self) -> dict[str, Any]:
         return {

@@ -32,6 +32,12 @@ WINDOW = 1_000
 class Result:
     messages: int
     seconds: float
+    consumer_cpu_s: float
+    """CPU time of the consuming process while it handled the messages."""
+
+    @property
+    def cpu_us_per_message(self) -> float:
+        return self.consumer_cpu_s / self.messages * 1e6
 
     @property
     def rate(self) -> float:
@@ -49,12 +55,15 @@ async def _consumer(*args: str) -> asyncio.subprocess.Process:
     return proc
 
 
-async def _finished(proc: asyncio.subprocess.Process) -> None:
+async def _finished(proc: asyncio.subprocess.Process) -> float:
+    """Waits for the consumer's "done"; returns the CPU seconds it spent consuming."""
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 600)
-    if line.strip() != b"done":
+    word, _, cpu = line.decode().strip().partition(" ")
+    if word != "done":
         raise RuntimeError(f"consumer failed: {line!r}")
     await proc.wait()
+    return float(cpu)
 
 
 async def raw_aio_pika(amqp_url: str, n: int) -> Result:
@@ -74,10 +83,10 @@ async def raw_aio_pika(amqp_url: str, n: int) -> Result:
                 for _ in range(min(WINDOW, n - offset))
             )
         )
-    await _finished(consumer)
+    cpu = await _finished(consumer)
     elapsed = time.perf_counter() - started
     await conn.close()
-    return Result(n, elapsed)
+    return Result(n, elapsed, cpu)
 
 
 async def through_outbox_and_inbox(where: Scratch, n: int) -> Result:
@@ -90,9 +99,9 @@ async def through_outbox_and_inbox(where: Scratch, n: int) -> Result:
         started = time.perf_counter()
         for offset in range(0, n, PRODUCER_BATCH):
             await send(producer, envelopes[offset : offset + PRODUCER_BATCH])
-        await _finished(consumer)
+        cpu = await _finished(consumer)
         elapsed = time.perf_counter() - started
-    return Result(n, elapsed)
+    return Result(n, elapsed, cpu)
 
 
 async def run(messages: int = MESSAGES) -> dict[str, float]:
@@ -110,4 +119,14 @@ async def run(messages: int = MESSAGES) -> dict[str, float]:
         f"({ours.messages} in {ours.seconds:.2f} s)"
     )
     print(f"  ratio: {ratio:.2f}   targets: >= 1500 msg/s and >= 0.50 of baseline")
-    return {"raw_rate": raw.rate, "rate": ours.rate, "ratio": ratio}
+    print(
+        f"  consuming process CPU per message: raw {raw.cpu_us_per_message:.0f} us, "
+        f"shipbridge {ours.cpu_us_per_message:.0f} us "
+        f"(ratio {ours.cpu_us_per_message / raw.cpu_us_per_message:.2f})"
+    )
+    return {
+        "raw_rate": raw.rate,
+        "rate": ours.rate,
+        "ratio": ratio,
+        "consumer_cpu_us_per_message": ours.cpu_us_per_message,
+    }

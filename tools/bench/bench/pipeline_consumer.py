@@ -1,5 +1,6 @@
 """The consuming side of the messaging benchmark, run as its own process (as a consuming service
-is in production). Prints "ready" once consuming, then "done" when N messages are handled.
+is in production). Prints "ready" once consuming, then "done <cpu seconds>" when N messages are
+handled: the process's CPU time between the two, the consuming side's cost of the N messages.
 
     python -m bench.pipeline_consumer raw <amqp_url> <n>
     python -m bench.pipeline_consumer shipbridge <amqp_url> <n> <admin_dsn> <role_prefix>
@@ -7,6 +8,7 @@ is in production). Prints "ready" once consuming, then "done" when N messages ar
 
 import asyncio
 import sys
+import time
 
 import aio_pika
 import uvloop
@@ -37,8 +39,9 @@ async def raw(amqp_url: str, n: int) -> None:
 
     await queue.consume(on_message)
     print("ready", flush=True)
+    cpu_at_ready = time.process_time()
     await done.wait()
-    print("done", flush=True)
+    print(f"done {time.process_time() - cpu_at_ready:.6f}", flush=True)
     await conn.close()
 
 
@@ -46,6 +49,7 @@ async def shipbridge(amqp_url: str, n: int, admin_dsn: str, role_prefix: str) ->
     db = IsolatedDatabase(admin_dsn, role_prefix)
     async with running_service(consumer_definition(), db, amqp_url, log_level="WARNING") as svc:
         print("ready", flush=True)
+        cpu_at_ready = time.process_time()
 
         async def all_handled() -> bool:
             return bool(await svc.pool.fetchval("SELECT count(*) FROM inbox") >= n)
@@ -53,7 +57,7 @@ async def shipbridge(amqp_url: str, n: int, admin_dsn: str, role_prefix: str) ->
         await eventually(all_handled, timeout_s=600, interval_s=0.02)
         effects = await svc.pool.fetchval("SELECT count(*) FROM effects")
         assert effects == n, f"{effects} effects for {n} messages"
-        print("done", flush=True)
+        print(f"done {time.process_time() - cpu_at_ready:.6f}", flush=True)
 
 
 if __name__ == "__main__":
