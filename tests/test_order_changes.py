@@ -15,11 +15,12 @@ simulators (not from our services):
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
 
 from testkit.probe import eventually
+from testkit.tap import Tapped
 
 from .conftest import StartOrderFlow
 from .e2e_support import SHOP, LineSpec, OrderFlow, PlacedOrder
@@ -201,7 +202,7 @@ CHANGES = (
 )
 
 
-def _command_name(message: Any, order_name: str) -> str:
+def _command_name(message: Tapped, order_name: str) -> str:
     kind = message.envelope.type.removeprefix("wms.order.")
     data = message.body["data"]
     ref = data["wms_order_ref"].replace(order_name, "#N", 1)
