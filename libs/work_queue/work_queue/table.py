@@ -117,18 +117,25 @@ class WorkTable:
         lease_s: float,
         also_set: str = "",
         returning: str = "w.*",
+        recheck: bool = False,
     ) -> list[Any]:
         """Lease the rows a query of the caller's chooses: `candidates` selects the key columns
-        (as `due.<key>`, with `self.due(alias)` and FOR UPDATE ... SKIP LOCKED), its parameters
-        numbered from $2. For claims no plain filter can say (per-shop windows, joins)."""
+        (read as `due.<key>`; other columns it selects can be returned), its parameters numbered
+        from $2. For claims no plain filter can say (per-shop windows, joins).
+
+        Two workers must not take one row: either the candidates lock their rows (FOR UPDATE
+        ... SKIP LOCKED, with `self.due(alias)`), or the caller serialises its claims (e.g. an
+        advisory lock) and sets `recheck`, which leases a candidate only if it is still due as
+        it is at the update: what a claim that finished just before left behind."""
         extra = f", {also_set}" if also_set else ""
+        still_due = f" AND {self.due('w')}" if recheck else ""
         return list(
             await conn.fetch(
                 f"""
                 UPDATE {self.name} w
                 SET lease_until = now() + make_interval(secs => $1::float8){extra}
                 FROM ({candidates}) due
-                WHERE {self._join("w", "due")}
+                WHERE {self._join("w", "due")}{still_due}
                 RETURNING {returning}
                 """,
                 lease_s,

@@ -300,15 +300,14 @@ async def claim_due(
         JOIN wms_orders o ON o.shop = s.shop AND o.wms_order_ref = s.wms_order_ref
         LEFT JOIN wms_order_reductions r
                ON r.shop = o.shop AND r.wms_order_ref = o.wms_order_ref
-        -- Again, on the row as it is now (a row changed since the snapshot is read again once
-        -- locked): a late worker may just have recorded its outcome.
-        WHERE {SHIPMENTS.due("s")}
-        FOR UPDATE OF s SKIP LOCKED
         """,
         shops,
         [free_slots[shop] for shop in shops],
         limit,
         lease_s=lease_s,
+        # Claims are serialised by _CLAIM_LOCK; the update looks again at each row as it is now:
+        # a late worker may just have recorded its outcome.
+        recheck=True,
         also_set="state = 'creating', claim = w.claim + 1, "
         "verify_first = w.verify_first OR w.state = 'creating', updated_at = now()",
         returning="w.shop, w.shipment_id, w.claim, w.failures, w.verify_first, w.shipment, "
