@@ -38,7 +38,7 @@ from shopify_admin.operations import INVENTORY_ITEM_LEVELS, INVENTORY_SET_QUANTI
 from shopify_admin.pagination import fetch_nodes
 from shopify_admin.throttle import ThrottleRegistry
 from storage.signals import Signals
-from work_queue import WorkLoop, WorkStats
+from work_queue import LeaseKeeper, WorkLoop, WorkStats
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +83,15 @@ class Pusher:
             if feed.shop in self._clients
             for index in range(self._settings.push_concurrency)
         ]
-        await asyncio.gather(*(loop.run() for loop in loops))
+        # A call Shopify holds longer than the lease (its own retries included) must not let a
+        # second worker send the same batch meanwhile: the leases of the calls in flight are kept.
+        keeper = LeaseKeeper(
+            self._pool,
+            PUSH_BATCHES,
+            self._settings.push_lease_s,
+            lambda: [(batch_id,) for batch_id in self._sending],
+        )
+        await asyncio.gather(keeper.run(), *(loop.run() for loop in loops))
 
     async def _round(self, feed: Feed, *, first: bool) -> int:
         """1 if a batch was sent or targets settled (more may be waiting), 0 if idle."""
