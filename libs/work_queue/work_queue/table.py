@@ -55,11 +55,14 @@ class WorkTable:
 
     # --- SQL pieces ----------------------------------------------------------------------------
 
+    def workable_as(self, alias: str) -> str:
+        """The table's `workable` condition over the row aliased `alias`."""
+        return f"({self.workable.replace('{t}', alias)})"
+
     def due(self, alias: str) -> str:
         """The condition of a due row, for a claim's own candidate query."""
-        workable = self.workable.replace("{t}", alias)
         return (
-            f"({workable}) AND {alias}.next_attempt_at <= now() "
+            f"{self.workable_as(alias)} AND {alias}.next_attempt_at <= now() "
             f"AND ({alias}.lease_until IS NULL OR {alias}.lease_until < now())"
         )
 
@@ -226,9 +229,9 @@ class WorkTable:
             f"""
             SELECT
               count(*) FILTER (WHERE {self.due("t")}) AS due,
-              count(*) FILTER (WHERE ({self.workable.replace("{t}", "t")})
+              count(*) FILTER (WHERE {self.workable_as("t")}
                                AND t.lease_until >= now()) AS leased,
-              count(*) FILTER (WHERE ({self.workable.replace("{t}", "t")})
+              count(*) FILTER (WHERE {self.workable_as("t")}
                                AND t.next_attempt_at > now()
                                AND (t.lease_until IS NULL OR t.lease_until < now())) AS waiting,
               extract(epoch FROM now() - min(t.next_attempt_at)

@@ -507,7 +507,7 @@ async def try_again_later(
         detail,
         delay_s,
         also_set="updated_at = now()",
-        where=WORK.workable.replace("{t}", "w"),
+        where=WORK.workable_as("w"),
     )
 
 

@@ -10,7 +10,6 @@ service. The test plays order-intake (`send_to_wms`: `wms.order.create` to the w
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -32,13 +31,11 @@ from contracts import (
     FulfillmentOrderLineRef,
     OrderRestocked,
     ShopifyOrderCancelled,
-    ShopifyWebhook,
     WmsOrderAccepted,
     WmsOrderCancel,
     WmsOrderSent,
     new_envelope,
     order_correlation_id,
-    webhook_message_type,
 )
 from contracts.internal import SubscribedTopic
 from messaging.amqp import publish_envelope
@@ -54,6 +51,7 @@ from testkit.probe import eventually
 from testkit.services import test_settings
 from testkit.shops import shop, shops_file
 from testkit.tap import Tap, open_tap
+from testkit.webhooks import webhook_envelope
 from wms_sim import Facility, WmsSimulator
 from wms_sim.testing import quiet_config
 
@@ -202,13 +200,9 @@ class CancelWorld:
     async def webhook(self, topic: SubscribedTopic, order_gid: str) -> Envelope:
         """A Shopify webhook for the order as it is now, put on the bus as the gateway does."""
         body = json.loads(json.dumps(order_body(self.shop, self.sim_order(order_gid)), default=str))
-        webhook = ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic=topic,
-            received_at=datetime.now(UTC),
-            payload=body,
+        envelope = webhook_envelope(
+            topic, body, shop=DOMAIN, correlation_id=order_correlation_id(DOMAIN, order_gid)
         )
-        envelope = self._about(order_gid, webhook_message_type(topic), webhook)
         await self.publish(INTERNAL_EVENTS, envelope)
         return envelope
 

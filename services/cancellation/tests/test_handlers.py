@@ -6,7 +6,6 @@ against real infrastructure in the other test files.
 """
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +21,6 @@ from contracts import (
     Envelope,
     FulfillmentOrderLineRef,
     OrderRestocked,
-    ShopifyWebhook,
     WmsOrderCancel,
     WmsOrderReduced,
     WmsOrderSent,
@@ -31,6 +29,7 @@ from contracts import (
 )
 from testkit.handlers import handle, handler_pool
 from testkit.plugin import IsolatedDatabase
+from testkit.webhooks import webhook_envelope
 
 SHOP = "handlers-test.myshopify.com"
 ORDER = "gid://shopify/Order/1001"
@@ -77,20 +76,18 @@ def sent(ref: str = "#1001", fo: int = 101, **units: int) -> WmsOrderSent:
 
 def webhook_cancelled(reason: str = "customer") -> Envelope:
     """The gateway's `orders/cancelled` webhook (the order fields a cancellation reads)."""
-    return about_order(
-        "shopify.webhook.orders.cancelled",
-        ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic="orders/cancelled",
-            received_at=NOW,
-            payload={
-                "id": 1001,
-                "admin_graphql_api_id": ORDER,
-                "name": "#1001",
-                "cancel_reason": reason,
-                "cancelled_at": NOW.isoformat(),
-            },
-        ),
+    return webhook_envelope(
+        "orders/cancelled",
+        {
+            "id": 1001,
+            "admin_graphql_api_id": ORDER,
+            "name": "#1001",
+            "cancel_reason": reason,
+            "cancelled_at": NOW.isoformat(),
+        },
+        shop=SHOP,
+        received_at=NOW,
+        correlation_id=order_correlation_id(SHOP, ORDER),
     )
 
 

@@ -2,7 +2,6 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
@@ -10,13 +9,12 @@ import aio_pika
 from contracts import (
     INTERNAL_EVENTS,
     OrderRestocked,
-    ShopifyWebhook,
     WmsOrderCancel,
     WmsShipmentConfirmed,
-    new_envelope,
     order_correlation_id,
 )
 from testkit.probe import eventually
+from testkit.webhooks import webhook_envelope
 from wms_sim import OrderStatus
 
 from .conftest import DOMAIN, CancelWorld, WorldFactory
@@ -229,16 +227,7 @@ async def test_a_customer_redaction_scrubs_their_webhook_held_as_a_dead_letter(
         numeric_id = int(order["id"].rsplit("/", 1)[1])
         redact = {"shop_domain": DOMAIN, "customer": {"id": 1, "email": email, "phone": None},
                   "orders_to_redact": [numeric_id]}  # fmt: skip
-        envelope = new_envelope(
-            "shopify.webhook.customers.redact",
-            ShopifyWebhook(
-                webhook_id=str(uuid.uuid4()),
-                topic="customers/redact",
-                received_at=datetime.now(UTC),
-                payload=redact,
-            ),
-            shop=DOMAIN,
-        )
+        envelope = webhook_envelope("customers/redact", redact, shop=DOMAIN)
         await w.publish(INTERNAL_EVENTS, envelope)
 
         async def scrubbed() -> bool:

@@ -7,7 +7,6 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright
 
-from contracts import ShopifyWebhook, new_envelope, order_correlation_id
+from contracts import order_correlation_id
 from operator_status.app import create_app
 from order_intake.app import DEFINITION as INTAKE
 from service_runtime import ServiceRuntime
@@ -28,6 +27,7 @@ from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
 from testkit.shops import shop, shops_file
+from testkit.webhooks import webhook_envelope
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
 
@@ -123,11 +123,9 @@ async def test_the_page_shows_a_rejected_order_and_a_dead_letter_first(
     order = await stack.sim.create_order(
         SHOP, [("SKU-00001", 1, "Shop location")], shippingAddress=address
     )
-    webhook = new_envelope(
-        "shopify.webhook.orders.create",
-        ShopifyWebhook(webhook_id="w1", topic="orders/create", received_at=datetime.now(UTC),
-                       payload={"admin_graphql_api_id": order["id"]}),
-        shop=SHOP, correlation_id=order_correlation_id(SHOP, order["id"]),
+    webhook = webhook_envelope(
+        "orders/create", {"admin_graphql_api_id": order["id"]}, shop=SHOP, webhook_id="w1",
+        correlation_id=order_correlation_id(SHOP, order["id"]),
     )  # fmt: skip
     await publish_raw(isolated_vhost, webhook.to_json(), webhook.type, str(webhook.id))
     await publish_raw(isolated_vhost, b"{not json", "shopify.webhook.orders.updated", "garbled-1")

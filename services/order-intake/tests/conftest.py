@@ -7,11 +7,9 @@ wms.commands, then starts order-intake pointed at the simulator.
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,9 @@ from contracts import (
     WMS_COMMANDS,
     WMS_EVENTS,
     Envelope,
-    ShopifyWebhook,
     WmsOrderCreate,
     new_envelope,
     order_correlation_id,
-    webhook_message_type,
 )
 from contracts.internal import SubscribedTopic
 from messaging.amqp import publish_envelope
@@ -46,6 +42,7 @@ from testkit.probe import eventually
 from testkit.services import running_service
 from testkit.shops import shop, shops_file
 from testkit.tap import Tap, open_tap
+from testkit.webhooks import webhook_envelope
 
 DOMAIN = "intake-test.myshopify.com"
 TOKEN = "shpat_intake_test"
@@ -123,14 +120,9 @@ class IntakeWorld(ShopWorld):
         """Publish a verified webhook for the order on internal.events, as the gateway does."""
         if envelope is None:
             payload = order_body(self.shop, self.sim_order(order_gid))
-            envelope = new_envelope(
-                webhook_message_type(topic),
-                ShopifyWebhook(
-                    webhook_id=str(uuid.uuid4()),
-                    topic=topic,
-                    received_at=datetime.now(UTC),
-                    payload=json.loads(json.dumps(payload, default=str)),
-                ),
+            envelope = webhook_envelope(
+                topic,
+                json.loads(json.dumps(payload, default=str)),
                 shop=DOMAIN,
                 correlation_id=order_correlation_id(DOMAIN, order_gid),
             )

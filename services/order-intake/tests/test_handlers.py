@@ -3,7 +3,6 @@ the service's own migrated schema, without a broker, Shopify or the sync worker
 (testkit.handlers). What a handler leaves is what the worker and /status read: reads asked
 for, WMS answers recorded, the uninstall mark, messages emitted."""
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,11 +12,9 @@ import pytest
 
 from contracts import (
     Envelope,
-    ShopifyWebhook,
     WmsOrderCreate,
     WmsOrderReduced,
     new_envelope,
-    webhook_message_type,
 )
 from contracts.internal import SubscribedTopic
 from contracts.wms import Address, OrderLine, ShippingMethod
@@ -26,6 +23,7 @@ from order_intake.deps import IntakeDeps
 from shop_config import ShopConfig, ShopsConfig
 from testkit.handlers import handle, handler_pool
 from testkit.plugin import IsolatedDatabase
+from testkit.webhooks import webhook_envelope
 
 DOMAIN = "handlers.myshopify.com"
 POLLING_ONLY = "polling-only.myshopify.com"
@@ -55,17 +53,7 @@ def webhook(
     shop: str = DOMAIN,
     triggered_at: datetime | None = None,
 ) -> Envelope:
-    return new_envelope(
-        webhook_message_type(topic),
-        ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic=topic,
-            triggered_at=triggered_at,
-            received_at=datetime.now(UTC),
-            payload=payload,
-        ),
-        shop=shop,
-    )
+    return webhook_envelope(topic, payload, shop=shop, triggered_at=triggered_at)
 
 
 def wms_event(message_type: str, data: dict[str, Any]) -> Envelope:

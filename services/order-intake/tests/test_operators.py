@@ -10,16 +10,15 @@ import aiohttp
 import pytest
 
 from contracts import (
-    ShopifyWebhook,
     new_envelope,
     order_correlation_id,
-    webhook_message_type,
 )
 from contracts.internal import SubscribedTopic
 from messaging import list_dead_letters
 from messaging.amqp import publish_envelope
 from shopify_sim.testing import SHIPPING_ADDRESS
 from testkit.probe import eventually
+from testkit.webhooks import webhook_envelope
 
 from .conftest import DOMAIN, IntakeFactory, IntakeWorld
 
@@ -45,17 +44,8 @@ async def publish_webhook(
     correlation_id: uuid.UUID | None = None,
     triggered_at: datetime | None = None,
 ) -> None:
-    envelope = new_envelope(
-        webhook_message_type(topic),
-        ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic=topic,
-            triggered_at=triggered_at,
-            received_at=datetime.now(UTC),
-            payload=payload,
-        ),
-        shop=DOMAIN,
-        correlation_id=correlation_id or uuid.uuid4(),
+    envelope = webhook_envelope(
+        topic, payload, shop=DOMAIN, triggered_at=triggered_at, correlation_id=correlation_id
     )
     await world.webhook(topic, "", envelope=envelope)
 

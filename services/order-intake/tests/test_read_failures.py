@@ -2,12 +2,11 @@
 per-shop options of what is read and done (billing address, email, closing fulfilled orders)."""
 
 import json
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import ShopifyWebhook, new_envelope, order_correlation_id, webhook_message_type
+from contracts import order_correlation_id
 from order_intake.closing import OrderCloseRefused, close_order, needs_closing
 from order_intake.domain import ShippingAddress, decide
 from order_intake.order_reads import NOT_FOUND, order_read_variables
@@ -20,6 +19,7 @@ from shopify_admin import ShopifyClient, ShopifyGraphQLError
 from shopify_admin.operations import ORDER_CLOSE, ORDERS_BY_ID, Operation
 from storage.signals import Signals
 from testkit.probe import eventually
+from testkit.webhooks import webhook_envelope
 
 from .conftest import DOMAIN, TOKEN, IntakeFactory
 from .test_parsing_and_schedules import order_node
@@ -74,15 +74,9 @@ async def test_an_order_shopify_does_not_have_fails_at_once_as_not_found(
 ) -> None:
     async with intake() as world:
         gone = "gid://shopify/Order/999999999"
-        webhook = ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic="orders/updated",
-            received_at=datetime.now(UTC),
-            payload={"id": 999999999, "admin_graphql_api_id": gone, "name": "#9999"},
-        )
-        envelope = new_envelope(
-            webhook_message_type("orders/updated"),
-            webhook,
+        envelope = webhook_envelope(
+            "orders/updated",
+            {"id": 999999999, "admin_graphql_api_id": gone, "name": "#9999"},
             shop=DOMAIN,
             correlation_id=order_correlation_id(DOMAIN, gone),
         )

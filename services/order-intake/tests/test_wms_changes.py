@@ -1,15 +1,13 @@
 """Changes to an order after it was sent, on real infrastructure: the Shopify simulator makes
 the change, the test plays the warehouse's answers (reduced, refused, or none at all)."""
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from contracts import ShopifyWebhook, new_envelope, webhook_message_type
 from contracts.internal import SubscribedTopic
 from testkit.probe import eventually
+from testkit.webhooks import webhook_envelope
 
 from .conftest import DOMAIN, IntakeFactory, IntakeWorld
 from .test_intake_flow import HOLD
@@ -47,16 +45,7 @@ def data_of(world: IntakeWorld, message_type: str) -> list[dict[str, Any]]:
 
 async def fo_webhook(world: IntakeWorld, topic: SubscribedTopic, payload: dict[str, Any]) -> None:
     """A fulfillment_orders/* webhook as the gateway hands it on: the body as received."""
-    envelope = new_envelope(
-        webhook_message_type(topic),
-        ShopifyWebhook(
-            webhook_id=str(uuid.uuid4()),
-            topic=topic,
-            received_at=datetime.now(UTC),
-            payload=payload,
-        ),
-        shop=DOMAIN,
-    )
+    envelope = webhook_envelope(topic, payload, shop=DOMAIN)
     await world.webhook(topic, "", envelope=envelope)
 
 

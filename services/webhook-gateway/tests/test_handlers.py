@@ -9,10 +9,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from contracts import Envelope, ShopifyWebhook, new_envelope, webhook_message_type
+from contracts import Envelope
 from messaging import add_to_outbox
 from testkit.handlers import handle, handler_pool
 from testkit.plugin import IsolatedDatabase
+from testkit.webhooks import webhook_envelope
 from webhook_gateway import shop_records
 from webhook_gateway.app import DEFINITION
 from webhook_gateway.testing import SHOP, sample
@@ -36,16 +37,8 @@ def webhook(
     triggered_at: datetime | None = None,
 ) -> Envelope:
     body = json.loads(sample(topic)) if payload is None else payload
-    return new_envelope(
-        webhook_message_type(topic),
-        ShopifyWebhook(
-            webhook_id=webhook_id,
-            topic=topic,
-            triggered_at=triggered_at,
-            received_at=datetime.now(UTC),
-            payload=body,
-        ),
-        shop=shop,
+    return webhook_envelope(
+        topic, body, shop=shop, webhook_id=webhook_id, triggered_at=triggered_at
     )
 
 
