@@ -10,9 +10,10 @@ every webhook message the gateway published, so scenarios check what really went
 """
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from contracts import (
 )
 from messaging import list_dead_letters
 from order_intake.app import DEFINITION as INTAKE
-from service_runtime import ServiceRuntime
+from service_runtime import ServiceDefinition, ServiceRuntime
 from shopify_admin.client import ShopifyClient
 from shopify_admin.mutations import create_webhook_subscription
 from shopify_sim.config import SimConfig as ShopifySimConfig
@@ -55,6 +56,11 @@ SKUS = 10
 ORDER_TOPICS = tuple(
     t for t in SUBSCRIBED_TOPICS if t.startswith(("orders/", "fulfillment_orders/"))
 )
+
+SERVICE_FACILITY = "WH3"
+SERVICE_NAME = "Shipbridge WH3"
+"""A facility connected as a Shopify fulfillment service (`fulfillment_service=True`); Shopify
+names the location it creates for the service after the service."""
 
 LineSpec = tuple[str, int, str]
 """(sku, quantity, name of the Shopify location that ships it)."""
@@ -94,6 +100,8 @@ class OrderFlow:
     intake: ServiceRuntime
     warehouse: WmsSimulator
     tap: Tap
+    others: dict[str, ServiceRuntime] = field(default_factory=dict)
+    """The other services started for the scenario, by name (fulfillment-sync, cancellation)."""
 
     @property
     def shop(self) -> ShopState:
@@ -164,9 +172,11 @@ class OrderFlow:
         await eventually(recorded, timeout_s)
 
     async def intake_status(self) -> dict[str, Any]:
-        body = await self._http("GET", self.intake, "/status")
-        orders: dict[str, Any] = body["orders"]
+        orders: dict[str, Any] = (await self.intake_status_all())["orders"]
         return orders
+
+    async def intake_status_all(self) -> dict[str, Any]:
+        return await self._http("GET", self.intake, "/status")
 
     async def gateway_status(self) -> dict[str, Any]:
         body = await self._http("GET", self.gateway, "/status")
@@ -207,6 +217,22 @@ class OrderFlow:
 
         await eventually(quiet_and_stable, timeout_s)
 
+    async def wait_service_registered(self, timeout_s: float = 15) -> str:
+        """The location Shopify created for the service facility, once order-intake registered
+        it (read from the simulator: exactly one service of that name)."""
+
+        def location() -> str | None:
+            services = [
+                s for s in self.shop.fulfillment_services.values() if s.name == SERVICE_NAME
+            ]
+            assert len(services) <= 1, f"{len(services)} services named {SERVICE_NAME}"
+            return f"gid://shopify/Location/{services[0].location_id}" if services else None
+
+        await eventually(lambda: location() is not None, timeout_s)
+        found = location()
+        assert found is not None
+        return found
+
     async def _quiet(self) -> bool:
         gateway_outbox = await self.gateway.pool.fetchval("SELECT count(*) FROM outbox")
         intake_outbox = await self.intake.pool.fetchval("SELECT count(*) FROM outbox")
@@ -219,7 +245,7 @@ class OrderFlow:
         }
         # Every webhook message and every WMS answer was handled by intake.
         expected = {str(m.id) for m in self.tap.messages if m.type.startswith("shopify.webhook.")}
-        expected |= {str(e.id) for e in self.warehouse.published}
+        expected |= {str(e.id) for e in self.warehouse.published if e.type in INTAKE.routes}
         return (
             gateway_outbox == 0
             and intake_outbox == 0
@@ -255,12 +281,19 @@ async def _subscribe(sim: SimulatorHandle, webhook_url: str) -> None:
             assert result.ok, f"subscribing {topic}: {result.user_errors}"
 
 
-def _warehouse(**overrides: Any) -> WmsSimulator:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _warehouse(codes: Sequence[str], **overrides: Any) -> WmsSimulator:
     # Accepts what it knows and ships only when told: these scenarios end at the acceptance.
+    overrides.setdefault("catalog", GeneratedCatalog(products=SKUS))
     return WmsSimulator(
         quiet_config(
-            facilities=tuple(Facility(SHOP, code) for code in FACILITY_OF_LOCATION.values()),
-            catalog=GeneratedCatalog(products=SKUS),
+            facilities=tuple(Facility(SHOP, code) for code in codes),
             ship_delay_s=None,
             adjustment_feed=False,
             **overrides,
@@ -279,12 +312,18 @@ async def running_order_flow(
     download_mode: str = "webhooks",
     services_amqp_url: str | None = None,
     warehouse: dict[str, Any] | None = None,
+    fulfillment_service: bool = False,
+    others: Sequence[ServiceDefinition[Any]] = (),
+    lost_answers: Sequence[str] = (),
 ) -> AsyncIterator[OrderFlow]:
     """Simulator, tap, warehouse, gateway and intake, started in that order, stopped in reverse.
 
     `services_amqp_url`: where the two services reach the broker (a fault proxy), when the tap
     and the warehouse should keep their direct connection. `warehouse`: overrides of the WMS
-    simulator's configuration (wms_sim.config.SimConfig).
+    simulator's configuration (wms_sim.config.SimConfig). `fulfillment_service`: the shop also
+    has SERVICE_FACILITY connected as a fulfillment service (callback: the gateway). `others`:
+    more services to run (fulfillment-sync, cancellation), started last. `lost_answers`: names
+    of operations whose answers the simulator loses from the start (a 504 after they ran).
     """
     async with AsyncExitStack() as stack:
         sim = await stack.enter_async_context(
@@ -293,10 +332,21 @@ async def running_order_flow(
             )
         )
         shop = await _create_shop(sim)
+        if lost_answers:
+            await sim.admin("POST", "/faults", {"lost_answer_operations": list(lost_answers)})
         location_gids = {
             loc.name: f"gid://shopify/Location/{loc.id}" for loc in shop.locations.values()
         }
-        # Read by both services when they wire themselves.
+        # The service's callback is the gateway, whose port must be in the shops file first.
+        gateway_port = free_port() if fulfillment_service else 0
+        facilities = {
+            SERVICE_FACILITY: {
+                "mode": "fulfillment_service",
+                "name": SERVICE_NAME,
+                "callback_url": f"http://127.0.0.1:{gateway_port}",
+            }
+        }
+        # Read by the services when they wire themselves.
         shops_file(
             config_dir,
             env,
@@ -304,6 +354,7 @@ async def running_order_flow(
                 SHOP,
                 order_download={"mode": download_mode, "poll_interval_minutes": 30},
                 locations={location_gids[n]: code for n, code in FACILITY_OF_LOCATION.items()},
+                **({"facilities": facilities} if fulfillment_service else {}),
             ),
             access_token=TOKEN,
             client_secret=CLIENT_SECRET,
@@ -312,17 +363,27 @@ async def running_order_flow(
         env.setenv("ORDER_INTAKE_SYNC_RETRY_BASE_S", "0.1")
 
         tap = await stack.enter_async_context(open_tap(amqp_url, TAPPED))
-        wms = _warehouse(**(warehouse or {}))
+        codes = [
+            *FACILITY_OF_LOCATION.values(),
+            *([SERVICE_FACILITY] if fulfillment_service else []),
+        ]
+        wms = _warehouse(codes, **(warehouse or {}))
         await wms.start(amqp_url)
         stack.push_async_callback(wms.stop)
         services_url = services_amqp_url or amqp_url
         gateway = await stack.enter_async_context(
-            running_service(gateway_definition(), database, services_url)
+            running_service(gateway_definition(), database, services_url, port=gateway_port)
         )
         intake = await stack.enter_async_context(running_service(INTAKE, database, services_url))
+        started = {
+            definition.name: await stack.enter_async_context(
+                running_service(definition, database, services_url)
+            )
+            for definition in others
+        }
         await _subscribe(sim, f"http://127.0.0.1:{gateway.port}{WEBHOOK_PATH}")
-        yield OrderFlow(sim, gateway, intake, wms, tap)
+        yield OrderFlow(sim, gateway, intake, wms, tap, started)
         # Every scenario's unstated promise: nothing ended as a dead letter on the way.
-        for runtime in (gateway, intake):
+        for runtime in (gateway, intake, *started.values()):
             dead = await list_dead_letters(runtime.pool)
             assert dead == [], f"{runtime.name} dead letters: {[d.reason for d in dead]}"

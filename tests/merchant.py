@@ -105,6 +105,22 @@ mutation MerchantOrderUpdate($input: OrderInput!) {
   }
 }"""
 
+SUBMIT_FULFILLMENT_REQUEST = """
+mutation MerchantRequestFulfillment($id: ID!, $message: String) {
+  fulfillmentOrderSubmitFulfillmentRequest(id: $id, message: $message, notifyCustomer: false) {
+    submittedFulfillmentOrder { id status requestStatus }
+    userErrors { field message }
+  }
+}"""
+
+SUBMIT_CANCELLATION_REQUEST = """
+mutation MerchantRequestCancellation($id: ID!, $message: String) {
+  fulfillmentOrderSubmitCancellationRequest(id: $id, message: $message) {
+    fulfillmentOrder { id status requestStatus }
+    userErrors { field message }
+  }
+}"""
+
 
 class MerchantActionRefused(AssertionError):
     """Shopify answered the merchant's action with userErrors."""
@@ -182,6 +198,23 @@ class Merchant:
                 "orderEditAddVariant",
             )
         await self._run(EDIT_COMMIT, {"id": calculated["id"]}, "orderEditCommit")
+
+    async def request_fulfillment(self, fo_gid: str, message: str = "please ship") -> Json:
+        """Ask the fulfillment service holding the FO to fulfil it."""
+        return await self._run(
+            SUBMIT_FULFILLMENT_REQUEST,
+            {"id": fo_gid, "message": message},
+            "fulfillmentOrderSubmitFulfillmentRequest",
+        )
+
+    async def request_cancellation(
+        self, fo_gid: str, message: str = "customer changed mind"
+    ) -> Json:
+        return await self._run(
+            SUBMIT_CANCELLATION_REQUEST,
+            {"id": fo_gid, "message": message},
+            "fulfillmentOrderSubmitCancellationRequest",
+        )
 
     async def update_order(self, order_gid: str, **fields: Any) -> None:
         await self._run(ORDER_UPDATE, {"input": {"id": order_gid, **fields}}, "orderUpdate")

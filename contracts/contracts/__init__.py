@@ -9,6 +9,8 @@ from contracts.errors import ContractError
 from contracts.internal import (
     SUBSCRIBED_TOPICS,
     FulfillmentOrderLineRef,
+    FulfillmentOrderNotification,
+    FulfillmentServiceRegistered,
     OrderRestocked,
     RestockedLine,
     ShipmentSynced,
@@ -59,6 +61,8 @@ __all__ = [
     "ContractError",
     "Envelope",
     "FulfillmentOrderLineRef",
+    "FulfillmentOrderNotification",
+    "FulfillmentServiceRegistered",
     "MessageSpec",
     "OrderLine",
     "OrderRestocked",

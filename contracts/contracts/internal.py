@@ -1,8 +1,8 @@
 """Payloads of events between our own services (exchange `internal.events`)."""
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from contracts.errors import ContractError
 from contracts.fields import (
@@ -28,6 +28,9 @@ SubscribedTopic = Literal[
     "fulfillment_orders/merged",
     "fulfillment_orders/placed_on_hold",
     "fulfillment_orders/hold_released",
+    "fulfillment_orders/fulfillment_request_submitted",
+    "fulfillment_orders/cancellation_request_submitted",
+    "fulfillment_orders/cancelled",
     "app/uninstalled",
     "customers/data_request",
     "customers/redact",
@@ -70,6 +73,27 @@ class ShopifyWebhook(Payload):
     received_at: UtcDatetime
     """When the gateway verified and stored the delivery."""
     payload: dict[str, Any]
+
+
+NotificationKind = Literal["FULFILLMENT_REQUEST", "CANCELLATION_REQUEST"]
+
+
+class FulfillmentOrderNotification(Payload):
+    """Shopify's `POST <callbackUrl>/fulfillment_order_notification` to a facility connected as
+    a fulfillment service, verified and stored by the gateway
+    (`shopify.fulfillment_order_notification`).
+
+    Like a webhook it is a trigger: Shopify's body says only which kind of request is waiting,
+    not for which fulfillment order, so the consumer reads the service's assigned fulfillment
+    orders to find them.
+    """
+
+    notification_id: RequiredText
+    """`X-Shopify-Webhook-Id` when Shopify sends one (retries keep it), else the gateway's own."""
+    facility: RequiredText
+    """The facility whose callback URL was called (`/fulfillment_services/<facility>/...`)."""
+    kind: NotificationKind
+    received_at: UtcDatetime
 
 
 # --- events between services: what one service learned that another needs ----------------------
@@ -165,3 +189,18 @@ class OrderRestocked(Payload):
     restocked_in_shopify: bool
     """Shopify already added the units back (`orderCancel` with `restock: true`)."""
     lines: list[RestockedLine] = Field(min_length=1)
+
+
+class FulfillmentServiceRegistered(Payload):
+    """order-intake found (or created) a facility's fulfillment service in a shop
+    (`orders.fulfillment_service.registered`), sent after every registration check so a service
+    that starts later still learns it: the location Shopify made for it is where that facility's
+    orders arrive and, when the service manages inventory, where its stock is fed."""
+
+    facility: RequiredText
+    fulfillment_service_id: Annotated[
+        str, StringConstraints(pattern=r"^gid://shopify/FulfillmentService/[0-9]+(\?.*)?$")
+    ]
+    location_id: LocationGid
+    inventory_management: bool
+    tracking_support: bool

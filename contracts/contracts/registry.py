@@ -68,6 +68,16 @@ _SPECS: tuple[MessageSpec, ...] = (
         _internal(webhook_message_type(topic), ShopifyWebhook, f"Shopify webhook {topic}")
         for topic in SUBSCRIBED_TOPICS
     ),
+    _internal(
+        "shopify.fulfillment_order_notification",
+        internal.FulfillmentOrderNotification,
+        "Shopify asked a fulfillment service to look at its requests",
+    ),
+    _internal(
+        "orders.fulfillment_service.registered",
+        internal.FulfillmentServiceRegistered,
+        "A facility's fulfillment service exists in a shop, at this location",
+    ),
     _internal("orders.wms_order.sent", internal.WmsOrderSent, "order-intake sent a WMS order"),
     _internal(
         "orders.order.cancelled", internal.ShopifyOrderCancelled, "A Shopify order was cancelled"

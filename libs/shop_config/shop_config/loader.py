@@ -24,7 +24,7 @@ DEFAULT_PATH = "shops.toml"
 # Keys that look like credentials: refused anywhere in the shops file, whatever their nesting.
 _SECRET_WORDS = ("secret", "token", "password")
 # Tables whose keys are data (location GIDs, facility codes), not setting names.
-_KEYED_BY_DATA_TABLES = ("locations", "inventory")
+_KEYED_BY_DATA_TABLES = ("locations", "inventory", "facilities")
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,20 @@ to report, not a value to coerce. Unknown keys are errors too: a misspelt filter
 did nothing would download (or skip) the wrong orders.
 """
 
+from collections.abc import Mapping
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -117,9 +120,52 @@ class WmsOrder(_Section):
     Shopify is not even asked for it."""
 
 
-class InventoryFeed(_Section):
+CallbackUrl = Annotated[
+    str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=200)
+]
+SERVICE_CALLBACK_PATH = "/fulfillment_services/{facility}"
+"""Where under its callback URL the gateway serves a facility's fulfillment service: Shopify
+posts to `<callback_url>/fulfillment_services/<facility>/fulfillment_order_notification`."""
+
+
+class LocationFacility(_Section):
+    """A merchant-managed location: the project reads the fulfillment orders assigned there
+    (the same as an entry of `[shops.locations]`)."""
+
+    mode: Literal["location"]
     location: LocationGid
-    """The Shopify location whose stock this facility's feed sets."""
+
+
+class ServiceFacility(_Section):
+    """A facility registered with Shopify as a fulfillment service: Shopify creates its location,
+    sends it fulfillment and cancellation requests, and the project accepts or rejects each
+    according to the WMS's answer."""
+
+    mode: Literal["fulfillment_service"]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
+    """The service's name in Shopify (its location is named after it); how the registration finds
+    the service again, so renaming it in Shopify by hand makes the project create another."""
+    callback_url: CallbackUrl
+    """The webhook-gateway's public address (https in production): Shopify posts requests to
+    `<callback_url>/fulfillment_services/<facility>/fulfillment_order_notification`."""
+    inventory_management: bool = False
+    """The service keeps the stock of its location: inventory-sync feeds it from the WMS
+    (`[shops.inventory.<facility>]`, without a `location`)."""
+    tracking_support: bool = False
+    """The service provides tracking numbers with its fulfillments."""
+
+    def callback_for(self, facility: str) -> str:
+        """The callbackUrl registered with Shopify for this facility."""
+        return self.callback_url.rstrip("/") + SERVICE_CALLBACK_PATH.format(facility=facility)
+
+
+Facility = Annotated[LocationFacility | ServiceFacility, Field(discriminator="mode")]
+
+
+class InventoryFeed(_Section):
+    location: LocationGid | None = None
+    """The Shopify location whose stock this facility's feed sets; left out for a fulfillment
+    service facility, whose location Shopify created (found at registration)."""
     mode: InventoryMode = "both"
     daily_at: TimeOfDay = time(2, 0)
     """Local time of day of the daily full sync (modes daily and both)."""
@@ -148,12 +194,16 @@ class ShopConfig(_Section):
     order_download: OrderDownload = OrderDownload()
     locations: dict[LocationGid, FacilityCode] = Field(default_factory=dict)
     """Shopify location -> WMS facility; orders at unmapped locations are left alone."""
+    facilities: dict[FacilityCode, Facility] = Field(default_factory=dict)
+    """WMS facility -> how it is connected: `mode = "location"` (as `locations`) or
+    `mode = "fulfillment_service"`."""
     fulfillment: Fulfillment = Fulfillment()
     wms_order: WmsOrder = WmsOrder()
     inventory: dict[FacilityCode, InventoryFeed] = Field(default_factory=dict)
     """WMS facility -> the Shopify location its stock feeds."""
     cancellation: Cancellation = Cancellation()
     secrets: ShopSecrets = Field(default=ShopSecrets(), exclude=True)
+    _service_locations: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("inventory")
     @classmethod
@@ -161,6 +211,8 @@ class ShopConfig(_Section):
         # Two facilities setting the same location would overwrite each other's stock forever.
         seen: dict[str, str] = {}
         for facility, feed in feeds.items():
+            if feed.location is None:
+                continue
             if feed.location in seen:
                 raise PydanticCustomError(
                     "shared_inventory_location",
@@ -169,6 +221,67 @@ class ShopConfig(_Section):
                 )
             seen[feed.location] = facility
         return feeds
+
+    @model_validator(mode="after")
+    def _facilities_agree(self) -> Self:
+        location_map: dict[str, str] = dict(self.locations)
+        for code, facility in self.facilities.items():
+            if isinstance(facility, LocationFacility):
+                other = location_map.setdefault(facility.location, code)
+                if other != code:
+                    raise PydanticCustomError(
+                        "shared_location",
+                        "location {location} is mapped to both {first} and {second}",
+                        {"location": facility.location, "first": other, "second": code},
+                    )
+            elif code in self.locations.values():
+                raise PydanticCustomError(
+                    "facility_two_modes",
+                    "facility {code} is a fulfillment service and also in [shops.locations]",
+                    {"code": code},
+                )
+        names = [f.name.casefold() for f in self.service_facilities.values()]
+        if len(set(names)) != len(names):
+            raise PydanticCustomError(
+                "service_name_taken", "two fulfillment service facilities have the same name", {}
+            )
+        for code, feed in self.inventory.items():
+            service = self.service_facilities.get(code)
+            if service is None and feed.location is None:
+                raise PydanticCustomError(
+                    "feed_without_location",
+                    "inventory feed {code} needs a location (only a fulfillment service "
+                    "facility's location comes from Shopify)",
+                    {"code": code},
+                )
+            if service is not None and (
+                feed.location is not None or not service.inventory_management
+            ):
+                raise PydanticCustomError(
+                    "service_feed",
+                    "inventory feed {code} is a fulfillment service: give no location, and set "
+                    "inventory_management = true on the facility",
+                    {"code": code},
+                )
+        return self
+
+    @property
+    def service_facilities(self) -> dict[str, ServiceFacility]:
+        """Facilities connected as fulfillment services, by facility code."""
+        return {
+            code: facility
+            for code, facility in self.facilities.items()
+            if isinstance(facility, ServiceFacility)
+        }
+
+    def with_service_locations(self, located: Mapping[str, str]) -> "ShopConfig":
+        """This shop with the locations Shopify created for its fulfillment services
+        (location GID -> facility, found at registration), so `facility_for` maps them too."""
+        copy = self.model_copy()
+        copy._service_locations = {
+            location: code for location, code in located.items() if code in self.service_facilities
+        }
+        return copy
 
     @property
     def webhook_secrets(self) -> list[str]:
@@ -183,4 +296,14 @@ class ShopConfig(_Section):
 
     def facility_for(self, location_gid: str) -> str | None:
         """The WMS facility an order at this location goes to, or None (leave the order alone)."""
-        return self.locations.get(location_gid)
+        found = self.locations.get(location_gid) or self._service_locations.get(location_gid)
+        if found is not None:
+            return found
+        for code, facility in self.facilities.items():
+            if isinstance(facility, LocationFacility) and facility.location == location_gid:
+                return code
+        return None
+
+    def is_service_facility(self, facility: str) -> bool:
+        """The facility is connected as a fulfillment service (requests, not plain FOs)."""
+        return facility in self.service_facilities

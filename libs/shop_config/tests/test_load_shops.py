@@ -97,7 +97,7 @@ def test_path_defaults_to_the_shops_config_variable(tmp_path: Path) -> None:
             '[shops.inventory.WH1]\nlocation = "gid://shopify/Location/1"\ndaily_at = "2am"',
             r"inventory\.WH1\.daily_at: expected a time of day as HH:MM",
         ),
-        ('[shops.inventory.WH1]\nmode = "daily"', r"inventory\.WH1\.location: Field required"),
+        ('[shops.inventory.WH1]\nmode = "daily"', r"inventory feed WH1 needs a location"),
         (
             '[shops.inventory.WH1]\nlocation = "gid://shopify/Location/1"\n'
             '[shops.inventory.WH2]\nlocation = "gid://shopify/Location/1"',

@@ -28,12 +28,23 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
+    "ASSIGNED_FULFILLMENT_ORDERS",
     "FULFILLMENT_CREATE",
     "FULFILLMENT_ORDER",
+    "FULFILLMENT_ORDER_ACCEPT_CANCELLATION_REQUEST",
+    "FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST",
+    "FULFILLMENT_ORDER_CLOSE",
     "FULFILLMENT_ORDER_HOLD",
     "FULFILLMENT_ORDER_LINE_ITEMS",
     "FULFILLMENT_ORDER_LINE_ITEMS_PAGE",
+    "FULFILLMENT_ORDER_REJECT_CANCELLATION_REQUEST",
+    "FULFILLMENT_ORDER_REJECT_FULFILLMENT_REQUEST",
     "FULFILLMENT_ORDER_RELEASE_HOLD",
+    "FULFILLMENT_ORDER_REQUEST_STATE",
+    "FULFILLMENT_SERVICES",
+    "FULFILLMENT_SERVICE_CREATE",
+    "FULFILLMENT_SERVICE_DELETE",
+    "FULFILLMENT_SERVICE_UPDATE",
     "INVENTORY_ITEMS_BY_SKU",
     "INVENTORY_ITEM_LEVELS",
     "INVENTORY_LEVELS",
@@ -634,6 +645,191 @@ mutation WebhookSubscriptionCreate(
 }""",
     cost=10,
 )
+
+
+# --- a facility connected as a fulfillment service (order-intake) ------------------------------
+
+_FULFILLMENT_SERVICE_FIELDS = """
+    id
+    serviceName
+    callbackUrl
+    inventoryManagement
+    trackingSupport
+    location { id }"""
+
+# Every fulfillment service of the shop (the app sees its own): how registration finds its
+# service again after a restart or a lost create answer, instead of creating a second one.
+FULFILLMENT_SERVICES = Operation(
+    name="FulfillmentServices",
+    document=f"""
+query FulfillmentServices {{
+  shop {{
+    fulfillmentServices {{{_FULFILLMENT_SERVICE_FIELDS}
+    }}
+  }}
+}}""",
+    cost=3,
+)
+
+FULFILLMENT_SERVICE_CREATE = Operation(
+    name="FulfillmentServiceCreate",
+    kind="mutation",
+    # Shopify refuses a second service with a name already taken in the shop, so a repeat after
+    # an ambiguous failure cannot create two; registration then finds the first by its name.
+    retry_safe=True,
+    document=f"""
+mutation FulfillmentServiceCreate(
+  $name: String!
+  $callbackUrl: URL
+  $inventoryManagement: Boolean
+  $trackingSupport: Boolean
+) {{
+  fulfillmentServiceCreate(
+    name: $name
+    callbackUrl: $callbackUrl
+    inventoryManagement: $inventoryManagement
+    trackingSupport: $trackingSupport
+  ) {{
+    fulfillmentService {{{_FULFILLMENT_SERVICE_FIELDS}
+    }}
+    userErrors {{ field message }}
+  }}
+}}""",
+    cost=11,
+)
+
+FULFILLMENT_SERVICE_UPDATE = Operation(
+    name="FulfillmentServiceUpdate",
+    kind="mutation",
+    # Sets absolute values: a repeat leaves the service as the first call did.
+    retry_safe=True,
+    document=f"""
+mutation FulfillmentServiceUpdate(
+  $id: ID!
+  $name: String
+  $callbackUrl: URL
+  $inventoryManagement: Boolean
+  $trackingSupport: Boolean
+) {{
+  fulfillmentServiceUpdate(
+    id: $id
+    name: $name
+    callbackUrl: $callbackUrl
+    inventoryManagement: $inventoryManagement
+    trackingSupport: $trackingSupport
+  ) {{
+    fulfillmentService {{{_FULFILLMENT_SERVICE_FIELDS}
+    }}
+    userErrors {{ field message }}
+  }}
+}}""",
+    cost=11,
+)
+
+FULFILLMENT_SERVICE_DELETE = Operation(
+    name="FulfillmentServiceDelete",
+    kind="mutation",
+    # A repeat finds nothing left to delete and is refused.
+    retry_safe=True,
+    document="""
+mutation FulfillmentServiceDelete(
+  $id: ID!
+  $destinationLocationId: ID
+  $inventoryAction: FulfillmentServiceDeleteInventoryAction
+) {
+  fulfillmentServiceDelete(
+    id: $id
+    destinationLocationId: $destinationLocationId
+    inventoryAction: $inventoryAction
+  ) {
+    deletedId
+    userErrors { field message }
+  }
+}""",
+    cost=10,
+)
+
+# The fulfillment orders waiting at a service's location for an answer (Shopify's notification
+# names none): only ids, so a page of 250 costs 13 points; the orders are then read as usual.
+ASSIGNED_FULFILLMENT_ORDERS = Operation(
+    name="AssignedFulfillmentOrders",
+    document=f"""
+query AssignedFulfillmentOrders(
+  $assignmentStatus: FulfillmentOrderAssignmentStatus!
+  $locationIds: [ID!]!
+  $first: Int!
+  $after: String
+) {{
+  assignedFulfillmentOrders(
+    assignmentStatus: $assignmentStatus
+    locationIds: $locationIds
+    first: $first
+    after: $after
+  ) {{
+    nodes {{ id orderId requestStatus }}
+    {_PAGE_INFO}
+  }}
+}}""",
+    cost=13,
+    default_variables={"first": MAX_PAGE_SIZE},
+)
+
+
+# The service's answers to Shopify's requests. Each moves the fulfillment order out of the state
+# it answers, so a repeat is refused (a userError), never applied twice.
+def _fulfillment_order_answer(name: str, *, with_reason: bool = False) -> Operation:
+    """`mutation <name>` calling the field of that name with (id, [reason,] message)."""
+    field = name[0].lower() + name[1:]
+    variable, argument = (
+        ("\n  $reason: FulfillmentOrderRejectionReason", " reason: $reason")
+        if with_reason
+        else ("", "")
+    )
+    return Operation(
+        name=name,
+        kind="mutation",
+        retry_safe=True,
+        document=f"""
+mutation {name}(
+  $id: ID!{variable}
+  $message: String
+) {{
+  {field}(id: $id{argument} message: $message) {{
+    fulfillmentOrder {{ id status requestStatus }}
+    userErrors {{ field message }}
+  }}
+}}""",
+        cost=10,
+    )
+
+
+FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST = _fulfillment_order_answer(
+    "FulfillmentOrderAcceptFulfillmentRequest"
+)
+FULFILLMENT_ORDER_REJECT_FULFILLMENT_REQUEST = _fulfillment_order_answer(
+    "FulfillmentOrderRejectFulfillmentRequest", with_reason=True
+)
+FULFILLMENT_ORDER_ACCEPT_CANCELLATION_REQUEST = _fulfillment_order_answer(
+    "FulfillmentOrderAcceptCancellationRequest"
+)
+FULFILLMENT_ORDER_REJECT_CANCELLATION_REQUEST = _fulfillment_order_answer(
+    "FulfillmentOrderRejectCancellationRequest"
+)
+
+# After an answer Shopify refused: was it already given (our earlier attempt ran, its reply was
+# lost), or has the request moved on without us?
+FULFILLMENT_ORDER_REQUEST_STATE = Operation(
+    name="FulfillmentOrderRequestState",
+    document="""
+query FulfillmentOrderRequestState($id: ID!) {
+  fulfillmentOrder(id: $id) { id status requestStatus }
+}""",
+    cost=1,
+)
+
+# The warehouse cannot complete an accepted fulfillment order: it goes back to the merchant
+# (INCOMPLETE) with the reason, to move, re-request or refund.
+FULFILLMENT_ORDER_CLOSE = _fulfillment_order_answer("FulfillmentOrderClose")
 
 
 def all_operations() -> list[Operation]:

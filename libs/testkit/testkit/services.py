@@ -22,9 +22,15 @@ def test_settings(db: IsolatedDatabase, amqp_url: str, **overrides: Any) -> Runt
 
 @asynccontextmanager
 async def running_service(
-    definition: ServiceDefinition[Any], db: IsolatedDatabase, amqp_url: str, **overrides: Any
+    definition: ServiceDefinition[Any],
+    db: IsolatedDatabase,
+    amqp_url: str,
+    *,
+    port: int = 0,
+    **overrides: Any,
 ) -> AsyncIterator[ServiceRuntime]:
-    runtime = ServiceRuntime(definition, test_settings(db, amqp_url, **overrides), port=0)
+    """`port` 0: any free one (`runtime.port` says which)."""
+    runtime = ServiceRuntime(definition, test_settings(db, amqp_url, **overrides), port=port)
     await runtime.start()
     try:
         yield runtime

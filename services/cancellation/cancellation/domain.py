@@ -10,7 +10,10 @@ Two directions:
   it was sent.
 - WMS -> Shopify (the warehouse cancelled on its own): Shopify's `orderCancel` is whole-order and
   irreversible, so it is sent only when nothing else of the order is still to be fulfilled and
-  nothing of the cancelled WMS orders has shipped (`decide_shopify_cancel`).
+  nothing of the cancelled WMS orders has shipped (`decide_shopify_cancel`). A facility connected
+  as a fulfillment service answers differently: its fulfillment order is closed as incomplete
+  (`fulfillmentOrderClose`), which hands it back to the merchant to move, re-request or refund;
+  the order is not cancelled and nothing is restocked (`judge_refused_close`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -369,3 +372,93 @@ def staff_note(cancellations: Sequence[WarehouseCancellation]) -> str:
         part = f"{c.order.ref} at {c.order.facility}: {c.reason}"
         parts.append(f"{part} ({c.note})" if c.note else part)
     return f"{STAFF_NOTE_PREFIX} the warehouse cancelled {'; '.join(parts)}"
+
+
+# --- WMS -> Shopify, at a facility connected as a fulfillment service ----------------------------
+
+CLOSED_FULFILLMENT_ORDER_STATUSES = frozenset({"INCOMPLETE", "CLOSED"})
+"""A fulfillment order the service has closed: INCOMPLETE once `fulfillmentOrderClose` ran (ours,
+whose answer was lost, or a repeat), CLOSED once nothing was left to fulfil."""
+
+WITHDRAWN_REQUEST_STATUSES = frozenset({"REJECTED", "CANCELLATION_ACCEPTED"})
+"""The fulfillment order is no longer the service's to close: its request was rejected, or its
+cancellation accepted (order-intake answered the merchant already)."""
+
+
+@dataclass(frozen=True)
+class FulfillmentOrderRequestState:
+    """A fulfillment order as `FulfillmentOrderRequestState` reads it."""
+
+    id: str
+    status: str
+    request_status: str
+
+
+@dataclass(frozen=True)
+class ClosedInShopify:
+    """The fulfillment order is closed as incomplete: now (`by_us`), or found already closed."""
+
+    by_us: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class NoLongerOurs:
+    """Nothing to close: the fulfillment order was cancelled, or its request answered, in
+    Shopify (by the merchant, or by order-intake)."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
+class NotAcceptedYet:
+    """Shopify closes only a fulfillment order the service accepted: order-intake's accept is
+    still on its way (the warehouse accepted, then cancelled at once). Try again later."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
+class CloseRefused:
+    detail: str
+
+
+CloseOutcome = ClosedInShopify | NoLongerOurs | NotAcceptedYet | CloseRefused | OrderNotFound
+
+
+def close_message(cancellation: WarehouseCancellation) -> str:
+    """The `message` of fulfillmentOrderClose: why the warehouse cannot complete it, for the
+    merchant who now decides what becomes of the fulfillment order."""
+    order = cancellation.order
+    words = (
+        f"{cancellation.reason} ({cancellation.note})" if cancellation.note else cancellation.reason
+    )
+    return f"{STAFF_NOTE_PREFIX} the warehouse cancelled {order.ref} at {order.facility}: {words}"
+
+
+def judge_refused_close(state: FulfillmentOrderRequestState | None, refusal: str) -> CloseOutcome:
+    """What a refused fulfillmentOrderClose means, given the fulfillment order read back.
+
+    Shopify refuses to close a closed fulfillment order: after a lost answer our own close is
+    refused when it is repeated, so a fulfillment order found INCOMPLETE or CLOSED is closed,
+    once. `refusal`: Shopify's userErrors, shown when the refusal stands.
+    """
+    if state is None:
+        return OrderNotFound()
+    if state.status in CLOSED_FULFILLMENT_ORDER_STATUSES:
+        return ClosedInShopify(
+            by_us=False,
+            detail=f"the fulfillment order was already closed in Shopify ({state.status})",
+        )
+    if state.status == "CANCELLED" or state.request_status in WITHDRAWN_REQUEST_STATUSES:
+        return NoLongerOurs(
+            f"nothing to close: the fulfillment order is {state.status} in Shopify "
+            f"(request {state.request_status})"
+        )
+    if state.request_status == "SUBMITTED":
+        return NotAcceptedYet(
+            "waiting for the fulfillment request to be accepted in Shopify before closing it"
+        )
+    return CloseRefused(
+        f"{refusal} (fulfillment order {state.status}, request {state.request_status})"
+    )

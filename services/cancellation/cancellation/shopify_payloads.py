@@ -1,12 +1,17 @@
 """Reading what Shopify sends: the `orders/cancelled` webhook body and the OrderCancellationState
-query. Pure: JSON in, values out; only the fields a cancellation needs (no personal data)."""
+and FulfillmentOrderRequestState queries. Pure: JSON in, values out; only the fields a
+cancellation needs (no personal data)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cancellation.domain import ShopifyFulfillmentOrder, ShopifyOrderState
+from cancellation.domain import (
+    FulfillmentOrderRequestState,
+    ShopifyFulfillmentOrder,
+    ShopifyOrderState,
+)
 
 Json = Mapping[str, Any]
 
@@ -71,6 +76,20 @@ def order_state(data: Json) -> ShopifyOrderState | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PayloadError(f"not an OrderCancellationState answer: {exc!r}") from exc
+
+
+def request_state(data: Json) -> FulfillmentOrderRequestState | None:
+    """The `data` of FulfillmentOrderRequestState; None when Shopify has no such fulfillment
+    order."""
+    node = data.get("fulfillmentOrder")
+    if not node:
+        return None
+    try:
+        return FulfillmentOrderRequestState(
+            id=node["id"], status=node["status"], request_status=node["requestStatus"]
+        )
+    except (KeyError, TypeError) as exc:
+        raise PayloadError(f"not a FulfillmentOrderRequestState answer: {exc!r}") from exc
 
 
 def _datetime(value: str) -> datetime:

@@ -447,14 +447,22 @@ async def warehouse_cancellations_of(
 
 
 async def settle_warehouse_cancellations(
-    conn: Connection, shop: str, refs: Sequence[str], state: str, detail: str | None
+    conn: Connection,
+    shop: str,
+    refs: Sequence[str],
+    state: str,
+    detail: str | None,
+    *,
+    action: str | None = None,
 ) -> list[str]:
     """Move still-active rows to `state`; returns the refs that moved (a row another path settled
-    meanwhile is left alone)."""
+    meanwhile is left alone). `action`: what was done in Shopify (orderCancel or
+    fulfillmentOrderClose), kept for /status."""
     rows = await conn.fetch(
         """
         UPDATE warehouse_cancellations
-        SET state = $3, detail = $4, lease_until = NULL, updated_at = now()
+        SET state = $3, detail = $4, lease_until = NULL, updated_at = now(),
+            action = coalesce($6, action)
         WHERE shop = $1 AND wms_order_ref = ANY($2) AND state = ANY($5)
         RETURNING wms_order_ref
         """,
@@ -463,6 +471,7 @@ async def settle_warehouse_cancellations(
         state,
         detail,
         list(ACTIVE_STATES),
+        action,
     )
     return [r["wms_order_ref"] for r in rows]
 
@@ -481,6 +490,7 @@ async def mark_submitted(
         """
         UPDATE warehouse_cancellations
         SET state = 'submitted', job_id = $3, shopify_restock = $4, attempts = 0,
+            action = 'orderCancel',
             detail = 'orderCancel accepted by Shopify; waiting for its job to cancel the order',
             next_attempt_at = now() + make_interval(secs => $5), lease_until = NULL,
             updated_at = now()
@@ -622,7 +632,7 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
     )
     waiting_for_shopify = await conn.fetch(
         """
-        SELECT w.shop, o.order_name, w.wms_order_ref, w.state, w.attempts, w.detail,
+        SELECT w.shop, o.order_name, w.wms_order_ref, o.facility, w.state, w.attempts, w.detail,
                round(extract(epoch FROM now() - w.received_at)::numeric, 1) AS age_s
         FROM warehouse_cancellations w LEFT JOIN wms_orders o USING (shop, wms_order_ref)
         WHERE w.state IN ('pending', 'submitted') ORDER BY w.received_at LIMIT $1
@@ -642,8 +652,8 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
     )
     for_operator = await conn.fetch(
         """
-        SELECT w.shop, o.order_name, w.wms_order_ref, o.facility, w.reason, w.state, w.detail,
-               w.updated_at
+        SELECT w.shop, o.order_name, w.wms_order_ref, o.facility, w.reason, w.action, w.state,
+               w.detail, w.updated_at
         FROM warehouse_cancellations w JOIN wms_orders o USING (shop, wms_order_ref)
         WHERE w.state = ANY($2) AND w.acknowledged_at IS NULL
         ORDER BY w.updated_at DESC LIMIT $1
@@ -653,10 +663,11 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
     )
     sent = await conn.fetch(
         """
-        SELECT w.shop, o.order_name, w.wms_order_ref, w.reason, w.restock, w.state AS outcome,
-               w.job_id, w.detail, w.updated_at
+        SELECT w.shop, o.order_name, w.wms_order_ref, o.facility, w.reason, w.restock,
+               w.action, w.state AS outcome, w.job_id, w.detail, w.updated_at
         FROM warehouse_cancellations w JOIN wms_orders o USING (shop, wms_order_ref)
-        WHERE w.state IN ('submitted', 'cancelled', 'already_cancelled', 'refused_by_shopify')
+        WHERE w.state IN ('submitted', 'cancelled', 'already_cancelled', 'closed',
+                          'refused_by_shopify')
         ORDER BY w.updated_at DESC LIMIT $1
         """,
         recent,

@@ -2,17 +2,20 @@
 RabbitMQ.
 
 `world()` starts the Shopify simulator with one shop (locations "Shop location" -> WH1,
-"Warehouse East" -> WH2, "Pop-up" unmapped), the WMS simulator with facilities WH1 and WH2 (it
-ships and cancels only when a test says so), a tap on what the service publishes, and the
-service. The test plays order-intake (`send_to_wms`: `wms.order.create` to the warehouse, then
-`orders.wms_order.sent`), the gateway (`webhook_cancelled`) and fulfillment-sync where needed.
+"Warehouse East" -> WH2, "Pop-up" unmapped; with `service=True` also WH3, connected as a
+fulfillment service the app registered, whose location Shopify named after it, and the
+merchant's automation requesting fulfillment of every paid order's FO there), the WMS simulator
+with the facilities (it ships and cancels only when a test says so), a tap on what the service
+publishes, and the service. The test plays order-intake (`send_to_wms`: `wms.order.create` to
+the warehouse, then `orders.wms_order.sent`), the gateway (`webhook_cancelled`) and
+fulfillment-sync where needed.
 """
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,11 +43,15 @@ from contracts import (
 from contracts.internal import SubscribedTopic
 from messaging.amqp import publish_envelope
 from service_runtime import RuntimeSettings, ServiceRuntime
+from shopify_admin.operations import (
+    FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST,
+    FULFILLMENT_SERVICE_CREATE,
+)
 from shopify_sim.config import SimConfig as ShopifySimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.state.models import Order as SimOrder
 from shopify_sim.state.repository import ShopState
-from shopify_sim.testing import SimulatorHandle, running_simulator
+from shopify_sim.testing import SimulatorHandle, running_simulator, webhook_receiver
 from shopify_sim.webhook_payloads import order_body
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
@@ -59,6 +66,9 @@ DOMAIN = "cancel-test.myshopify.com"
 TOKEN = "shpat_cancel_test"
 MAPPED = {"Shop location": "WH1", "Warehouse East": "WH2"}
 UNMAPPED = "Pop-up"
+SERVICE_NAME = "Shipbridge WH3"
+"""The fulfillment service of facility WH3 (`service=True`), and the name of its location."""
+SERVICE_FACILITY = "WH3"
 SKUS = [f"SKU-{n:05d}" for n in range(1, 11)]
 
 MERCHANT_CANCEL = """mutation($id: ID!, $reason: OrderCancelReason!) {
@@ -80,6 +90,8 @@ class CancelWorld:
     runtime: ServiceRuntime
     channel: AbstractChannel
     tap: Tap
+    mapped: dict[str, str] = field(default_factory=lambda: dict(MAPPED))
+    """Location name -> facility, as order-intake maps them."""
 
     def cancels_for(self, ref: str) -> list[Envelope]:
         return [
@@ -123,7 +135,7 @@ class CancelWorld:
         mapped = [
             fo
             for fo in self.shop.fulfillment_orders_of(sim_order)
-            if self.shop.locations[fo.location_id].name in MAPPED
+            if self.shop.locations[fo.location_id].name in self.mapped
         ]
         sent = []
         for index, fo in enumerate(mapped, start=1):
@@ -143,7 +155,7 @@ class CancelWorld:
                 "shopify_order_id": order["id"],
                 "shopify_order_name": order["name"],
                 "fulfillment_order_id": f"gid://shopify/FulfillmentOrder/{fo.id}",
-                "facility": MAPPED[location.name],
+                "facility": self.mapped[location.name],
                 "placed_at": now,
                 "on_hold": False,
                 "cash_on_delivery": False,
@@ -225,6 +237,16 @@ class CancelWorld:
             DOMAIN, MERCHANT_CANCEL, {"id": order_gid, "reason": reason}
         )
         assert result["data"]["orderCancel"]["orderCancelUserErrors"] == []
+
+    async def accept_request(self, fulfillment_order_gid: str) -> None:
+        """What order-intake does once the WMS accepted: the app accepts the request."""
+        result = await self.sim.graphql(
+            TOKEN,
+            FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST.document,
+            {"id": fulfillment_order_gid, "message": None},
+        )
+        answer = result["data"]["fulfillmentOrderAcceptFulfillmentRequest"]
+        assert answer["userErrors"] == [], answer
 
     async def merchant_fulfills(self, fulfillment_order_gid: str) -> None:
         result = await self.sim.run_as_storefront(
@@ -332,14 +354,46 @@ def world(
 ) -> WorldFactory:
     @asynccontextmanager
     async def start(
-        *, refund: bool = True, notify: bool = False, split_shipments: bool = False
+        *,
+        refund: bool = True,
+        notify: bool = False,
+        split_shipments: bool = False,
+        service: bool = False,
     ) -> AsyncIterator[CancelWorld]:
-        async with running_simulator(ShopifySimConfig(random_seed=7), schema_runtime) as sim:
+        async with (
+            running_simulator(ShopifySimConfig(random_seed=7), schema_runtime) as sim,
+            AsyncExitStack() as stack,
+        ):
             locations = (*MAPPED, UNMAPPED)
             await sim.create_shop(DOMAIN, TOKEN, locations=locations)
             await sim.seed(
                 DOMAIN, products=10, locations=list(locations), min_quantity=50, max_quantity=50
             )
+            mapped = dict(MAPPED)
+            facilities: dict[str, Any] = {}
+            if service:
+                receiver = await stack.enter_async_context(webhook_receiver())
+                created = await sim.graphql(
+                    TOKEN,
+                    FULFILLMENT_SERVICE_CREATE.document,
+                    {
+                        "name": SERVICE_NAME,
+                        "callbackUrl": receiver.callback_url,
+                        "inventoryManagement": True,
+                        "trackingSupport": True,
+                    },
+                )
+                assert created["data"]["fulfillmentServiceCreate"]["userErrors"] == [], created
+                await sim.stock(DOMAIN, SERVICE_NAME, 50, SKUS)
+                await sim.settings(DOMAIN, auto_request_fulfillment=True)
+                mapped[SERVICE_NAME] = SERVICE_FACILITY
+                facilities[SERVICE_FACILITY] = {
+                    "mode": "fulfillment_service",
+                    "name": SERVICE_NAME,
+                    "callback_url": "https://gateway.example.com",
+                    "inventory_management": True,
+                    "tracking_support": True,
+                }
             sim_shop = sim.simulator.store.shop(DOMAIN)
             gids = {
                 loc.name: f"gid://shopify/Location/{loc.id}" for loc in sim_shop.locations.values()
@@ -351,6 +405,7 @@ def world(
                     DOMAIN,
                     locations={gids[n]: f for n, f in MAPPED.items()},
                     cancellation={"refund_to_original_payment": refund, "notify_customer": notify},
+                    **({"facilities": facilities} if facilities else {}),
                 ),
                 access_token=TOKEN,
             )
@@ -365,8 +420,10 @@ def world(
                 connection = await aio_pika.connect(isolated_vhost)
                 wms = WmsSimulator(
                     quiet_config(
-                        facilities=(Facility(DOMAIN, "WH1"), Facility(DOMAIN, "WH2")),
-                        catalog={facility: dict.fromkeys(SKUS, 100) for facility in ("WH1", "WH2")},
+                        facilities=tuple(Facility(DOMAIN, f) for f in mapped.values()),
+                        catalog={
+                            facility: dict.fromkeys(SKUS, 100) for facility in mapped.values()
+                        },
                         ship_delay_s=None,
                         split_probability=1.0 if split_shipments else 0.0,
                     )
@@ -377,7 +434,12 @@ def world(
                         isolated_database, isolated_vhost, shopify_admin_url=sim.base_url
                     )
                     cancel_world = CancelWorld(
-                        sim, wms, await start_service(settings), await connection.channel(), tap
+                        sim,
+                        wms,
+                        await start_service(settings),
+                        await connection.channel(),
+                        tap,
+                        mapped,
                     )
                     try:
                         yield cancel_world

@@ -20,7 +20,12 @@ from cancellation.domain import (
     WmsOrder,
 )
 from cancellation.settings import CancellationSettings
-from cancellation.shopify_payloads import PayloadError, cancellation_from_webhook, order_state
+from cancellation.shopify_payloads import (
+    PayloadError,
+    cancellation_from_webhook,
+    order_state,
+    request_state,
+)
 from shop_config import Cancellation
 from shopify_admin.mutations import OrderCancelReason
 from shopify_admin.reference import shopify_dir
@@ -324,3 +329,80 @@ def test_a_rejection_counts_for_a_re_sent_order_only_if_it_came_after_the_re_sen
     )
     assert not domain.rejection_counts(None, sent_at=again, first_sent_at=first)
     assert domain.rejection_counts(again + timedelta(seconds=1), sent_at=again, first_sent_at=first)
+
+
+# --- a facility connected as a fulfillment service: its fulfillment order is closed -------------
+
+
+def fo_state(status: str, request_status: str) -> domain.FulfillmentOrderRequestState:
+    return domain.FulfillmentOrderRequestState(
+        "gid://shopify/FulfillmentOrder/101", status, request_status
+    )
+
+
+def test_the_close_message_carries_the_warehouses_reason_and_note() -> None:
+    at_service = cancelled(wms_order(facility="WH2"), reason="damaged", note="forklift")
+    assert domain.close_message(at_service) == (
+        "shipbridge: the warehouse cancelled #1001 at WH2: damaged (forklift)"
+    )
+    assert domain.close_message(cancelled(wms_order(facility="WH2"))) == (
+        "shipbridge: the warehouse cancelled #1001 at WH2: out_of_stock"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "request_status", "expected"),
+    [
+        # Our earlier close ran and its answer was lost: the repeat is refused, and it is done.
+        ("INCOMPLETE", "CLOSED", domain.ClosedInShopify),
+        ("CLOSED", "CLOSED", domain.ClosedInShopify),
+        # The merchant cancelled it, or order-intake answered the request: nothing to close.
+        ("CANCELLED", "CANCELLATION_ACCEPTED", domain.NoLongerOurs),
+        ("OPEN", "REJECTED", domain.NoLongerOurs),
+        # The warehouse cancelled before order-intake's accept reached Shopify: wait for it.
+        ("OPEN", "SUBMITTED", domain.NotAcceptedYet),
+        # Anything else: Shopify's refusal stands, shown with the state it was in.
+        ("IN_PROGRESS", "ACCEPTED", domain.CloseRefused),
+    ],
+)
+def test_a_refused_close_is_judged_on_the_fulfillment_order_read_back(
+    status: str, request_status: str, expected: type
+) -> None:
+    outcome = domain.judge_refused_close(fo_state(status, request_status), "Nope (INVALID)")
+    assert isinstance(outcome, expected)
+    if isinstance(outcome, domain.ClosedInShopify):
+        assert not outcome.by_us and status in outcome.detail
+    if isinstance(outcome, domain.CloseRefused):
+        assert outcome.detail == "Nope (INVALID) (fulfillment order IN_PROGRESS, request ACCEPTED)"
+    assert isinstance(domain.judge_refused_close(None, "gone"), OrderNotFound)
+
+
+def test_the_request_state_answer_is_read() -> None:
+    data = {
+        "fulfillmentOrder": {
+            "id": "gid://shopify/FulfillmentOrder/7",
+            "status": "INCOMPLETE",
+            "requestStatus": "CLOSED",
+        }
+    }
+    assert request_state(data) == domain.FulfillmentOrderRequestState(
+        "gid://shopify/FulfillmentOrder/7", "INCOMPLETE", "CLOSED"
+    )
+    assert request_state({"fulfillmentOrder": None}) is None
+    with pytest.raises(PayloadError):
+        request_state({"fulfillmentOrder": {"id": "gid://shopify/FulfillmentOrder/7"}})
+
+
+def test_a_fulfillment_order_closed_at_a_service_keeps_the_order_from_being_cancelled() -> None:
+    # WH1 (a location) cancelled its part; WH2's fulfillment order, at a fulfillment service,
+    # was closed as incomplete: it went back to the merchant, who may still move or re-request
+    # it, so the whole order is not cancelled. The worker leaves closed service FOs out of the
+    # warehouse-cancelled set for exactly this.
+    located = cancelled(wms_order("#1001-1", fo=101))
+    decision = decide(
+        shopify((101, "IN_PROGRESS", WH1_LOCATION), (102, "INCOMPLETE", WH2_LOCATION)),
+        [located],
+        warehouse_fos={101},
+    )
+    assert isinstance(decision, ForOperator)
+    assert "gid://shopify/FulfillmentOrder/102 (INCOMPLETE)" in decision.detail

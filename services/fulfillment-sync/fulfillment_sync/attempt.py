@@ -2,7 +2,10 @@
 
 Plan (domain.plan_fulfillment), then, if an earlier attempt may have run, read the fulfillment
 order back and judge (domain.judge) before creating; create; on a refusal, read it back to tell
-why. Returns what happened as an Outcome for the worker to record: Shopify is called with no
+why. At a facility connected as a fulfillment service the refusal may only mean "not accepted
+yet" (the shipment overtook order-intake's accept): the shipment waits and is tried again.
+
+Returns what happened as an Outcome for the worker to record: Shopify is called with no
 database transaction open, and the outcome is committed afterwards. A crash in between leaves
 the shipment `creating`, and the next attempt starts with the read-back.
 """
@@ -12,10 +15,12 @@ from dataclasses import dataclass
 
 from fulfillment_sync.domain import (
     AlreadyFulfilled,
+    AwaitingAcceptance,
     CreateNow,
     FulfillmentOrderState,
     FulfillmentRequest,
     Refusal,
+    Verdict,
     Wait,
     judge,
     plan_fulfillment,
@@ -57,7 +62,15 @@ class OnHold:
     reason: str
 
 
-Outcome = Synced | Retry | OnHold | Refusal
+@dataclass(frozen=True)
+class NotAccepted:
+    """At a fulfillment service: Shopify will take the fulfillment once the request is
+    accepted; nothing was created (the read-back shows none of ours)."""
+
+    reason: str
+
+
+Outcome = Synced | Retry | OnHold | NotAccepted | Refusal
 
 
 async def sync_shipment(
@@ -67,23 +80,31 @@ async def sync_shipment(
     fulfillments_before: Collection[str],
     *,
     notify_customer: bool,
+    at_service: bool = False,
 ) -> Outcome:
     """`shipped_before`: units this WMS order's synced shipments fulfilled;
-    `fulfillments_before`: the fulfillments every synced shipment of its FO made."""
+    `fulfillments_before`: the fulfillments every synced shipment of its FO made; `at_service`:
+    its facility is connected as a fulfillment service."""
     plan = plan_fulfillment(claimed.shipment, claimed.order, shipped_before, claimed.holding)
     if isinstance(plan, Refusal):
         return plan
 
-    def outcome_of(verdict: AlreadyFulfilled | Wait | Refusal) -> Outcome:
+    def outcome_of(verdict: AlreadyFulfilled | Wait | AwaitingAcceptance | Refusal) -> Outcome:
         if isinstance(verdict, AlreadyFulfilled):
             return Synced(verdict.fulfillment_id, plan, found_existing=True)
         if isinstance(verdict, Wait):
             return OnHold(verdict.reason)
+        if isinstance(verdict, AwaitingAcceptance):
+            return NotAccepted(verdict.reason)
         return verdict
+
+    async def judged() -> Verdict:
+        fo = await read_fulfillment_order(client, plan)
+        return judge(fo, plan, fulfillments_before, at_service=at_service)
 
     try:
         if claimed.verify_first:
-            verdict = judge(await read_fulfillment_order(client, plan), plan, fulfillments_before)
+            verdict = await judged()
             if not isinstance(verdict, CreateNow):
                 return outcome_of(verdict)
         result = await create_fulfillment(
@@ -100,7 +121,7 @@ async def sync_shipment(
             return Synced(result.payload["fulfillment"]["id"], plan, found_existing=False)
         # Refused: the fulfillment order as it stands says why (held, closed, cancelled, ...).
         refused = "; ".join(error.message for error in result.user_errors)
-        verdict = judge(await read_fulfillment_order(client, plan), plan, fulfillments_before)
+        verdict = await judged()
         if isinstance(verdict, CreateNow):
             return Refusal("refused", f"Shopify refused the fulfillment: {refused}")
         return outcome_of(verdict)

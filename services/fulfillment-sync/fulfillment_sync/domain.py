@@ -8,7 +8,8 @@
   WMS order holds).
 - `judge`: given the fulfillment order as Shopify has it now, what to do with a planned
   fulfillment: it is already there (an earlier attempt landed, its answer was lost), create it,
-  wait (the order is on hold), or refuse with a reason.
+  wait (the order is on hold; or, at a facility connected as a fulfillment service, its
+  fulfillment request is not accepted yet), or refuse with a reason.
 
 `judge` is what makes fulfillments exactly-once. fulfillmentCreate has no idempotency key, so
 whenever an earlier attempt may have run (a crash after the call, an answer lost on the way
@@ -34,6 +35,7 @@ FailureCode = Literal[
     "closed",
     "not_fulfillable",
     "cannot_verify",
+    "request_rejected",
     "refused",
 ]
 """Why a shipment failed for good (until an operator retries it); shown on /status."""
@@ -41,6 +43,15 @@ FailureCode = Literal[
 FULFILLABLE_STATUSES = frozenset({"OPEN", "IN_PROGRESS"})
 # Statuses that end by themselves: a hold is released, a scheduled date arrives.
 WAITING_STATUSES = frozenset({"ON_HOLD", "SCHEDULED"})
+
+# A fulfillment service's fulfillment order takes a fulfillment only once the service accepted
+# its request (Shopify's supportedActions has CREATE_FULFILLMENT from ACCEPTED on). order-intake
+# accepts when the WMS accepts, and a shipment can overtake that accept: SUBMITTED then means
+# "not yet", not "never".
+NOT_ACCEPTED_YET_REQUEST_STATUSES = frozenset({"SUBMITTED"})
+# The request was answered "no" (order-intake rejected it, or the merchant's cancellation was
+# accepted): the fulfillment order is not the warehouse's to fulfil.
+REFUSED_REQUEST_STATUSES = frozenset({"REJECTED", "CANCELLATION_ACCEPTED"})
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,9 @@ class FulfillmentOrderState:
     status: str
     """OPEN, IN_PROGRESS, SCHEDULED, ON_HOLD, INCOMPLETE, CANCELLED, CLOSED."""
     order_cancelled: bool
+    request_status: str = "UNSUBMITTED"
+    """Shopify's FulfillmentOrderRequestStatus: UNSUBMITTED at a merchant-managed location; at a
+    fulfillment service SUBMITTED, ACCEPTED, REJECTED, CANCELLATION_REQUESTED, ..."""
     hold_reasons: tuple[str, ...] = ()
     lines: tuple[FulfillmentOrderLine, ...] = ()
     fulfillments: tuple[ExistingFulfillment, ...] = ()
@@ -254,18 +268,29 @@ class Wait:
     reason: str
 
 
-Verdict = AlreadyFulfilled | CreateNow | Wait | Refusal
+@dataclass(frozen=True)
+class AwaitingAcceptance:
+    """At a fulfillment service: the fulfillment request is not accepted in Shopify yet
+    (order-intake's accept is on its way). Try again soon, with a growing but bounded delay."""
+
+    reason: str
+
+
+Verdict = AlreadyFulfilled | CreateNow | Wait | AwaitingAcceptance | Refusal
 
 
 def judge(
     fo: FulfillmentOrderState | None,
     request: FulfillmentRequest,
     claimed_elsewhere: Collection[str] = frozenset(),
+    *,
+    at_service: bool = False,
 ) -> Verdict:
     """What to do with `request` given the fulfillment order as it stands now.
 
     `claimed_elsewhere`: fulfillments already recorded for other shipments of this order, which
-    are therefore not this one's even if they look alike.
+    are therefore not this one's even if they look alike. `at_service`: the WMS order's
+    facility is connected as a fulfillment service, whose requests must be accepted first.
     """
     if fo is None:
         return Refusal(
@@ -289,6 +314,17 @@ def judge(
             "closed",
             "the fulfillment order is closed in Shopify (fulfilled elsewhere or closed by the "
             "merchant)",
+        )
+    if at_service and fo.request_status in NOT_ACCEPTED_YET_REQUEST_STATUSES:
+        return AwaitingAcceptance(
+            f"the fulfillment request is {fo.request_status} in Shopify, not accepted yet: "
+            "waiting for order-intake to accept it"
+        )
+    if at_service and fo.request_status in REFUSED_REQUEST_STATUSES:
+        return Refusal(
+            "request_rejected",
+            f"the fulfillment request is {fo.request_status} in Shopify: the fulfillment order "
+            "is not the warehouse's to fulfil",
         )
     if fo.status == "ON_HOLD":
         held = ", ".join(fo.hold_reasons) or "no reason given"

@@ -19,6 +19,10 @@ class FulfillmentSyncSettings(BaseSettings):
     before it fails as an unknown order."""
     hold_recheck_s: float = 300.0
     """How often a shipment whose fulfillment order is on hold in Shopify looks again."""
+    acceptance_recheck_base_s: float = 2.0
+    acceptance_recheck_max_s: float = 60.0
+    """A shipment at a fulfillment service whose request is not accepted in Shopify yet looks
+    again after base * 2^checks, at most max: the fulfillment follows the accept within that."""
     retry_base_s: float = 1.0
     retry_max_s: float = 300.0
     """Backoff after a failed attempt (Shopify unavailable): base * 2^failures, capped."""
@@ -36,3 +40,9 @@ class FulfillmentSyncSettings(BaseSettings):
         """When a shipment Shopify could not take is due again: never given up, since what
         failed is Shopify or the network, not the shipment."""
         return BackoffPolicy(self.retry_base_s, self.retry_max_s)
+
+    @property
+    def acceptance_policy(self) -> BackoffPolicy:
+        """When a shipment waiting for its fulfillment request to be accepted looks again: for
+        ever (order-intake accepts once the WMS has, and the WMS shipped it), at a capped pace."""
+        return BackoffPolicy(self.acceptance_recheck_base_s, self.acceptance_recheck_max_s)

@@ -30,6 +30,7 @@ def parse_fulfillment_order(data: Json) -> FulfillmentOrderState | None:
             id=node["id"],
             status=node["status"],
             order_cancelled=bool((node.get("order") or {}).get("cancelledAt")),
+            request_status=node.get("requestStatus") or "UNSUBMITTED",
             hold_reasons=tuple(
                 h.get("reasonNotes") or h.get("reason") or "OTHER"
                 for h in node.get("fulfillmentHolds") or ()

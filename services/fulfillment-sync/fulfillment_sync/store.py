@@ -21,7 +21,7 @@ SHIPMENTS = WorkTable(
     # was claimed again (claim + 1) can neither extend that lease nor record its outcome.
     key={"shop": "text", "shipment_id": "text", "claim": "int"},
     channel="fulfillment_sync_work",
-    workable="{t}.state IN ('pending', 'creating', 'on_hold')",
+    workable="{t}.state IN ('pending', 'creating', 'on_hold', 'awaiting_acceptance')",
     # Shopify being unavailable is retried for ever: no `gave_up`.
     attempts="failures",
     last_error="reason",
@@ -33,7 +33,7 @@ IN_HAND = "w.state = 'creating'"
 # Claims are serialised (one claimer at a time, across processes): what makes "one shipment per
 # fulfillment order in flight" hold when two workers claim at the same moment.
 _CLAIM_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fulfillment_sync.claim'))"
-_UNSYNCED_STATES = ("awaiting_order", "pending", "creating", "on_hold")
+_UNSYNCED_STATES = ("awaiting_order", "pending", "creating", "on_hold", "awaiting_acceptance")
 
 ShipmentKey = tuple[str, str]
 """(shop, shipment_id)"""
@@ -535,6 +535,13 @@ class HoldRow:
 
 
 @dataclass(frozen=True)
+class AwaitingAcceptanceRow:
+    claimed: ClaimedShipment
+    reason: str
+    delay_s: float
+
+
+@dataclass(frozen=True)
 class FailedRow:
     claimed: ClaimedShipment
     code: FailureCode
@@ -573,6 +580,19 @@ async def mark_on_hold(conn: Connection, rows: Sequence[HoldRow], recheck_s: flo
         WHERE shop = $1 AND shipment_id = $2 AND claim = $3 AND state = 'creating'
         """,
         [(*_claim_key(r.claimed), r.reason[:1000], recheck_s) for r in rows],
+    )
+
+
+async def mark_awaiting_acceptance(conn: Connection, rows: Sequence[AwaitingAcceptanceRow]) -> None:
+    """At a fulfillment service, the request is not accepted in Shopify yet: due again after
+    `delay_s` (growing with each look, capped). Nothing of ours was created (the read-back
+    said so, and nothing was sent since), so the next attempt creates without reading first."""
+    await SHIPMENTS.retry_later(
+        conn,
+        [row.claimed.lease for row in rows],
+        [row.reason for row in rows],
+        [row.delay_s for row in rows],
+        also_set="state = 'awaiting_acceptance', verify_first = false, updated_at = now()",
     )
 
 
@@ -636,7 +656,7 @@ async def retry_now(conn: Connection, shop: str, shipment_id: str, wait_s: float
             next_attempt_at = now(), failures = 0, verify_first = true, reason_code = NULL,
             reason = NULL, failed_at = NULL, lease_until = NULL, updated_at = now()
         WHERE shop = $1 AND shipment_id = $2
-          AND state IN ('failed', 'on_hold', 'pending', 'awaiting_order')
+          AND state IN ('failed', 'on_hold', 'pending', 'awaiting_order', 'awaiting_acceptance')
         RETURNING state
         """,
         shop,
@@ -661,6 +681,8 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
                   FILTER (WHERE state = 'awaiting_order')) AS oldest_awaiting_s,
           extract(epoch FROM now() - min(received_at)
                   FILTER (WHERE state = 'on_hold')) AS oldest_on_hold_s,
+          extract(epoch FROM now() - min(received_at)
+                  FILTER (WHERE state = 'awaiting_acceptance')) AS oldest_not_accepted_s,
           count(*) FILTER (WHERE state = 'pending' AND failures > 0) AS retrying,
           max(synced_at) AS last_synced_at
         FROM shipments
@@ -679,7 +701,7 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
     )
     waiting = await conn.fetch(
         "SELECT shop, shipment_id, wms_order_ref, state, reason, next_attempt_at, wait_until "
-        "FROM shipments WHERE state IN ('on_hold', 'awaiting_order') "
+        "FROM shipments WHERE state IN ('on_hold', 'awaiting_order', 'awaiting_acceptance') "
         "   OR (state = 'pending' AND failures > 0) "
         "ORDER BY received_at LIMIT $1",
         recent,
@@ -692,12 +714,14 @@ async def status_summary(conn: Connection, recent: int = 20) -> dict[str, Any]:
             "retrying": ages["retrying"],
             "awaiting_order": counts.get("awaiting_order", 0),
             "on_hold": counts.get("on_hold", 0),
+            "awaiting_acceptance": counts.get("awaiting_acceptance", 0),
             "synced": counts.get("synced", 0),
             "failed": counts.get("failed", 0),
         },
         "oldest_pending_age_s": _rounded(ages["oldest_pending_s"]),
         "oldest_awaiting_order_age_s": _rounded(ages["oldest_awaiting_s"]),
         "oldest_on_hold_age_s": _rounded(ages["oldest_on_hold_s"]),
+        "oldest_awaiting_acceptance_age_s": _rounded(ages["oldest_not_accepted_s"]),
         "last_synced_at": ages["last_synced_at"],
         "failed_by_reason": {r["reason_code"]: r["n"] for r in failed_by_code},
         "failed": [dict(r) for r in failed],

@@ -31,11 +31,12 @@ from prometheus_client import Counter as MetricCounter
 
 from contracts import Envelope, order_correlation_id
 from fulfillment_sync import store
-from fulfillment_sync.attempt import OnHold, Outcome, Retry, Synced, sync_shipment
+from fulfillment_sync.attempt import NotAccepted, OnHold, Outcome, Retry, Synced, sync_shipment
 from fulfillment_sync.domain import Refusal
 from fulfillment_sync.events import synced_event
 from fulfillment_sync.settings import FulfillmentSyncSettings
 from fulfillment_sync.store import (
+    AwaitingAcceptanceRow,
     ClaimedShipment,
     FailedRow,
     FulfilledBefore,
@@ -55,7 +56,7 @@ log = structlog.get_logger(__name__)
 OUTCOMES = MetricCounter(
     "fulfillment_sync_outcomes_total",
     "Attempts at a shipment's fulfillment, by outcome.",
-    ["outcome"],  # synced, found_existing, retry, on_hold, failed
+    ["outcome"],  # synced, found_existing, retry, on_hold, awaiting_acceptance, failed
 )
 
 
@@ -93,9 +94,17 @@ class ShipmentWorker:
             self._record, max_batch=settings.claim_batch_size, max_in_flight=2
         )
         self._retry = settings.retry_policy
+        self._acceptance = settings.acceptance_policy
         self._next_expiry_check = 0.0
         self.stats = WorkStats(
-            "claimed", "synced", "found_existing", "retries", "on_hold", "failed", "largest_claim"
+            "claimed",
+            "synced",
+            "found_existing",
+            "retries",
+            "on_hold",
+            "awaiting_acceptance",
+            "failed",
+            "largest_claim",
         )
         self._loop = WorkLoop(
             "shipments", self._round, self._wake, idle_poll_s=settings.idle_poll_s
@@ -173,6 +182,7 @@ class ShipmentWorker:
                         job.before.units,
                         job.before.fulfillment_ids,
                         notify_customer=shop.fulfillment.notify_customer,
+                        at_service=shop.is_service_facility(claimed.order.facility),
                     )
             except Exception as exc:  # a bug or an unreadable answer: look before trying again
                 log.exception("shipment.attempt_crashed")
@@ -200,6 +210,10 @@ class ShipmentWorker:
             kind = "on_hold"
             self.stats.add("on_hold")
             log.info("shipment.on_hold", reason=outcome.reason)
+        elif isinstance(outcome, NotAccepted):
+            kind = "awaiting_acceptance"
+            self.stats.add("awaiting_acceptance")
+            log.info("shipment.awaiting_acceptance", reason=outcome.reason)
         else:
             kind = "failed"
             self.stats.add("failed")
@@ -243,6 +257,7 @@ class ShipmentWorker:
             )
             retries: list[RetryRow] = []
             holds: list[HoldRow] = []
+            not_accepted: list[AwaitingAcceptanceRow] = []
             failures: list[FailedRow] = []
             for claimed, outcome in batch:
                 if isinstance(outcome, Retry):
@@ -250,10 +265,14 @@ class ShipmentWorker:
                     retries.append(RetryRow(claimed, outcome.error, outcome.verify_first, delay))
                 elif isinstance(outcome, OnHold):
                     holds.append(HoldRow(claimed, outcome.reason))
+                elif isinstance(outcome, NotAccepted):
+                    delay = self._acceptance.ceiling(claimed.failures + 1)
+                    not_accepted.append(AwaitingAcceptanceRow(claimed, outcome.reason, delay))
                 elif isinstance(outcome, Refusal):
                     failures.append(FailedRow(claimed, outcome.code, outcome.reason))
             await store.mark_retry(conn, retries)
             await store.mark_on_hold(conn, holds, self._settings.hold_recheck_s)
+            await store.mark_awaiting_acceptance(conn, not_accepted)
             await store.mark_failed(conn, failures)
         return [None] * len(batch)
 

@@ -44,15 +44,17 @@ from service_runtime import ServiceRuntime
 from shop_config import env_name
 from shopify_admin.operations import (
     FULFILLMENT_CREATE,
+    FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST,
     FULFILLMENT_ORDER_HOLD,
     FULFILLMENT_ORDER_RELEASE_HOLD,
+    FULFILLMENT_SERVICE_CREATE,
 )
 from shopify_sim.config import SimConfig
 from shopify_sim.schema_runtime import SchemaRuntime
 from shopify_sim.state.models import Fulfillment
 from shopify_sim.state.models import Order as SimOrder
 from shopify_sim.state.repository import ShopState
-from shopify_sim.testing import SimulatorHandle, running_simulator
+from shopify_sim.testing import SimulatorHandle, running_simulator, webhook_receiver
 from testkit.plugin import IsolatedDatabase
 from testkit.probe import eventually
 from testkit.services import running_service
@@ -110,9 +112,14 @@ class World:
     def sim_order(self, order_gid: str) -> SimOrder:
         return self.shop.order(order_gid)
 
-    async def order(self, *lines: tuple[str, int]) -> WmsOrderSent:
-        """A paid order in Shopify, and what order-intake would announce having sent for it."""
-        created = await self.sim.create_order(DOMAIN, list(lines))
+    async def order(
+        self, *lines: tuple[str, int], at: str | None = None, facility: str = "WH1"
+    ) -> WmsOrderSent:
+        """A paid order in Shopify (shipped from location `at`, by name, default the shop's
+        first), and what order-intake would announce having sent for it to `facility`."""
+        created = await self.sim.create_order(
+            DOMAIN, [(sku, n) if at is None else (sku, n, at) for sku, n in lines]
+        )
         order = self.sim_order(created["id"])
         [fo] = self.shop.fulfillment_orders_of(order)
         now = datetime.now(UTC)
@@ -121,7 +128,7 @@ class World:
             shopify_order_id=created["id"],
             shopify_order_name=created["name"],
             fulfillment_order_id=f"gid://shopify/FulfillmentOrder/{fo.id}",
-            facility="WH1",
+            facility=facility,
             location_id=f"gid://shopify/Location/{fo.location_id}",
             placed_at=now,
             sent_at=now,
@@ -146,6 +153,20 @@ class World:
     def fo_status(self, sent: WmsOrderSent) -> str:
         number = int(sent.fulfillment_order_id.rsplit("/", 1)[1])
         return self.shop.fulfillment_orders[number].status
+
+    def request_status(self, sent: WmsOrderSent) -> str:
+        number = int(sent.fulfillment_order_id.rsplit("/", 1)[1])
+        return self.shop.fulfillment_orders[number].request_status
+
+    async def accept_request(self, sent: WmsOrderSent) -> None:
+        """order-intake's fulfillmentOrderAcceptFulfillmentRequest, once the WMS accepted."""
+        result = await self.sim.graphql(
+            TOKEN,
+            FULFILLMENT_ORDER_ACCEPT_FULFILLMENT_REQUEST.document,
+            {"id": sent.fulfillment_order_id, "message": None},
+        )
+        answer = result["data"]["fulfillmentOrderAcceptFulfillmentRequest"]
+        assert answer["userErrors"] == [], answer
 
     async def requests(self, operation: str) -> int:
         stats = await self.sim.stats(DOMAIN)
@@ -397,23 +418,53 @@ def fulfil(
 ) -> Fulfil:
     @asynccontextmanager
     async def start(
-        *, notify_customer: bool = False, start_service: bool = True, **settings: str
+        *,
+        notify_customer: bool = False,
+        start_service: bool = True,
+        service: str | None = None,
+        **settings: str,
     ) -> AsyncIterator[World]:
-        """`settings`: FULFILLMENT_SYNC_* overrides, e.g. LEASE_S="1"."""
+        """`settings`: FULFILLMENT_SYNC_* overrides, e.g. LEASE_S="1"; `service`: a facility
+        connected as a fulfillment service (the app registers it, its location is named after
+        it, and the merchant's automation requests fulfillment of each paid order there)."""
         for name, value in {
             **FAST_SETTINGS,
             **{f"FULFILLMENT_SYNC_{k}": v for k, v in settings.items()},
         }.items():
             monkeypatch.setenv(name, value)
-        async with running_simulator(SimConfig(random_seed=7), schema_runtime) as sim:
+        async with (
+            running_simulator(SimConfig(random_seed=7), schema_runtime) as sim,
+            webhook_receiver() as receiver,
+        ):
             await sim.create_shop(DOMAIN, TOKEN, locations=("Shop location",))
             await sim.seed(
                 DOMAIN, products=10, locations=["Shop location"], min_quantity=500, max_quantity=500
             )
+            facilities: dict[str, Any] = {}
+            if service is not None:
+                name = f"Shipbridge {service}"
+                created = await sim.graphql(
+                    TOKEN,
+                    FULFILLMENT_SERVICE_CREATE.document,
+                    {"name": name, "callbackUrl": receiver.callback_url, "trackingSupport": True},
+                )
+                assert created["data"]["fulfillmentServiceCreate"]["userErrors"] == [], created
+                await sim.stock(DOMAIN, name, 500)
+                await sim.settings(DOMAIN, auto_request_fulfillment=True)
+                facilities[service] = {
+                    "mode": "fulfillment_service",
+                    "name": name,
+                    "callback_url": "https://gateway.example.com",
+                    "tracking_support": True,
+                }
             path = shops_file(
                 tmp_path,
                 monkeypatch,
-                shop(DOMAIN, fulfillment={"notify_customer": notify_customer}),
+                shop(
+                    DOMAIN,
+                    fulfillment={"notify_customer": notify_customer},
+                    **({"facilities": facilities} if facilities else {}),
+                ),
                 access_token=TOKEN,
             )
             async with (

@@ -1,6 +1,7 @@
 """The pure decisions: planning a fulfillment, recognising our own, judging the FO, carriers."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from contracts import FulfillmentOrderLineRef, WmsOrderSent, WmsShipmentConfirme
 from fulfillment_sync.carriers import KNOWN_CARRIERS, shopify_carrier
 from fulfillment_sync.domain import (
     AlreadyFulfilled,
+    AwaitingAcceptance,
     CreateNow,
     ExistingFulfillment,
     FulfillmentOrderLine,
@@ -309,6 +311,60 @@ def test_reading_the_fulfillment_order_answer() -> None:
         lines=(FulfillmentOrderLine(LINE_A, ITEM_A, 1),),
     )
     assert parse_fulfillment_order({"fulfillmentOrder": None}) is None
+
+
+# --- a facility connected as a fulfillment service: requests must be accepted first -----------
+
+
+def at_service(
+    request_status: str, status: str = "OPEN", *fulfillments: ExistingFulfillment
+) -> FulfillmentOrderState:
+    return replace(fo(status, *fulfillments), request_status=request_status)
+
+
+def test_a_request_not_accepted_yet_at_a_service_is_waited_for() -> None:
+    verdict = judge(at_service("SUBMITTED"), REQUEST, at_service=True)
+    assert verdict == AwaitingAcceptance(
+        "the fulfillment request is SUBMITTED in Shopify, not accepted yet: waiting for "
+        "order-intake to accept it"
+    )
+    # Accepted (or with a cancellation asked or refused since): Shopify takes fulfillments.
+    for accepted in ("ACCEPTED", "CANCELLATION_REQUESTED", "CANCELLATION_REJECTED"):
+        assert judge(at_service(accepted, "IN_PROGRESS"), REQUEST, at_service=True) == CreateNow()
+    # Our fulfillment landed while the answer was lost: ours whatever the request says now.
+    ours = fulfillment("8", {"1Z1"}, {ITEM_A: 2})
+    found = judge(at_service("SUBMITTED", "IN_PROGRESS", ours), REQUEST, at_service=True)
+    assert found == AlreadyFulfilled(ours.id)
+
+
+def test_a_rejected_request_at_a_service_is_refused_and_a_location_is_judged_as_before() -> None:
+    verdict = judge(at_service("REJECTED"), REQUEST, at_service=True)
+    assert isinstance(verdict, Refusal) and verdict.code == "request_rejected"
+    # A merchant-managed location has no requests: its request status is not looked at.
+    assert judge(at_service("SUBMITTED"), REQUEST) == CreateNow()
+
+
+def test_the_request_status_is_read() -> None:
+    data = {
+        "fulfillmentOrder": {
+            "id": FO,
+            "status": "OPEN",
+            "requestStatus": "SUBMITTED",
+            "order": {"cancelledAt": None},
+            "lineItems": {"nodes": []},
+            "fulfillments": {"nodes": [], "pageInfo": {"hasNextPage": False}},
+        }
+    }
+    state = parse_fulfillment_order(data)
+    assert state is not None and state.request_status == "SUBMITTED"
+
+
+def test_acceptance_rechecks_grow_and_stay_bounded() -> None:
+    policy = FulfillmentSyncSettings(
+        acceptance_recheck_base_s=2.0, acceptance_recheck_max_s=60.0
+    ).acceptance_policy
+    assert [policy.after_failure(n) for n in range(7)] == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    assert policy.after_failure(10_000) == 60.0  # never given up: the accept is on its way
 
 
 # --- what a WMS order holds after order-intake changed it ---------------------------------------

@@ -28,12 +28,18 @@ next compare-and-set is right; the warehouse's next figures are absolute, so not
 
 Operator: `POST /inventory/full-sync` and `GET /inventory/full-sync/{job_id}` (http.py); the
 same full sync runs daily at each feed's `daily_at` (schedule.py).
+
+A facility connected as a fulfillment service names no location in the shops file: order-intake
+reports the one Shopify created (`orders.fulfillment_service.registered`, registrations.py). Its
+feed pushes nothing until that is known (and while the service does not manage inventory); the
+warehouse's figures are recorded meanwhile, and a full sync pushes them once it can (feeds.py).
 """
 
 from pathlib import Path
 from typing import Any
 
 from contracts import (
+    FulfillmentServiceRegistered,
     OrderRestocked,
     ShopifyOrderCancelled,
     ShopifyWebhook,
@@ -45,7 +51,7 @@ from contracts import (
     WmsOrderRejected,
     WmsOrderSent,
 )
-from inventory_sync import handlers, snapshots, stock
+from inventory_sync import handlers, registrations, snapshots, stock
 from inventory_sync.assembly import Assembler
 from inventory_sync.deps import InventoryDeps
 from inventory_sync.feeds import Feeds
@@ -78,6 +84,7 @@ ROUTES = (
         on(ShopifyOrderCancelled, handlers.on_order_cancelled),
         on(OrderRestocked, handlers.on_restocked),
         on(ShopifyWebhook, handlers.on_order_placed, "shopify.webhook.orders.create"),
+        on(FulfillmentServiceRegistered, handlers.on_fulfillment_service_registered),
     )
     + held_message_redaction()
 )
@@ -95,8 +102,15 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
     clients = shopify.by_shop
     signals = Signals(
         runtime.pool,
-        [JOBS.channel, PUSH_BATCHES.channel, stock.DIRTY_CHANNEL, snapshots.PARTS_CHANNEL],
+        [
+            JOBS.channel,
+            PUSH_BATCHES.channel,
+            stock.DIRTY_CHANNEL,
+            snapshots.PARTS_CHANNEL,
+            registrations.FEEDS_CHANNEL,
+        ],
     )
+    refresher = registrations.FeedsRefresher(runtime.pool, feeds, settings, signals)
     assembler = Assembler(runtime.pool, settings, signals)
     pusher = Pusher(runtime.pool, feeds, clients, settings, signals, throttles)
     jobs = JobRunner(runtime.pool, feeds, clients, settings, signals)
@@ -105,6 +119,9 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
 
     async def listen(_: ServiceRuntime) -> None:
         await signals.run()
+
+    async def refresh_feeds(_: ServiceRuntime) -> None:
+        await refresher.run()
 
     async def assemble(_: ServiceRuntime) -> None:
         await assembler.run()
@@ -130,6 +147,7 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
         routes=operator_routes(runtime.pool, feeds),
         background=[
             listen,
+            refresh_feeds,
             assemble,
             push,
             run_jobs,

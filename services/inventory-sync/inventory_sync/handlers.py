@@ -3,7 +3,13 @@
 None of them calls Shopify. A snapshot part is stored (`assembly.py` sees when the snapshot is
 complete). An adjustment newer than what was applied for its SKU becomes the SKU's
 truth and, in a realtime feed, marks it for the next push. Order events keep the count of units
-in flight (see `domain`). A restock is applied once per `restock_id`.
+in flight (see `domain`). A restock is applied once per `restock_id`. A fulfillment service's
+registration is recorded once per change (registrations.py); a feed that can push now where it
+could not gets a full sync.
+
+A feed of a fulfillment service facility whose registration is not known yet still records what
+the warehouse says (snapshot parts, adjustments, dirty SKUs): the first push once it is known is
+then right.
 
 Each handler takes its payload typed and reads the configured feeds from `ctx.deps`; `app.py`
 routes the message types to them.
@@ -12,6 +18,7 @@ routes the message types to them.
 import structlog
 
 from contracts import (
+    FulfillmentServiceRegistered,
     OrderRestocked,
     ShopifyOrderCancelled,
     ShopifyWebhook,
@@ -23,8 +30,9 @@ from contracts import (
     WmsOrderRejected,
     WmsOrderSent,
 )
-from inventory_sync import domain, inflight, snapshots, stock
+from inventory_sync import domain, inflight, registrations, snapshots, stock
 from inventory_sync.deps import InventoryDeps
+from inventory_sync.feeds import registration_effect
 from messaging import MessageContext
 
 log = structlog.get_logger(__name__)
@@ -34,7 +42,7 @@ Context = MessageContext[InventoryDeps]
 
 
 async def on_snapshot_part(part: WmsInventorySnapshot, ctx: Context) -> None:
-    feed = ctx.deps.feeds.get(ctx.shop, part.facility)
+    feed = ctx.deps.feeds.state(ctx.shop, part.facility)
     outcome = await snapshots.record_part(ctx.conn, ctx.shop, part, facility_known=feed is not None)
     if outcome != "stored":
         log.info(
@@ -46,7 +54,7 @@ async def on_snapshot_part(part: WmsInventorySnapshot, ctx: Context) -> None:
 
 
 async def on_adjusted(adjusted: WmsInventoryAdjusted, ctx: Context) -> None:
-    feed = ctx.deps.feeds.get(ctx.shop, adjusted.facility)
+    feed = ctx.deps.feeds.state(ctx.shop, adjusted.facility)
     if feed is None:
         log.warning("adjustment.facility_not_fed", facility=adjusted.facility)
         return
@@ -69,7 +77,7 @@ async def on_rejected(answer: WmsOrderRejected, ctx: Context) -> None:
     facility, skus = await _answer(ctx, answer.wms_order_ref, "rejected")
     # The units were never counted by the warehouse and are no longer demand: its own
     # stock did not change, so no adjustment will come; decide the SKUs again now.
-    feed = ctx.deps.feeds.get(ctx.shop, facility) if facility else None
+    feed = ctx.deps.feeds.state(ctx.shop, facility) if facility else None
     if feed is not None and feed.realtime:
         await stock.mark_dirty(ctx.conn, feed.shop, feed.facility, skus)
 
@@ -107,7 +115,7 @@ async def on_restocked(restock: OrderRestocked, ctx: Context) -> None:
 async def on_order_placed(webhook: ShopifyWebhook, ctx: Context) -> None:
     shop = ctx.shop
     order_gid = webhook.payload.get("admin_graphql_api_id")
-    if not any(f.shop == shop for f in ctx.deps.feeds) or not isinstance(order_gid, str):
+    if shop not in ctx.deps.feeds.shops() or not isinstance(order_gid, str):
         return
     units = domain.placed_units(webhook.payload)
     await inflight.record_placed(ctx.conn, shop, order_gid, units, webhook.received_at)
@@ -117,6 +125,37 @@ async def on_order_cancelled(cancelled: ShopifyOrderCancelled, ctx: Context) -> 
     await inflight.cancel_placed(
         ctx.conn, ctx.shop, cancelled.shopify_order_id, cancelled.cancelled_at
     )
+
+
+async def on_fulfillment_service_registered(
+    registered: FulfillmentServiceRegistered, ctx: Context
+) -> None:
+    shop, facility = ctx.shop, registered.facility
+    changed = await registrations.record(ctx.conn, shop, registered, ctx.envelope.occurred_at)
+    if changed is None:
+        return  # the same registration checked again, or an older check arriving late
+    previous, current = changed
+    log.info(
+        "fulfillment_service.registered",
+        facility=facility,
+        location_id=registered.location_id,
+        inventory_management=registered.inventory_management,
+        known_before=previous is not None,
+    )
+    feed = ctx.deps.feeds.state(shop, facility)
+    if feed is None or feed.connected_as != "fulfillment_service":
+        return  # no feed here reads it (kept: a later shops file may give the facility one)
+    effect = registration_effect(previous, current)
+    if effect.moved_from is not None:
+        dropped = await registrations.drop_pushes_for(ctx.conn, shop, facility, effect.moved_from)
+        log.warning(
+            "fulfillment_service.location_moved",
+            facility=facility,
+            old_location_id=domain.location_gid(effect.moved_from),
+            targets_dropped=dropped,
+        )
+    if effect.full_sync and await registrations.sync_after_registration(ctx.conn, shop, facility):
+        log.info("fulfillment_service.full_sync_queued", facility=facility)
 
 
 async def _answer(ctx: Context, ref: str, answer: str) -> tuple[str | None, list[str]]:

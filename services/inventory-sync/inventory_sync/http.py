@@ -12,10 +12,10 @@ import uuid
 import asyncpg
 from aiohttp import web
 
-from inventory_sync import job_store
+from inventory_sync import job_store, registrations
 from inventory_sync.feeds import Feeds
 from service_runtime.ops import require_operator
-from service_runtime.requests import json_object, not_found, text_field
+from service_runtime.requests import conflict, json_object, not_found, text_field
 
 
 def operator_routes(pool: asyncpg.Pool, feeds: Feeds) -> list[web.RouteDef]:
@@ -23,9 +23,18 @@ def operator_routes(pool: asyncpg.Pool, feeds: Feeds) -> list[web.RouteDef]:
         require_operator(request)
         body = await json_object(request)
         shop, facility = text_field(body, "shop"), text_field(body, "facility")
-        feed = feeds.get(shop, facility)
-        if feed is None:
+        async with pool.acquire() as conn:
+            await registrations.refresh(conn, feeds)  # one may have arrived a moment ago
+        state = feeds.state(shop, facility)
+        if state is None:
             raise not_found(f"no inventory feed for {facility} in {shop}")
+        feed = state.feed
+        if feed is None:
+            # A fulfillment service whose location is not known (or that does not manage
+            # inventory): nothing could be pushed. It syncs by itself once it can.
+            raise conflict(
+                f"the inventory feed of {facility} in {shop} cannot push: {state.waiting}"
+            )
         async with pool.acquire() as conn, conn.transaction():
             job_id = await job_store.create(conn, feed.shop, feed.facility, "full_sync", "operator")
             job = await job_store.get(conn, job_id)

@@ -12,6 +12,11 @@ anyway). A job's steps:
   Shopify), then plan every SKU the warehouse ever reported for the facility: the last complete
   snapshot's truth, with the adjustments since.
 
+A feed that cannot push yet (a fulfillment service facility whose registration is not known, or
+whose service does not manage inventory) still takes the warehouse's snapshots: they are merged
+into its truth and closed as applied, nothing planned, so the full sync that follows the
+registration pushes what they said. Its catalog and full sync jobs are done at once, noting why.
+
 Planning commits chunk by chunk, so the pusher starts on the first changes while later ones are
 decided. A job whose plan queued changes stays `pushing` until the pusher has sent them all.
 A job that fails is retried with a growing delay (`settings.job_backoff`), then marked failed with
@@ -28,9 +33,9 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from inventory_sync import domain, job_store, push_store, snapshots, stock
+from inventory_sync import domain, job_store, push_store, registrations, snapshots, stock
 from inventory_sync.catalog import catalog_is_stale, read_catalog
-from inventory_sync.feeds import Feed, Feeds
+from inventory_sync.feeds import Feed, FeedKey, Feeds, FeedState
 from inventory_sync.job_store import JOBS, Job
 from inventory_sync.planner import Limits, PlanTotals, Scope, plan_chunk, refresh_statistics
 from inventory_sync.settings import InventorySettings
@@ -87,7 +92,7 @@ class JobRunner:
                 idle_poll_s=self._settings.idle_poll_s,
                 full_round=1,
             )
-            for shop in sorted({feed.shop for feed in self._feeds})
+            for shop in sorted(self._feeds.shops())
         ]
         keeper = LeaseKeeper(self._pool, JOBS, JOB_LEASE_S, self._held, where="w.state = 'running'")
         await asyncio.gather(keeper.run(), *(loop.run() for loop in loops))
@@ -112,6 +117,10 @@ class JobRunner:
         with structlog.contextvars.bound_contextvars(job_id=str(job.id), facility=job.facility):
             log.info("job.started", kind=job.kind, attempt=job.attempts + 1)
             try:
+                waiting = await self._waiting_feed(job)
+                if waiting is not None:
+                    await self._while_waiting(job, waiting)
+                    return
                 feed, client = self._feed_and_client(job)
                 if job.kind == "catalog":
                     await self._read_catalog(job, feed, client)
@@ -126,6 +135,58 @@ class JobRunner:
                 await self._failed(job, exc)
                 return
             log.info("job.planned_or_done", kind=job.kind)
+
+    async def _waiting_feed(self, job: Job) -> FeedState | None:
+        """The job's feed if it is configured but cannot push (looked up afresh: its
+        registration may have arrived a moment ago, in another process)."""
+        if self._feeds.get(job.shop, job.facility) is not None:
+            return None
+        async with self._pool.acquire() as conn:
+            await registrations.refresh(conn, self._feeds)
+        state = self._feeds.state(job.shop, job.facility)
+        return state if state is not None and state.feed is None else None
+
+    async def _while_waiting(self, job: Job, state: FeedState) -> None:
+        """A snapshot is merged (not planned); any other job has nothing to do."""
+        assert state.waiting is not None
+        if job.kind == "snapshot":
+            await self._merge_only(job, state, state.waiting)
+            return
+        async with self._pool.acquire() as conn:
+            await job_store.done(conn, job.id, f"not run: {state.waiting}")
+        log.info("job.skipped", kind=job.kind, why=state.waiting)
+
+    async def _merge_only(self, job: Job, feed: FeedKey, why: str) -> None:
+        assert job.snapshot is not None, "a snapshot job names its snapshot"
+        async with self._pool.acquire() as conn, conn.transaction():
+            snapshot = await snapshots.load(conn, job.snapshot)
+            newer = await snapshots.newer_applied(conn, snapshot)
+            if newer is not None:
+                note = f"superseded: snapshot {newer} of a later as_of was applied already"
+                await snapshots.close(conn, snapshot.id, "superseded", note)
+                await job_store.done(conn, job.id, note)
+                return
+        async with self._pool.acquire() as conn:
+            await job_store.update(conn, job.id, phase="planning")
+            await stock.advance_snapshot_as_of(conn, feed.shop, feed.facility, snapshot.as_of)
+            async with conn.transaction():
+                await self._set_aside_duplicates(conn, feed, snapshot)
+        after: str | None = ""
+        while after is not None:
+            async with self._pool.acquire() as conn, conn.transaction():
+                end = await stock.snapshot_chunk_end(
+                    conn, snapshot.id, after, self._limits.chunk_size
+                )
+                await stock.merge_snapshot_chunk(
+                    conn, feed.shop, feed.facility, snapshot.id, snapshot.as_of, after,
+                    self._limits.chunk_size,
+                )  # fmt: skip
+            after = end
+        note = f"merged, not pushed: {why}"
+        async with self._pool.acquire() as conn, conn.transaction():
+            await snapshots.close(conn, snapshot.id, "applied", note)
+            await job_store.done(conn, job.id, note)
+        log.info("snapshot.merged_not_pushed", snapshot_id=snapshot.snapshot_id, why=why)
 
     def _feed_and_client(self, job: Job) -> tuple[Feed, GraphQLExecutor]:
         feed = self._feeds.get(job.shop, job.facility)
@@ -223,7 +284,7 @@ class JobRunner:
         )
 
     async def _set_aside_duplicates(
-        self, conn: Connection, feed: Feed, snapshot: snapshots.SnapshotRow
+        self, conn: Connection, feed: FeedKey, snapshot: snapshots.SnapshotRow
     ) -> domain.Plan:
         """SKUs the snapshot lists more than once: none of their rows applies, the SKU is set
         aside, the rest of the snapshot goes on (an adjustment newer than the snapshot stays

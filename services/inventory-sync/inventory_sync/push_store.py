@@ -15,7 +15,7 @@ from uuid import UUID
 
 from inventory_sync import job_store
 from inventory_sync.domain import Queued, SetAside
-from inventory_sync.feeds import Feed
+from inventory_sync.feeds import Feed, FeedKey
 from storage import Connection
 from work_queue import WorkTable
 
@@ -263,7 +263,7 @@ async def record_skipped(
     await job_store.add_push_counts(conn, counts)
 
 
-async def set_aside(conn: Connection, feed: Feed, rows: Sequence[SetAside]) -> None:
+async def set_aside(conn: Connection, feed: FeedKey, rows: Sequence[SetAside]) -> None:
     """Record SKUs that cannot be pushed; `since` is when the current reason first applied."""
     if not rows:
         return

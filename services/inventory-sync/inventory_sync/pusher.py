@@ -11,6 +11,10 @@ believe Shopify has) and an idempotency key written with the batch before it is 
 - THROTTLED, 429 and 5xx are retried by the client (which also paces calls to the shop's
   bucket); if Shopify stays unavailable the batch is kept and sent again later, same key.
 
+A feed that cannot push yet (a fulfillment service whose registration is not known) has its
+workers all the same: they find nothing to do until it can, and then push to the location it
+has now.
+
 Overlapping calls: the first worker of a location always sends; the others only while the
 shop's bucket (the client's model of it) holds `push_headroom_calls` calls' worth of points.
 With a full bucket, two calls in flight hide each one's round trip; near an empty bucket the
@@ -73,14 +77,14 @@ class Pusher:
     async def run(self) -> None:
         loops = [
             WorkLoop(
-                f"push:{feed.shop}:{feed.facility}:{index}",
-                functools.partial(self._round, feed, first=index == 0),
+                f"push:{state.shop}:{state.facility}:{index}",
+                functools.partial(self._round, state.shop, state.facility, first=index == 0),
                 self._signals.subscribe(PUSH_BATCHES.channel),
                 idle_poll_s=self._settings.idle_poll_s,
                 full_round=1,
             )
-            for feed in self._feeds
-            if feed.shop in self._clients
+            for state in self._feeds.states()
+            if state.shop in self._clients
             for index in range(self._settings.push_concurrency)
         ]
         # A call Shopify holds longer than the lease (its own retries included) must not let a
@@ -93,8 +97,13 @@ class Pusher:
         )
         await asyncio.gather(keeper.run(), *(loop.run() for loop in loops))
 
-    async def _round(self, feed: Feed, *, first: bool) -> int:
+    async def _round(self, shop: str, facility: str, *, first: bool) -> int:
         """1 if a batch was sent or targets settled (more may be waiting), 0 if idle."""
+        # Looked up each round: a fulfillment service's feed can push once its registration is
+        # known, and to the location it has then.
+        feed = self._feeds.get(shop, facility)
+        if feed is None:
+            return 0
         if not first and not self._bucket_has_room(feed.shop):
             # Not idle: the work is there, the bucket is not. Look again shortly.
             await asyncio.sleep(HEADROOM_RECHECK_S)

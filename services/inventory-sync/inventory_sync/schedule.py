@@ -4,6 +4,10 @@ Every `schedule_check_s` (and once at start):
 - a feed in mode daily/both whose local `daily_at` has passed and that has not run today gets a
   full sync job (once per day: the date is recorded with the job, under a row lock);
 - a location whose catalog was never read, or not for `catalog_max_age_h`, gets a catalog job;
+  a fulfillment service's location never read gets a full sync instead: the feed has just become
+  able to push there, and what the warehouse reported while it waited is pushed with it (the
+  registration's handler queues one too; this catches a feed configured after it);
+- a feed that cannot push yet (its registration unknown) gets nothing;
 - snapshots still missing parts after `snapshot_timeout_s` are reported incomplete;
 - jobs whose pushes were all taken over by newer decisions are finished;
 - rows past their retention are removed.
@@ -17,7 +21,7 @@ import asyncpg
 import structlog
 
 from inventory_sync import domain, job_store, snapshots
-from inventory_sync.catalog import catalog_is_stale
+from inventory_sync.catalog import catalog_age_s
 from inventory_sync.feeds import Feed, Feeds
 from inventory_sync.settings import InventorySettings
 from storage import Connection
@@ -56,9 +60,13 @@ class Scheduler:
                 expired = await snapshots.expire_incomplete(conn, self._settings.snapshot_timeout_s)
             for report in expired:
                 log.warning("snapshot.incomplete", report=report)
-            for feed in self._feeds:
+            for state in self._feeds.states():
+                feed = state.feed
+                if feed is None:
+                    continue
+                at_service = state.connected_as == "fulfillment_service"
                 async with conn.transaction():
-                    await self._keep_catalog_fresh(conn, feed)
+                    await self._keep_catalog_fresh(conn, feed, at_service=at_service)
                 if feed.daily:
                     async with conn.transaction():
                         await self._daily(conn, feed, now)
@@ -66,12 +74,14 @@ class Scheduler:
                 await job_store.finish_pushed(conn)
             await self._purge(conn)
 
-    async def _keep_catalog_fresh(self, conn: Connection, feed: Feed) -> None:
-        if not await catalog_is_stale(conn, feed, self._settings.catalog_max_age_h):
+    async def _keep_catalog_fresh(self, conn: Connection, feed: Feed, *, at_service: bool) -> None:
+        age = await catalog_age_s(conn, feed)
+        if age is not None and age < self._settings.catalog_max_age_h * 3600:
             return
         if await job_store.has_open(conn, feed.shop, feed.facility, ("catalog", "full_sync")):
             return
-        await job_store.create(conn, feed.shop, feed.facility, "catalog", "schedule")
+        kind = "full_sync" if at_service and age is None else "catalog"
+        await job_store.create(conn, feed.shop, feed.facility, kind, "schedule")
 
     async def _daily(self, conn: Connection, feed: Feed, now: datetime) -> None:
         last = await conn.fetchval(

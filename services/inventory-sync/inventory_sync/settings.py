@@ -36,6 +36,9 @@ class InventorySettings(BaseSettings):
     """How long an order placed in Shopify but not yet sent to the WMS holds its units."""
     daily_timezone: str = "UTC"
     """The zone of the shops' `daily_at` times."""
+    feeds_refresh_s: float = 30.0
+    """How often each process reloads the fulfillment service registrations even when no
+    NOTIFY says one changed (a lost notification delays a registration by at most this)."""
     schedule_check_s: float = 30.0
     idle_poll_s: float = 1.0
     """Fallback wake-up of the workers when no NOTIFY arrives."""

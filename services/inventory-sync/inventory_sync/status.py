@@ -1,12 +1,15 @@
 """inventory-sync's section of /status: per facility, the last snapshot and what became of its
-SKUs, the realtime feed's lag, what is in flight, the catalog; and the pushes still pending."""
+SKUs, the realtime feed's lag, what is in flight, the catalog; and the pushes still pending.
+
+A facility connected as a fulfillment service shows its registration (service, location,
+whether it manages inventory) and, while its feed cannot push, why (`waiting`)."""
 
 from collections.abc import Mapping
 from typing import Any
 
-from inventory_sync import job_store
+from inventory_sync import job_store, registrations
 from inventory_sync.domain import REASON_TEXT, location_gid
-from inventory_sync.feeds import Feed, Feeds
+from inventory_sync.feeds import Feed, FeedKey, Feeds, FeedState, Registration
 from inventory_sync.settings import InventorySettings
 from storage import Connection
 
@@ -17,7 +20,8 @@ async def status_section(
     conn: Connection, feeds: Feeds, settings: InventorySettings, pusher: Mapping[str, Any]
 ) -> dict[str, Any]:
     """`pusher`: the pusher's own counters (`Pusher.status`)."""
-    facilities = [await _facility(conn, feed, settings) for feed in feeds]
+    await registrations.refresh(conn, feeds)  # as the table has them now, whatever was notified
+    facilities = [await _facility(conn, state, settings) for state in feeds.states()]
     return {
         "inventory": {
             "facilities": facilities,
@@ -27,14 +31,23 @@ async def status_section(
     }
 
 
-async def _facility(conn: Connection, feed: Feed, settings: InventorySettings) -> dict[str, Any]:
+async def _facility(
+    conn: Connection, feed: FeedState, settings: InventorySettings
+) -> dict[str, Any]:
+    pushing = feed.feed
     return {
         "shop": feed.shop,
         "facility": feed.facility,
-        "location_id": location_gid(feed.location_id),
+        "connected_as": feed.connected_as,
+        "location_id": location_gid(pushing.location_id) if pushing else None,
+        "pushing": pushing is not None,
+        "waiting": feed.waiting,
+        "fulfillment_service": _registration(feed.registration)
+        if feed.connected_as == "fulfillment_service"
+        else None,
         "mode": feed.mode,
         "daily_at": feed.daily_at.isoformat(timespec="minutes"),
-        "catalog": await _catalog(conn, feed),
+        "catalog": await _catalog(conn, pushing) if pushing else None,
         "last_snapshot": await _last_snapshot(conn, feed),
         "set_aside": await _set_aside(conn, feed),
         "realtime": await _realtime(conn, feed),
@@ -44,6 +57,18 @@ async def _facility(conn: Connection, feed: Feed, settings: InventorySettings) -
             feed.shop,
             feed.facility,
         ),
+    }
+
+
+def _registration(registration: Registration | None) -> dict[str, Any] | None:
+    if registration is None:
+        return None
+    return {
+        "id": registration.fulfillment_service_id,
+        "location_id": location_gid(registration.location_id),
+        "inventory_management": registration.inventory_management,
+        "tracking_support": registration.tracking_support,
+        "registered_at": job_store.when(registration.registered_at),
     }
 
 
@@ -68,7 +93,7 @@ async def _catalog(conn: Connection, feed: Feed) -> dict[str, Any]:
     }
 
 
-async def _last_snapshot(conn: Connection, feed: Feed) -> dict[str, Any] | None:
+async def _last_snapshot(conn: Connection, feed: FeedKey) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         """
         SELECT s.snapshot_id, s.as_of, s.state, s.parts, p.received_parts, p.items, s.note,
@@ -101,7 +126,7 @@ async def _last_snapshot(conn: Connection, feed: Feed) -> dict[str, Any] | None:
     }
 
 
-async def _set_aside(conn: Connection, feed: Feed) -> dict[str, Any]:
+async def _set_aside(conn: Connection, feed: FeedKey) -> dict[str, Any]:
     counts = await conn.fetch(
         "SELECT reason, count(*) AS n FROM set_aside WHERE shop = $1 AND facility = $2 "
         "GROUP BY reason ORDER BY reason",
@@ -131,7 +156,7 @@ async def _set_aside(conn: Connection, feed: Feed) -> dict[str, Any]:
     }
 
 
-async def _realtime(conn: Connection, feed: Feed) -> dict[str, Any]:
+async def _realtime(conn: Connection, feed: FeedState) -> dict[str, Any]:
     pending = await conn.fetchrow(
         "SELECT count(*) AS n, extract(epoch FROM now() - min(since))::float8 AS oldest_s "
         "FROM dirty_skus WHERE shop = $1 AND facility = $2",
@@ -158,7 +183,9 @@ async def _realtime(conn: Connection, feed: Feed) -> dict[str, Any]:
     }
 
 
-async def _in_flight(conn: Connection, feed: Feed, settings: InventorySettings) -> dict[str, Any]:
+async def _in_flight(
+    conn: Connection, feed: FeedKey, settings: InventorySettings
+) -> dict[str, Any]:
     row = await conn.fetchrow(
         """
         SELECT count(DISTINCT ref) FILTER (WHERE recent) AS orders,

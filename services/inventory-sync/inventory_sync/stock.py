@@ -109,6 +109,19 @@ async def merge_snapshot_chunk(
     )
 
 
+async def snapshot_chunk_end(conn: Connection, snapshot: int, after: str, limit: int) -> str | None:
+    """The last SKU of the snapshot's next `limit` SKUs after `after` (what one
+    `merge_snapshot_chunk` takes) when there are that many; None when fewer: the last chunk."""
+    found: str | None = await conn.fetchval(
+        "SELECT sku FROM snapshot_items WHERE snapshot = $1 AND sku > $2 "
+        "ORDER BY sku OFFSET $3 LIMIT 1",
+        snapshot,
+        after,
+        limit - 1,
+    )
+    return found
+
+
 async def forget_before(
     conn: Connection, shop: str, facility: str, skus: Sequence[str], as_of: datetime
 ) -> list[str]:

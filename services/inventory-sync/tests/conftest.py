@@ -1,10 +1,12 @@
 """A real inventory-sync against a real Shopify simulator, Postgres and RabbitMQ.
 
 `inventory()` starts the simulator with one Standard-plan shop: location "Shop location" feeds
-facility WH1, "Pop-up" is another location. The catalog is SKU-00001..SKU-000NN, every variant
-stocked at both locations with `STOCK` units. The service starts, reads the catalog (its first
-job), and the world waits for that before handing over. Messages are published as the WMS and
-the other services would.
+facility WH1, "Pop-up" is another location. With `service_facility=True` the shop also has WH2,
+connected as a fulfillment service with an inventory feed and no location in the shops file
+(the test registers it, at "Pop-up", as order-intake would). The catalog is
+SKU-00001..SKU-000NN, every variant stocked at both locations with `STOCK` units. The service
+starts, reads the catalog (its first job), and the world waits for that before handing over.
+Messages are published as the WMS and the other services would.
 """
 
 import uuid
@@ -38,6 +40,8 @@ from testkit.shops import shop, shops_file
 DOMAIN = "inventory-test.myshopify.com"
 TOKEN = "shpat_inventory_test"
 FACILITY = "WH1"
+SERVICE_FACILITY = "WH2"
+SERVICE_ID = "gid://shopify/FulfillmentService/77"
 FED = "Shop location"
 OTHER = "Pop-up"
 STOCK = 50
@@ -115,19 +119,20 @@ class InventoryWorld:
         as_of: datetime = T0,
         per_part: int = 250,
         order: Callable[[list[Envelope]], list[Envelope]] = lambda parts: parts,
+        facility: str = FACILITY,
     ) -> list[Envelope]:
-        """Publish a snapshot of WH1 ({sku: available}) in parts; returns the parts sent."""
+        """Publish a snapshot of a facility ({sku: available}) in parts; returns the parts."""
         items = [
             {"sku": s, "available": a, "on_hand": max(a, 0)} for s, a in sorted(levels.items())
         ]
         chunks = [items[i : i + per_part] for i in range(0, len(items), per_part)] or [[]]
-        snapshot_id = snapshot_id or f"WH1-{uuid.uuid4()}"
+        snapshot_id = snapshot_id or f"{facility}-{uuid.uuid4()}"
         parts = [
             new_envelope(
                 "wms.inventory.snapshot",
                 {
                     "snapshot_id": snapshot_id,
-                    "facility": FACILITY,
+                    "facility": facility,
                     "as_of": as_of,
                     "part": n,
                     "parts": len(chunks),
@@ -142,11 +147,13 @@ class InventoryWorld:
             await self.publish(part)
         return parts
 
-    async def adjust(self, sku_: str, available: int, as_of: datetime) -> Envelope:
+    async def adjust(
+        self, sku_: str, available: int, as_of: datetime, facility: str = FACILITY
+    ) -> Envelope:
         return await self.send(
             "wms.inventory.adjusted",
             {
-                "facility": FACILITY,
+                "facility": facility,
                 "sku": sku_,
                 "available": available,
                 "on_hand": max(available, 0),
@@ -160,9 +167,26 @@ class InventoryWorld:
             body: dict[str, Any] = await resp.json()
             return body
 
-    async def facility_status(self) -> dict[str, Any]:
-        facility: dict[str, Any] = (await self.status())["inventory"]["facilities"][0]
-        return facility
+    async def facility_status(self, facility: str = FACILITY) -> dict[str, Any]:
+        facilities = (await self.status())["inventory"]["facilities"]
+        found: dict[str, Any] = next(f for f in facilities if f["facility"] == facility)
+        return found
+
+    async def register_service(
+        self, location: str = OTHER, *, manages_inventory: bool = True, at: datetime | None = None
+    ) -> Envelope:
+        """order-intake's `orders.fulfillment_service.registered` for WH2, at `location`."""
+        return await self.send(
+            "orders.fulfillment_service.registered",
+            {
+                "facility": SERVICE_FACILITY,
+                "fulfillment_service_id": SERVICE_ID,
+                "location_id": self.location_gid(location),
+                "inventory_management": manages_inventory,
+                "tracking_support": True,
+            },
+            **({"occurred_at": at} if at else {}),
+        )
 
     async def request(
         self, method: str, path: str, body: Any = None, token: str | None = None
@@ -228,10 +252,26 @@ class InventoryWorld:
         await eventually(all_in, timeout_s=20)
 
 
-def fed_shop(location_gid: str, mode: str = "both", daily_at: str = "02:00") -> dict[str, Any]:
-    """The test shop's entry of the shops file: `location_gid` is WH1's, and it feeds it."""
+def fed_shop(
+    location_gid: str, mode: str = "both", daily_at: str = "02:00", service_facility: bool = False
+) -> dict[str, Any]:
+    """The test shop's entry of the shops file: `location_gid` is WH1's, and it feeds it; with
+    `service_facility`, WH2 is a fulfillment service whose feed has no location here."""
     feed = {"location": location_gid, "mode": mode, "daily_at": daily_at}
-    return shop(DOMAIN, locations={location_gid: FACILITY}, inventory={FACILITY: feed})
+    if not service_facility:
+        return shop(DOMAIN, locations={location_gid: FACILITY}, inventory={FACILITY: feed})
+    service = {
+        "mode": "fulfillment_service",
+        "name": "Shipbridge WH2",
+        "callback_url": "https://gateway.example.com",
+        "inventory_management": True,
+    }
+    return shop(
+        DOMAIN,
+        locations={location_gid: FACILITY},
+        facilities={SERVICE_FACILITY: service},
+        inventory={FACILITY: feed, SERVICE_FACILITY: {"mode": mode, "daily_at": daily_at}},
+    )
 
 
 InventoryFactory = Callable[..., AbstractAsyncContextManager[InventoryWorld]]
@@ -253,6 +293,7 @@ def inventory(
         daily_at: str = "02:00",
         prepare: Callable[[SimulatorHandle], Any] | None = None,
         settings: Mapping[str, str] | None = None,
+        service_facility: bool = False,
         **runtime_overrides: Any,
     ) -> AsyncIterator[InventoryWorld]:
         async with running_simulator(SimConfig(random_seed=7), schema_runtime) as sim:
@@ -268,7 +309,12 @@ def inventory(
                 prepare(sim)
             locations = sim.simulator.store.shop(DOMAIN).locations.values()
             fed = next(f"gid://shopify/Location/{loc.id}" for loc in locations if loc.name == FED)
-            shops_file(tmp_path, monkeypatch, fed_shop(fed, mode, daily_at), access_token=TOKEN)
+            shops_file(
+                tmp_path,
+                monkeypatch,
+                fed_shop(fed, mode, daily_at, service_facility),
+                access_token=TOKEN,
+            )
             for name, value in {
                 "INVENTORY_SYNC_IDLE_POLL_S": "0.2",
                 "INVENTORY_SYNC_SCHEDULE_CHECK_S": "0.2",

@@ -94,6 +94,7 @@ def test_the_queue_bindings_are_exactly_the_types_it_handles() -> None:
                 "orders.order.cancelled",
                 "cancellations.order.restocked",
                 "shopify.webhook.orders.create",
+                "orders.fulfillment_service.registered",
                 "shopify.webhook.customers.redact",
                 "shopify.webhook.shop.redact",
             )

@@ -10,6 +10,12 @@ Sections it knows how to read (anything else is still shown, generically, by the
 - order-intake `orders`: `recent_rejections.by_checks|by_wms`, `failed_syncs`, `polling`,
   `wms_changes` (reduces/cancels the warehouse refused or never answered), `unsent_edits`
   (edits of orders already sent that the warehouse was not told about), and `retention`;
+- order-intake `fulfillment_services`: one entry per (shop, facility) connected as a Shopify
+  fulfillment service, with its `problem` (missing, failing, deleted by an operator while still
+  configured); and `fulfillment_requests` (either may be absent): `rejected`,
+  `refused_cancellations` and `failed_answers` are problems; `waiting_for_wms` is work in
+  flight, listed on the page (a WMS order never answered is already `wms_changes`'s
+  create_unanswered);
 - webhook-gateway: `webhook_subscriptions.shops`, `privacy.open_data_requests`;
 - fulfillment-sync `shipments.failed`: shipments that did not become fulfillments;
 - cancellation `cancellations.needs_attention`: {what: [rows]} an operator must look at;
@@ -147,6 +153,7 @@ def _order_intake(name: str, section: Section) -> list[Problem]:
     if failed_polls:
         title = f"order download failed for {_plural(len(failed_polls), 'shop')}"
         problems.append(Problem(name, "order_poll_failed", "attention", title, failed_polls))
+    problems += _fulfillment_services(name, section)
     retention_error = _get(section, "retention", "last_error")
     if retention_error:
         problems.append(
@@ -159,6 +166,78 @@ def _order_intake(name: str, section: Section) -> list[Problem]:
             )
         )
     return problems
+
+
+def _request_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"shop": r.get("shop"), "order": r.get("order_name"),
+         "fulfillment_order": r.get("fulfillment_order_id"), "wms_order": r.get("wms_order_ref"),
+         **({"answer": str(r["kind"]).replace("_", " ")} if r.get("kind") else {}),
+         "reason": r.get("reason"), "message": r.get("message"), "since": r.get("since")}
+        for r in rows
+    ]  # fmt: skip
+
+
+# fulfillment_requests group -> (problem kind, what one row is, the rest of the title)
+_REQUEST_PROBLEMS = {
+    "rejected": (
+        "rejected_requests",
+        "fulfillment request",
+        "rejected: the merchant sees why in Shopify",
+    ),
+    "refused_cancellations": (
+        "refused_cancellations",
+        "cancellation request",
+        "the warehouse refused",
+    ),
+    "failed_answers": (
+        "failed_request_answers",
+        "answer",
+        "to Shopify's requests could not be given",
+    ),
+}
+
+
+def _fulfillment_services(name: str, section: Section) -> list[Problem]:
+    problems: list[Problem] = []
+    failing = [
+        {"shop": e.get("shop"), "facility": e.get("facility"), "name": e.get("name"),
+         "problem": e.get("problem"), "service_id": e.get("service_id"),
+         "location_id": e.get("location_id"), "last_checked_at": e.get("last_checked_at")}
+        for e in _rows(section.get("fulfillment_services"))
+        if e.get("problem")
+    ]  # fmt: skip
+    if failing:
+        title = f"{_plural(len(failing), 'fulfillment service')} not registered as configured"
+        problems.append(Problem(name, "fulfillment_services", "attention", title, failing))
+    requests = section.get("fulfillment_requests")
+    for group, (kind, noun, tail) in _REQUEST_PROBLEMS.items():
+        rows = _request_rows(_rows(_get(requests or {}, group)))
+        if rows:
+            title = f"{_plural(len(rows), noun)} {tail}"
+            problems.append(Problem(name, kind, "attention", title, rows))
+    return problems
+
+
+def fulfillment_services(sections: Mapping[str, Section]) -> list[dict[str, Any]]:
+    """Every fulfillment service order-intake knows of, problem or not (for the page)."""
+    intake = sections.get("order-intake", {})
+    return [
+        {k: e.get(k) for k in ("shop", "facility", "name", "state", "service_id", "location_id",
+                               "last_checked_at", "last_error", "problem")}
+        for e in _rows(intake.get("fulfillment_services"))
+    ]  # fmt: skip
+
+
+def waiting_requests(sections: Mapping[str, Section]) -> dict[str, Any]:
+    """Fulfillment requests sent to the warehouse and not answered yet: the oldest, and how many."""
+    requests = _get(sections.get("order-intake", {}), "fulfillment_requests") or {}
+    rows = _request_rows(_rows(_get(requests, "waiting_for_wms")))
+    count = _get(requests, "waiting_for_wms_count")
+    return {
+        "count": count if isinstance(count, int) else len(rows),
+        "oldest": [{k: v for k, v in r.items() if k not in ("reason", "message")} for r in rows],
+    }
 
 
 def _webhook_gateway(name: str, section: Section) -> list[Problem]:
@@ -305,12 +384,15 @@ def _subscription_state(sub: Any) -> str | None:
 
 
 def overview(sections: Mapping[str, Section]) -> dict[str, Any]:
-    """The status document: problems first, then services and shops, then every section."""
+    """The status document: problems first, then services, shops and fulfillment services,
+    then every section."""
     problems = problems_of(sections)
     return {
         "healthy": not problems,
         "problems": [p.as_json() for p in problems],
         "summary": {name: service_line(section) for name, section in sections.items()},
         "shops": shop_lines(sections),
+        "fulfillment_services": fulfillment_services(sections),
+        "requests_waiting_for_wms": waiting_requests(sections),
         "services": dict(sections),
     }

@@ -97,8 +97,9 @@ def _problems(problems: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def _state_cell(state: str) -> str:
-    return f"<td class='{'ok' if state == 'ready' else 'bad'}'>{html.escape(state)}</td>"
+def _state_cell(state: str, shown: str | None = None) -> str:
+    css = "ok" if state == "ready" else "bad"
+    return f"<td class='{css}'>{html.escape(state if shown is None else shown)}</td>"
 
 
 def _services(summary: Mapping[str, Mapping[str, Any]]) -> str:
@@ -133,6 +134,43 @@ def _shops(shops: Mapping[str, Mapping[str, Any]]) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
+def _service_state(state: Any) -> str:
+    shown = str(state or "unknown")
+    return _state_cell("ready" if shown == "registered" else shown, shown.replace("_", " "))
+
+
+def _fulfillment_services(doc: Mapping[str, Any]) -> str:
+    """Each facility connected as a Shopify fulfillment service (its state and the location
+    Shopify made for it), and the requests waiting for the warehouse; nothing when there is
+    neither (a deployment of merchant-managed locations only, or an older order-intake)."""
+    services = doc.get("fulfillment_services") or []
+    waiting = doc.get("requests_waiting_for_wms") or {}
+    if not services and not waiting.get("count"):
+        return ""
+    columns = ("service_id", "location_id", "last_checked_at", "problem")
+    head = "".join(
+        f"<th>{c.replace('_', ' ')}</th>" for c in ("shop", "facility", "name", "state", *columns)
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{_scalar(s.get(c))}</td>" for c in ("shop", "facility", "name"))
+        + _service_state(s.get("state"))
+        + "".join(f"<td>{_scalar(s.get(c))}</td>" for c in columns)
+        + "</tr>"
+        for s in services
+    )
+    table = f"<table><tr>{head}</tr>{rows}</table>" if services else ""
+    count = waiting.get("count") or 0
+    oldest = waiting.get("oldest") or []
+    listed = (
+        f"<h3 id='waiting-requests'>{count} fulfillment request{'' if count == 1 else 's'} "
+        f"waiting for the warehouse</h3>{_table(oldest, 1) if oldest else ''}"
+        if count
+        else ""
+    )
+    return f"<h2 id='fulfillment-services'>Fulfillment services</h2>{table}{listed}"
+
+
 def _details(services: Mapping[str, Mapping[str, Any]]) -> str:
     return "".join(
         f"<details><summary>{html.escape(name)}</summary>{render_value(section)}</details>"
@@ -152,6 +190,7 @@ def render(doc: Mapping[str, Any], generated_at: str) -> str:
         f"<span>{_scalar(generated_at)} UTC, refreshes every {REFRESH_S} s</span></header><main>"
         f"<h2 id='problems'>Needs attention</h2>{_problems(problems)}"
         f"<h2 id='shops'>Shops</h2>{_shops(doc['shops'])}"
+        f"{_fulfillment_services(doc)}"
         f"<h2 id='services'>Services</h2>{_services(doc['summary'])}"
         f"<h2 id='details'>Everything each service reports</h2>{_details(doc['services'])}"
         "</main></body></html>"

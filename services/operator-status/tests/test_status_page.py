@@ -1,6 +1,8 @@
 """The status page in a real headless browser (Debian's chromium, driven by Playwright), over
 a real gateway and order-intake: a rejected order and a dead letter made by the test show up
-first, a service that is not running shows as down, and a screenshot is kept as an artifact."""
+first, a service that is not running shows as down, the shop's second facility (a Shopify
+fulfillment service) is listed with the location Shopify made for it, and a screenshot is kept
+as an artifact."""
 
 import json
 import os
@@ -70,9 +72,12 @@ async def stack(
             SHOP, products=5, locations=["Shop location"], min_quantity=50, max_quantity=50
         )
         location = created["locations"][0]["id"]
+        service = {"mode": "fulfillment_service", "name": "Page 3PL",
+                   "callback_url": "https://gw.example"}  # fmt: skip
         shops = shops_file(
             tmp_path, monkeypatch,
-            shop(SHOP, order_download={"mode": "webhooks"}, locations={location: "WH1"}),
+            shop(SHOP, order_download={"mode": "webhooks"}, locations={location: "WH1"},
+                 facilities={"WH2": service}),
             access_token=TOKEN,
         )  # fmt: skip
         settings = GatewaySettings(shops_config=shops, webhook_callback_url="https://gw.example/wh")
@@ -131,8 +136,10 @@ async def test_the_page_shows_a_rejected_order_and_a_dead_letter_first(
     await publish_raw(isolated_vhost, b"{not json", "shopify.webhook.orders.updated", "garbled-1")
 
     async def both_shown() -> bool:
-        kinds = {p["kind"] for p in (await status_doc(stack))["problems"]}
-        return {"rejected_orders", "dead_letters"} <= kinds
+        doc = await status_doc(stack)
+        kinds = {p["kind"] for p in doc["problems"]}
+        services = [s["state"] for s in doc["fulfillment_services"]]
+        return {"rejected_orders", "dead_letters"} <= kinds and services == ["registered"]
 
     await eventually(both_shown, timeout_s=20)
     doc = await status_doc(stack)
@@ -176,6 +183,10 @@ async def test_the_page_shows_a_rejected_order_and_a_dead_letter_first(
             assert first_problem["y"] < services["y"]
             shops = await page.locator("#shops + table").inner_text()
             assert SHOP in shops and "healthy" in shops  # webhook subscriptions were created
+            [service] = stack.sim.simulator.store.shop(SHOP).fulfillment_services.values()
+            services = await page.locator("#fulfillment-services + table").inner_text()
+            assert "Page 3PL" in services and "registered" in services
+            assert f"gid://shopify/Location/{service.location_id}" in services
 
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shot = ARTIFACTS / "status-page.png"

@@ -24,7 +24,7 @@ from contracts import (
     order_correlation_id,
 )
 from messaging import add_to_outbox
-from order_intake import store
+from order_intake import registry_store, store
 from order_intake.domain import Decision, Order, decide
 from order_intake.shopify_order import parse_order
 from shop_config import ShopConfig
@@ -61,6 +61,11 @@ async def apply_orders(
     """
     orders = [parse_order(order_json) for order_json in orders_json]
     gids = [order.id for order in orders]
+    if shop.service_facilities:
+        # Where Shopify put the shop's fulfillment services: their FOs are this shop's too.
+        shop = shop.with_service_locations(
+            await registry_store.service_locations(conn, shop.domain)
+        )
     if len(set(gids)) != len(gids):
         raise ValueError("apply_orders needs distinct orders")
     await store.lock_orders(conn, shop.domain, gids)
@@ -102,6 +107,7 @@ async def apply_orders(
             reduces=len(decision.reduces),
             cancels=len(decision.cancels),
             resent=sorted(decision.resent),
+            answers=[a.kind for a in decision.answers],
         )
     await store.save_decisions(conn, shop.domain, decided)
     await add_to_outbox(conn, messages)

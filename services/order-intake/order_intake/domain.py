@@ -39,8 +39,9 @@ from contracts.wms import (
     WmsOrderRelease,
     WmsOrderUpdate,
 )
-from order_intake import reconcile
+from order_intake import reconcile, requests
 from order_intake.reconcile import PendingChange, RefusedChange, gid_number, ref_suffix
+from order_intake.requests import RequestAnswer
 from shop_config import ShopConfig
 
 # --- the order, as order-intake needs it (built from GraphQL by shopify_order.py) -------------
@@ -92,6 +93,11 @@ class FulfillmentOrder:
     fulfill_by: datetime | None
     holds: tuple[FulfillmentHold, ...] = ()
     lines: tuple[FulfillmentOrderLine, ...] = ()
+    request_status: str = "UNSUBMITTED"
+    """FulfillmentOrderRequestStatus: only an FO at a fulfillment service's location leaves
+    UNSUBMITTED (SUBMITTED when the merchant asks, ACCEPTED or REJECTED when we answer, ...)."""
+    updated_at: datetime | None = None
+    """Shopify's `updatedAt` of the FO as read: tells a read made before our answer landed."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,12 @@ class SentFulfillmentOrder:
     """Sent line ref -> the order's LineItem GID (empty for WMS orders sent before it was kept)."""
     wms_state: str = "sent"
     """sent, accepted or rejected (the WMS's answer to the create)."""
+    wms_reason: str | None = None
+    """Why the WMS rejected it."""
+    request_answered: str | None = None
+    """At a fulfillment service: what Shopify was told of its FO's request (accepted,
+    rejected), None while not answered."""
+    request_answered_at: datetime | None = None
     pending: PendingChange | None = None
     refused: RefusedChange | None = None
     cancelled: bool = False
@@ -194,6 +206,8 @@ class Decision:
     """Refs among `creates` that re-send a WMS order the warehouse had rejected."""
     line_items: Mapping[str, str] = field(default_factory=dict)
     """FO line ref -> LineItem GID, for the lines of `creates`."""
+    answers: tuple[RequestAnswer, ...] = ()
+    """What Shopify must be told about requests to a fulfillment service (requests.py)."""
 
 
 RISK_HOLD_REASON = "high fraud risk"
@@ -234,12 +248,29 @@ def decide(
     *,
     share_email: bool = False,
 ) -> Decision:
-    """The whole decision for one order, given every WMS order already sent for it."""
+    """The whole decision for one order, given every WMS order already sent for it, with what
+    Shopify must be told about the requests of its FOs at fulfillment services."""
+    already_sent = requests.with_rerequests(order, shop, already_sent)
+    decision = _decide(order, shop, already_sent, now, share_email=share_email)
+    answers = requests.answers_owed(order, shop, already_sent, decision)
+    return replace(decision, answers=answers) if answers else decision
+
+
+def _decide(
+    order: Order,
+    shop: ShopConfig,
+    already_sent: Sequence[SentFulfillmentOrder],
+    now: datetime,
+    *,
+    share_email: bool,
+) -> Decision:
     if order.cancelled_at is not None:
         # Sent or not, a cancellation is the cancellation service's business.
         return Decision("cancelled", f"cancelled in Shopify ({order.cancel_reason or 'no reason'})")
     risk_hold = shop.order_download.hold_high_risk and is_high_risk(order)
-    reduces, cancels = reconcile.plan_changes(order, shop.facility_for, already_sent, now)
+    reduces, cancels = reconcile.plan_changes(
+        order, shop.facility_for, already_sent, now, requests.cancellation_requested(order, shop)
+    )
     cancelled_now = {c.wms_order_ref for c in cancels}
     live = [w for w in already_sent if _still_held(w) and w.wms_order_ref not in cancelled_now]
     holds, releases, updates = _adjust_sent(order, shop, live, risk_hold)
@@ -322,7 +353,8 @@ def _with_shippable_lines(fo: FulfillmentOrder) -> FulfillmentOrder:
 
 
 def sendable_fulfillment_orders(order: Order, shop: ShopConfig) -> list[FulfillmentOrder]:
-    """FOs the WMS should have: at a mapped location, open or held, with something to ship.
+    """FOs the WMS should have: at a mapped location, open or held, with something to ship; at
+    a fulfillment service, only once the merchant has requested fulfillment.
 
     In FO-id order (numeric), which is the order suffixes are handed out in.
     """
@@ -332,7 +364,8 @@ def sendable_fulfillment_orders(order: Order, shop: ShopConfig) -> list[Fulfillm
             for fo in order.fulfillment_orders
             if fo.status in _SENDABLE_STATUSES
             and fo.location_id is not None
-            and shop.facility_for(fo.location_id) is not None
+            and (facility := shop.facility_for(fo.location_id)) is not None
+            and (not shop.is_service_facility(facility) or fo.request_status == "SUBMITTED")
             and shippable_lines(fo)
         ),
         key=lambda fo: gid_number(fo.id),

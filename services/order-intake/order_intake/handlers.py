@@ -24,6 +24,7 @@ import structlog
 
 from contracts import (
     FulfillmentOrderLineRef,
+    FulfillmentOrderNotification,
     ShopifyWebhook,
     WmsOrderAccepted,
     WmsOrderCancelResult,
@@ -32,7 +33,7 @@ from contracts import (
     WmsOrderRejected,
 )
 from messaging import MessageContext
-from order_intake import store
+from order_intake import request_store, requests, store
 from order_intake.deps import IntakeDeps
 from order_intake.installations import still_uninstalled
 from shop_config import ShopConfig
@@ -106,18 +107,33 @@ def _shop_of(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]) -> ShopCo
     return shop
 
 
+# Topics about requests to a fulfillment service: Shopify waits for the service's answer, so an
+# FO not seen yet is looked for among the service's assigned FOs rather than left to polling.
+_REQUEST_TOPICS = frozenset(
+    {
+        "fulfillment_orders/fulfillment_request_submitted",
+        "fulfillment_orders/cancellation_request_submitted",
+    }
+)
+
+
 async def on_fulfillment_order_webhook(
     webhook: ShopifyWebhook, ctx: MessageContext[IntakeDeps]
 ) -> None:
     shop = _shop_of(webhook, ctx)
     if shop is None:
         return
-    if shop.order_download.mode == "polling":
+    requests_topic = webhook.topic in _REQUEST_TOPICS and shop.service_facilities
+    if shop.order_download.mode == "polling" and not requests_topic:
         return  # the shop asked for polling only: its download will find the change
     fo_ids = fulfillment_order_ids_of(webhook.payload)
     if not fo_ids:
         raise ValueError(f"{webhook.topic} webhook names no fulfillment order")
     order_gids = await store.orders_of_fulfillment_orders(ctx.conn, shop.domain, fo_ids)
+    if not order_gids and requests_topic:
+        for facility in shop.service_facilities:
+            await request_store.request_scan(ctx.conn, shop.domain, facility, webhook.topic)
+        return
     if not order_gids:
         log.info("webhook.fulfillment_orders_not_known", topic=webhook.topic, ids=fo_ids)
         return
@@ -150,6 +166,19 @@ async def on_order_webhook(webhook: ShopifyWebhook, ctx: MessageContext[IntakeDe
     await store.request_sync(ctx.conn, shop.domain, order_gid, reason)  # reinstated just now
 
 
+async def on_fulfillment_order_notification(
+    notification: FulfillmentOrderNotification, ctx: MessageContext[IntakeDeps]
+) -> None:
+    """Shopify asks a fulfillment service to look at its requests: read them (a scan)."""
+    shop = ctx.deps.shops.get(ctx.shop)
+    if shop is None or not shop.is_service_facility(notification.facility):
+        log.warning("notification.not_a_service_facility", facility=notification.facility)
+        return
+    await request_store.request_scan(
+        ctx.conn, shop.domain, notification.facility, f"notification {notification.kind}"
+    )
+
+
 async def on_wms_accepted(answer: WmsOrderAccepted, ctx: MessageContext[IntakeDeps]) -> None:
     await _record_answer(ctx, answer.wms_order_ref, "accepted", None)
 
@@ -161,12 +190,22 @@ async def on_wms_rejected(answer: WmsOrderRejected, ctx: MessageContext[IntakeDe
 async def _record_answer(
     ctx: MessageContext[IntakeDeps], wms_order_ref: str, state: str, reason: str | None
 ) -> None:
-    known = await store.record_wms_answer(ctx.conn, ctx.shop, wms_order_ref, state, reason)
-    if not known:
+    answered = await store.record_wms_answer(ctx.conn, ctx.shop, wms_order_ref, state, reason)
+    if answered is None:
         # Not ours (another integration on the same WMS, or a typo on its side): nothing to do.
         log.warning("wms.answer_for_unknown_order", wms_order_ref=wms_order_ref, state=state)
-    elif state == "rejected":
+        return
+    if state == "rejected":
         log.warning("wms.order_rejected", wms_order_ref=wms_order_ref, reason=reason)
+    shop = ctx.deps.shops.get(ctx.shop)
+    if shop is not None and shop.is_service_facility(answered.facility) and answered.first_answer:
+        # The fulfillment request is answered as the WMS answered, without reading the order
+        # again: the FO was SUBMITTED when it was sent, and if the merchant has withdrawn it
+        # since, Shopify refuses the answer and the worker reads the order (request_answers).
+        owed = requests.answer_to_wms(answered.fulfillment_order_id, wms_order_ref, reason)
+        await request_store.owe_answers(
+            ctx.conn, shop.domain, [(answered.order_gid, answered.order_name, owed)]
+        )
 
 
 async def on_reduce_result(result: WmsOrderReduceResult, ctx: MessageContext[IntakeDeps]) -> None:
@@ -194,8 +233,12 @@ async def _change_answered(
         return
     if outcome == "refused":
         # Nothing new goes out for the order (its units may still be at the warehouse): the
-        # refusal is on /status until an operator re-syncs the order.
+        # refusal is on /status until an operator re-syncs the order. At a fulfillment service
+        # the merchant's cancellation request is then rejected: the order is decided again.
         log.warning("wms.change_refused", wms_order_ref=wms_order_ref, kind=kind, reason=reason)
+        config = ctx.deps.shops.get(shop)
+        if config is not None and config.is_service_facility(answered.facility):
+            await store.request_sync(ctx.conn, shop, answered.order_gid, f"wms {kind} refused")
         return
     log.info("wms.change_confirmed", wms_order_ref=wms_order_ref, kind=kind)
     reduced = WmsOrderReduced(

@@ -11,8 +11,16 @@ order's waiting new work may go out (a refused reduce is asked again if Shopify 
 The operator command line calls these; the POSTs need the OPS_TOKEN bearer token when one is
 configured. `POST /orders/download` answers when the download is done; `POST /orders/downloads`
 starts it in the background and `GET /orders/downloads/{job_id}` shows how far it got.
+
+Fulfillment services (fulfillment_services.py), every one with the token when configured:
+`GET /fulfillment-services` lists them; `POST /fulfillment-services/{shop}/{facility}/register`
+checks (creates, updates) the facility's service now and re-enables one an operator deleted;
+`POST /fulfillment-services/{shop}/{facility}/delete` deletes it in Shopify (JSON body optional:
+`inventory_action` TRANSFER|KEEP|DELETE, `destination_location_id` for TRANSFER; KEEP without a
+destination) and the schedule leaves it deleted.
 """
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +29,13 @@ from aiohttp import web
 
 from order_intake import store
 from order_intake.download_jobs import DownloadJobs
+from order_intake.fulfillment_services import (
+    DeleteRefused,
+    DeleteUnconfirmed,
+    FulfillmentServiceRegistry,
+    NoAccess,
+    UnknownServiceFacility,
+)
 from order_intake.polling import CustomerDataWithheld, OrderDownloader, UnknownShop
 from service_runtime.ops import require_operator
 from service_runtime.requests import bad_request, conflict, json_object, not_found, text_field
@@ -115,4 +130,67 @@ def operator_routes(
         web.post("/orders/downloads", start_download),
         web.get("/orders/downloads/{job_id}", download_job),
         web.post("/orders/resync", resync),
+    ]
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(f"{name} must be a non-empty string")
+    return value.strip()
+
+
+def _bad_gateway(message: str) -> web.HTTPBadGateway:
+    return web.HTTPBadGateway(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def fulfillment_service_routes(registry: FulfillmentServiceRegistry) -> list[web.RouteDef]:
+    async def listing(request: web.Request) -> web.Response:
+        require_operator(request)
+        return web.json_response({"fulfillment_services": await registry.status()})
+
+    async def register(request: web.Request) -> web.Response:
+        require_operator(request)
+        shop, facility = request.match_info["shop"], request.match_info["facility"]
+        try:
+            await registry.register(shop, facility)
+            return web.json_response(await registry.entry(shop, facility))
+        except UnknownServiceFacility as exc:
+            raise not_found(str(exc)) from None
+
+    async def delete(request: web.Request) -> web.Response:
+        require_operator(request)
+        shop, facility = request.match_info["shop"], request.match_info["facility"]
+        body = await json_object(request) if request.can_read_body else {}
+        try:
+            deleted = await registry.delete(
+                shop,
+                facility,
+                destination_location_id=_optional_text(body, "destination_location_id"),
+                inventory_action=_optional_text(body, "inventory_action"),
+            )
+        except UnknownServiceFacility as exc:
+            raise not_found(str(exc)) from None
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        except (NoAccess, DeleteRefused) as exc:
+            raise conflict(str(exc)) from None
+        except DeleteUnconfirmed as exc:
+            # Left deleted on our side: the schedule must not create a second service while
+            # the first may still exist. Deleting again (or registering) settles it.
+            raise _bad_gateway(f"{exc}; the service may still exist: delete again") from None
+        return web.json_response(
+            {
+                **await registry.entry(shop, facility),
+                "deleted_service_id": deleted.deleted_service_id,
+                "inventory_action": deleted.inventory_action,
+            }
+        )
+
+    return [
+        web.get("/fulfillment-services", listing),
+        web.post("/fulfillment-services/{shop}/{facility}/register", register),
+        web.post("/fulfillment-services/{shop}/{facility}/delete", delete),
     ]

@@ -32,7 +32,7 @@ recorded falls back to the FO line id (still right while the FO keeps that line)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -144,14 +144,23 @@ def _key(line_item_id: str | None, fo_line_id: str) -> str:
 
 
 def _wanted(
-    fo: FulfillmentOrder | None, facility: str, facility_of: FacilityOf
+    fo: FulfillmentOrder | None,
+    facility: str,
+    facility_of: FacilityOf,
+    withdrawn: Collection[str] = (),
 ) -> tuple[dict[str, int], str]:
     """Units per line key Shopify wants of the WMS orders of `fo` at `facility`, and, should
-    they hold more, what changed (for the WMS's `reason` and for operators)."""
+    they hold more, what changed (for the WMS's `reason` and for operators). An FO in
+    `withdrawn` (the merchant requested cancellation from a fulfillment service) is wanted no
+    more than what was fulfilled of it, as a closed one."""
     wanted: dict[str, int] = defaultdict(int)
     if fo is None:
         return wanted, "its fulfillment order is no longer in the Shopify order"
     number = gid_number(fo.id)
+    if fo.id in withdrawn:
+        for line in fo.lines:
+            wanted[_key(line.line_item_id, line.id)] += max(0, line.total - line.remaining_quantity)
+        return wanted, f"the merchant requested cancellation of fulfillment order {number}"
     active = fo.status not in INACTIVE_STATUSES
     at = facility_of(fo.location_id) if fo.location_id else None
     if active and at == facility:
@@ -171,8 +180,10 @@ def plan_changes(
     facility_of: FacilityOf,
     sent: Sequence[SentFulfillmentOrder],
     now: datetime,
+    withdrawn: Collection[str] = (),
 ) -> tuple[list[WmsOrderReduce], list[WmsOrderCancel]]:
-    """The reduces and cancels that bring every WMS order of the order down to Shopify's want.
+    """The reduces and cancels that bring every WMS order of the order down to Shopify's want
+    (`withdrawn`: FOs whose cancellation the merchant requested from a fulfillment service).
 
     A WMS order with a change unanswered or refused gets no second one; what it holds (or will
     hold) still counts against the want, so its neighbours are not cut for it.
@@ -186,7 +197,7 @@ def plan_changes(
     cancels: list[WmsOrderCancel] = []
     for (fo_id, facility), members in groups.items():
         fo = fos.get(fo_id)  # the read has every FO of the order: missing is gone
-        wanted, change = _wanted(fo, facility, facility_of)
+        wanted, change = _wanted(fo, facility, facility_of, withdrawn)
         for w in members:
             held = effective_holding(w)
             if not any(held.values()):

@@ -29,6 +29,30 @@ class IntakeSettings(BaseSettings):
     """A reduce or cancel the WMS has not answered for this long is shown as an operator problem
     (SPEC section 3: a command never answered is never silence)."""
 
+    answer_batch_size: int = 50
+    """Answers to fulfillment-service requests claimed per round."""
+    answer_concurrency: int = 8
+    """Answers in flight at once (the shop's client paces them to its rate budget)."""
+    answer_lease_s: float = 120.0
+    answer_retry_base_s: float = 2.0
+    answer_retry_max_s: float = 300.0
+    answer_max_attempts: int = 12
+    """An answer Shopify kept failing to take (unreachable, not refused) this often is failed,
+    shown on /status; a new decision owing it revives it."""
+    request_scan_interval_s: float = 300.0
+    """How often every fulfillment-service facility's requests are read, whatever notifications
+    came (Shopify's delivery is not guaranteed)."""
+    scan_lease_s: float = 120.0
+    registration_interval_s: float = 600.0
+    """How often every fulfillment-service facility's service is checked in each shop (found,
+    created or updated); also once at start (fulfillment_services.py)."""
+
+    @property
+    def answer_backoff(self) -> BackoffPolicy:
+        return BackoffPolicy(
+            self.answer_retry_base_s, self.answer_retry_max_s, self.answer_max_attempts
+        )
+
     @property
     def sync_backoff(self) -> BackoffPolicy:
         """When a failed read of an order is due again, and when it is given up."""

@@ -76,6 +76,8 @@ def _fulfillment_order(node: Json) -> FulfillmentOrder:
             for h in node.get("fulfillmentHolds") or ()
         ),
         lines=tuple(_line(line) for line in line_items.get("nodes") or ()),
+        request_status=node.get("requestStatus") or "UNSUBMITTED",
+        updated_at=_optional_datetime(node.get("updatedAt")),
     )
 
 

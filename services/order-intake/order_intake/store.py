@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.wms import ReduceLine, WmsOrderCreate
+from order_intake import request_store
 from order_intake.domain import Decision, Order, SentFulfillmentOrder, UnsentEdit
 from order_intake.reconcile import PendingChange, RefusedChange
 from storage import Connection
@@ -153,8 +154,9 @@ async def last_decisions(
 
 _WMS_ORDER_COLUMNS = """
     order_gid, wms_order_ref, fulfillment_order_id, on_hold, ship_by, sent_payload, wms_state,
-    assigned, line_items, pending_kind, pending_lines, pending_change, pending_since,
-    refused_kind, refused_change, refused_reason, refused_at, cancelled_at, resend_requested_at
+    wms_reason, request_answered, request_answered_at, assigned, line_items, pending_kind,
+    pending_lines, pending_change, pending_since, refused_kind, refused_change, refused_reason,
+    refused_at, cancelled_at, resend_requested_at
 """
 
 
@@ -200,6 +202,9 @@ def _sent_from_row(r: Any) -> SentFulfillmentOrder:
         assigned=r["assigned"],
         line_items=r["line_items"] or {},
         wms_state=r["wms_state"],
+        wms_reason=r["wms_reason"],
+        request_answered=r["request_answered"],
+        request_answered_at=r["request_answered_at"],
         pending=pending,
         refused=refused,
         cancelled=r["cancelled_at"] is not None,
@@ -253,6 +258,7 @@ async def save_decisions(
         )
     await _record_pending_changes(conn, shop, decisions)
     await _record_unsent_edits(conn, shop, [e for d in decisions for e in d.unsent_edits])
+    await request_store.set_owed_answers(conn, shop, decided)
 
 
 def _line_items(create: WmsOrderCreate, decision: Decision) -> dict[str, str]:
@@ -300,7 +306,7 @@ async def _resend_wms_orders(
         UPDATE wms_orders
         SET on_hold = $3, ship_by = $4, sent_payload = $5, line_items = $6, assigned = NULL,
             wms_state = 'sent', wms_reason = NULL, answered_at = NULL, sent_at = now(),
-            resend_requested_at = NULL
+            resend_requested_at = NULL, request_answered = NULL, request_answered_at = NULL
         WHERE shop = $1 AND wms_order_ref = $2 AND wms_state = 'rejected'
         """,
         [
@@ -379,25 +385,49 @@ async def _record_unsent_edits(conn: Connection, shop: str, edits: Sequence[Unse
         )
 
 
+@dataclass(frozen=True)
+class AnsweredCreate:
+    """A WMS order the WMS just accepted or rejected."""
+
+    order_gid: str
+    order_name: str
+    fulfillment_order_id: str
+    facility: str
+    first_answer: bool
+    """Not a repeat of the answer already recorded."""
+
+
 async def record_wms_answer(
     conn: Connection, shop: str, wms_order_ref: str, state: str, reason: str | None
-) -> bool:
-    """The WMS accepted or rejected one of our orders; False if we never sent that ref."""
-    updated = await conn.fetchval(
-        "UPDATE wms_orders SET wms_state = $3, wms_reason = $4, answered_at = now() "
-        "WHERE shop = $1 AND wms_order_ref = $2 RETURNING 1",
+) -> AnsweredCreate | None:
+    """The WMS accepted or rejected one of our orders; None if we never sent that ref."""
+    row = await conn.fetchrow(
+        """
+        UPDATE wms_orders w SET wms_state = $3, wms_reason = $4, answered_at = now()
+        FROM (SELECT wms_state AS before FROM wms_orders
+              WHERE shop = $1 AND wms_order_ref = $2 FOR UPDATE) b
+        WHERE w.shop = $1 AND w.wms_order_ref = $2
+        RETURNING w.order_gid, w.sent_payload->>'shopify_order_name' AS order_name,
+                  w.fulfillment_order_id, w.facility, b.before IS DISTINCT FROM $3 AS first
+        """,
         shop,
         wms_order_ref,
         state,
         reason,
     )
-    return updated is not None
+    if row is None:
+        return None
+    return AnsweredCreate(
+        row["order_gid"], row["order_name"], row["fulfillment_order_id"], row["facility"],
+        row["first"],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class AnsweredChange:
     order_gid: str
     fulfillment_order_id: str
+    facility: str
     lines: list[dict[str, Any]]
     """What the WMS order holds after the answer: [{line_ref, sku, quantity}] (zero lines
     left out)."""
@@ -420,7 +450,7 @@ async def answer_change(
     """
     row = await conn.fetchrow(
         """
-        SELECT order_gid, fulfillment_order_id, sent_payload, assigned, pending_lines,
+        SELECT order_gid, fulfillment_order_id, facility, sent_payload, assigned, pending_lines,
                pending_change
         FROM wms_orders
         WHERE shop = $1 AND wms_order_ref = $2 AND pending_kind = $3
@@ -471,6 +501,7 @@ async def answer_change(
     return AnsweredChange(
         order_gid=row["order_gid"],
         fulfillment_order_id=row["fulfillment_order_id"],
+        facility=row["facility"],
         lines=[
             {"line_ref": ref, "sku": skus[ref], "quantity": units}
             for ref, units in held.items()

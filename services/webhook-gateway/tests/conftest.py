@@ -15,8 +15,11 @@ from testkit.tap import Tap, open_tap
 from webhook_gateway.app import gateway_definition
 from webhook_gateway.settings import GatewaySettings
 from webhook_gateway.testing import (
+    LOCATION_FACILITY,
+    NOTIFICATION_MESSAGES,
     PREVIOUS_SECRET,
     SECRET,
+    SERVICE_FACILITY,
     SHOP,
     SHOP_WITHOUT_SECRET,
     WEBHOOK_MESSAGES,
@@ -24,13 +27,23 @@ from webhook_gateway.testing import (
 
 MAX_BYTES = 64 * 1024
 
+FACILITIES = {
+    SERVICE_FACILITY: {
+        "mode": "fulfillment_service",
+        "name": "Shipbridge WH9",
+        "callback_url": "https://gateway.example",
+    },
+    LOCATION_FACILITY: {"mode": "location", "location": "gid://shopify/Location/1"},
+}
+
 
 @pytest.fixture
 def shops_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """SHOP signs with SECRET or, as during a rotation, PREVIOUS_SECRET; SHOP_WITHOUT_SECRET
-    has no secret at all, so nothing it sends can be verified. No access tokens."""
+    """SHOP signs with SECRET or, as during a rotation, PREVIOUS_SECRET, and has one facility in
+    each mode; SHOP_WITHOUT_SECRET has no secret at all, so nothing it sends can be verified.
+    No access tokens."""
     path = write_shops(
-        tmp_path, monkeypatch, shop(SHOP), shop(SHOP_WITHOUT_SECRET),
+        tmp_path, monkeypatch, shop(SHOP, facilities=FACILITIES), shop(SHOP_WITHOUT_SECRET),
         access_token=None, client_secret=SECRET,
     )  # fmt: skip
     monkeypatch.delenv(env_name(SHOP_WITHOUT_SECRET, "client_secret"))
@@ -54,5 +67,5 @@ async def gateway(
 
 @pytest.fixture
 async def tap(gateway: ServiceRuntime, isolated_vhost: str) -> AsyncIterator[Tap]:
-    async with open_tap(isolated_vhost, [WEBHOOK_MESSAGES]) as tapped:
+    async with open_tap(isolated_vhost, [WEBHOOK_MESSAGES, NOTIFICATION_MESSAGES]) as tapped:
         yield tapped

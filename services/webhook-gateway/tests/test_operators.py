@@ -117,6 +117,12 @@ async def test_on_start_every_topic_is_subscribed_once_and_shown_healthy(world: 
         assert shown["healthy"] is True
         # The compliance topics are the app configuration's business, not the Admin API's.
         assert not {"customers/redact", "shop/redact"} & set(body["present"])
+        # A fulfillment service's requests arrive as webhooks too (issue 15).
+        assert {
+            ("FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_SUBMITTED", CALLBACK),
+            ("FULFILLMENT_ORDERS_CANCELLATION_REQUEST_SUBMITTED", CALLBACK),
+            ("FULFILLMENT_ORDERS_CANCELLED", CALLBACK),
+        } <= set(w.subscriptions())
 
 
 async def test_subscriptions_shopify_deleted_are_reported_then_recreated_once(

@@ -20,7 +20,17 @@ from contracts.webhook_bodies import OrderOnTheBus, trimmed_as_order
 from shop_config import ShopConfig, ShopsConfig
 from shopify_admin.webhooks import WebhookHeaderError, WebhookHeaders, verify
 
-RejectReason = Literal["missing_header", "unknown_shop", "bad_hmac", "too_large", "not_json"]
+RejectReason = Literal[
+    "missing_header",
+    "unknown_shop",
+    "bad_hmac",
+    "too_large",
+    "not_json",
+    # Fulfillment-service notifications only (notifications.py): no such service, or a body
+    # without a kind the gateway knows.
+    "unknown_facility",
+    "bad_kind",
+]
 _SUBSCRIBED = frozenset(SUBSCRIBED_TOPICS)
 
 
@@ -69,6 +79,11 @@ class Admitted:
     identity: PayloadIdentity
 
 
+UNKNOWN_SHOP = Rejected("unknown_shop", 401, "unknown shop")
+BAD_SIGNATURE = Rejected("bad_hmac", 401, "signature does not match")
+NOT_JSON = Rejected("not_json", 400, "body is not JSON")
+
+
 def identify(raw_headers: Mapping[str, str], shops: ShopsConfig) -> Sender | Rejected:
     try:
         headers = WebhookHeaders.from_headers(raw_headers)
@@ -76,8 +91,13 @@ def identify(raw_headers: Mapping[str, str], shops: ShopsConfig) -> Sender | Rej
         return Rejected("missing_header", 400, str(error))
     shop = shops.get(headers.shop_domain)
     if shop is None:
-        return Rejected("unknown_shop", 401, "unknown shop")
+        return UNKNOWN_SHOP
     return Sender(headers, shop)
+
+
+def signed(body: bytes, hmac_header: str, shop: ShopConfig) -> bool:
+    """Signed with the shop's client secret, or its previous one during a rotation."""
+    return verify(body, hmac_header, shop.webhook_secrets)
 
 
 def too_large(limit: int) -> Rejected:
@@ -85,8 +105,8 @@ def too_large(limit: int) -> Rejected:
 
 
 def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
-    if not verify(body, sender.headers.hmac, sender.shop.webhook_secrets):
-        return Rejected("bad_hmac", 401, "signature does not match")
+    if not signed(body, sender.headers.hmac, sender.shop):
+        return BAD_SIGNATURE
     if sender.headers.topic not in _SUBSCRIBED:
         return Ignored(sender.headers.topic)
     payload: msgspec.Raw | msgspec.Struct
@@ -99,7 +119,7 @@ def admit(sender: Sender, body: bytes) -> Admitted | Ignored | Rejected:
     except msgspec.ValidationError:
         return Rejected("not_json", 400, "body must be a JSON object")
     except msgspec.DecodeError:
-        return Rejected("not_json", 400, "body is not JSON")
+        return NOT_JSON
     return Admitted(sender, payload, identity)
 
 

@@ -1,9 +1,10 @@
 """Wiring of webhook-gateway: what it receives and publishes, its HTTP routes, retention and
 healing jobs and status section, in one place.
 
-The gateway publishes every webhook; it consumes only those about shops and customers, for
-its own tables (compliance.py). Its handlers need nothing besides the message and its
-transaction, so its dependencies are None.
+The gateway publishes every webhook, and every notification Shopify sends a facility connected
+as a fulfillment service (notifications.py); it consumes only the webhooks about shops and
+customers, for its own tables (compliance.py). Its handlers need nothing besides the message and
+its transaction, so its dependencies are None.
 """
 
 from datetime import timedelta
@@ -18,11 +19,13 @@ from messaging import Routes, on
 from service_runtime import ServiceDefinition, ServiceRuntime, ShopifyClients, Wiring
 from shop_config import ShopsConfig, load_shops
 from webhook_gateway import compliance, shop_records
+from webhook_gateway.delivery import NOTIFICATION_MESSAGE
 from webhook_gateway.healing import SubscriptionHealer
+from webhook_gateway.notifications import NOTIFICATION_PATH
 from webhook_gateway.operator_routes import operator_routes
 from webhook_gateway.receiver import WebhookReceiver
 from webhook_gateway.settings import GatewaySettings
-from webhook_gateway.stats import GatewayStats
+from webhook_gateway.stats import GatewayStats, NotificationStats
 from webhook_gateway.store import purge_deliveries
 from work_queue import periodic
 
@@ -37,8 +40,9 @@ ROUTES: Routes[None] = Routes(
     on(ShopifyWebhook, compliance.on_shop_redact, "shopify.webhook.shop.redact"),
 )
 
-PUBLISHES = [webhook_message_type(topic) for topic in SUBSCRIBED_TOPICS]
-"""One message type per subscribed topic, written by the receiver straight into the outbox."""
+PUBLISHES = [*(webhook_message_type(topic) for topic in SUBSCRIBED_TOPICS), NOTIFICATION_MESSAGE]
+"""One message type per subscribed topic, and the fulfillment-service notification, written by
+the receiver straight into the outbox."""
 
 
 def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefinition[None]:
@@ -48,8 +52,10 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
         gateway = settings or GatewaySettings()
         shops = load_shops(gateway.shops_config)
         _warn_about_shops_without_secret(shops)
-        stats = GatewayStats()
-        receiver = WebhookReceiver(runtime, shops, stats, gateway.webhook_max_bytes)
+        stats, notification_stats = GatewayStats(), NotificationStats()
+        receiver = WebhookReceiver(
+            runtime, shops, stats, gateway.webhook_max_bytes, notification_stats
+        )
         clients = ShopifyClients(runtime, shops)
         callback_url = gateway.webhook_callback_url or None  # set but empty: not set
         healer = SubscriptionHealer(runtime.pool, shops, clients.by_shop, callback_url)
@@ -68,6 +74,10 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
         async def status(rt: ServiceRuntime) -> dict[str, Any]:
             return {
                 "webhooks": stats.as_status(),
+                "fulfillment_order_notifications": {
+                    **notification_stats.as_status(),
+                    "callbacks": _service_callbacks(shops),
+                },
                 "shops": list(shops.domains),
                 "webhook_subscriptions": healer.status(),
                 "uninstalled_shops": {
@@ -83,6 +93,7 @@ def gateway_definition(settings: GatewaySettings | None = None) -> ServiceDefini
             deps=None,
             routes=[
                 web.post(WEBHOOK_PATH, receiver.handle),
+                web.post(NOTIFICATION_PATH, receiver.handle_notification),
                 *operator_routes(runtime.pool, healer),
             ],
             background=[purge_expired, heal_subscriptions],
@@ -112,6 +123,16 @@ async def purge_once(runtime: ServiceRuntime, settings: GatewaySettings) -> None
     )
     if forgotten:
         log.info("privacy.exported_requests_purged", count=forgotten)
+
+
+def _service_callbacks(shops: ShopsConfig) -> dict[str, dict[str, str]]:
+    """Per shop, the callback URL each fulfillment service facility registers with Shopify: an
+    operator can compare it with this gateway's public address."""
+    return {
+        shop.domain: {code: f.callback_for(code) for code, f in shop.service_facilities.items()}
+        for shop in shops
+        if shop.service_facilities
+    }
 
 
 def _warn_about_shops_without_secret(shops: ShopsConfig) -> None:

@@ -1,4 +1,9 @@
-"""What the gateway counts: for /status (this process, since it started) and for Prometheus."""
+"""What the gateway counts: for /status (this process, since it started) and for Prometheus.
+
+Webhooks and fulfillment-service notifications are counted apart (two /status sections, two
+Prometheus counters): a notification is a request to answer, a webhook mostly a trigger, and an
+operator asking "did Shopify tell the warehouse?" should not have to subtract one from the other.
+"""
 
 import time
 from collections import Counter, deque
@@ -14,22 +19,28 @@ WEBHOOKS = PromCounter(
     "they were rejected.",
     ["outcome"],
 )
+NOTIFICATIONS = PromCounter(
+    "fulfillment_order_notifications_received_total",
+    "Shopify fulfillment-service notifications (POST .../fulfillment_order_notification) by "
+    "outcome: accepted, duplicate, or the reason they were rejected.",
+    ["outcome"],
+)
 
 _MINUTE = 60
 
 
-class GatewayStats:
+class DeliveryStats:
     """Counters plus a one-hour window of acceptances, kept in per-minute buckets.
 
     Buckets rather than one timestamp per delivery: at thousands per second a timestamp list
     would cost memory and a scan per status request.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, counter: PromCounter, clock: Callable[[], float] = time.monotonic) -> None:
+        self._counter = counter
         self._clock = clock
         self.accepted_total = 0
         self.duplicates = 0
-        self.ignored_topics: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
         self.last_delivery: dict[str, datetime] = {}
         self._minutes: deque[list[int]] = deque()  # [minute number, count], oldest first
@@ -43,21 +54,15 @@ class GatewayStats:
         else:
             self._minutes.append([minute, 1])
             self._forget_before(minute - 59)
-        WEBHOOKS.labels("accepted").inc()
+        self._counter.labels("accepted").inc()
 
     def duplicate(self) -> None:
         self.duplicates += 1
-        WEBHOOKS.labels("duplicate").inc()
-
-    def ignored(self, topic: str) -> bool:
-        """Count an unsubscribed topic; True the first time this topic is seen."""
-        self.ignored_topics[topic] += 1
-        WEBHOOKS.labels("ignored_topic").inc()
-        return self.ignored_topics[topic] == 1
+        self._counter.labels("duplicate").inc()
 
     def reject(self, reason: str) -> None:
         self.rejected[reason] += 1
-        WEBHOOKS.labels(reason).inc()
+        self._counter.labels(reason).inc()
 
     def accepted_last_hour(self) -> int:
         self._forget_before(int(self._clock() // _MINUTE) - 59)
@@ -71,9 +76,40 @@ class GatewayStats:
         return {
             "accepted": {"last_hour": self.accepted_last_hour(), "total": self.accepted_total},
             "duplicates": self.duplicates,
-            "ignored_topics": dict(self.ignored_topics),
             "rejected": dict(self.rejected),
             "last_delivery": {
                 shop: at.isoformat() for shop, at in sorted(self.last_delivery.items())
             },
         }
+
+
+class GatewayStats(DeliveryStats):
+    """Webhooks: also the topics Shopify sends that the project does not subscribe to."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(WEBHOOKS, clock)
+        self.ignored_topics: Counter[str] = Counter()
+
+    def ignored(self, topic: str) -> bool:
+        """Count an unsubscribed topic; True the first time this topic is seen."""
+        self.ignored_topics[topic] += 1
+        self._counter.labels("ignored_topic").inc()
+        return self.ignored_topics[topic] == 1
+
+    def as_status(self) -> dict[str, Any]:
+        return {**super().as_status(), "ignored_topics": dict(self.ignored_topics)}
+
+
+class NotificationStats(DeliveryStats):
+    """Fulfillment-service notifications: also how many of each kind were accepted."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(NOTIFICATIONS, clock)
+        self.by_kind: Counter[str] = Counter()
+
+    def accepted_kind(self, shop: str, kind: str, at: datetime | None = None) -> None:
+        self.by_kind[kind] += 1
+        self.accepted(shop, at)
+
+    def as_status(self) -> dict[str, Any]:
+        return {**super().as_status(), "accepted_by_kind": dict(self.by_kind)}

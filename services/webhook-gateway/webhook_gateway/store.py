@@ -3,11 +3,15 @@
 One statement per batch, so one round trip and one implicit transaction: an outbox row is
 inserted only for a delivery row that was (the CTE sees which ones ON CONFLICT skipped), which
 is what makes a repeated X-Shopify-Webhook-Id publish nothing.
+
+A delivery is a webhook or a fulfillment-service notification: both share the table, the
+batches and the purge; the notification's key is prefixed (`Delivery.of_notification`) so it
+can never be taken for a webhook's.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -42,8 +46,30 @@ RETURNING message_id
 
 @dataclass(frozen=True)
 class Delivery:
-    headers: WebhookHeaders
+    key: str
+    """The deduplication key (column `webhook_id`)."""
+    topic: str
+    event_id: str | None
+    triggered_at: datetime | None
+    api_version: str | None
     message: WebhookMessage
+
+    @classmethod
+    def of_webhook(cls, headers: WebhookHeaders, message: WebhookMessage) -> "Delivery":
+        return cls(
+            headers.webhook_id,
+            headers.topic,
+            headers.event_id,
+            headers.triggered_at,
+            headers.api_version,
+            message,
+        )
+
+    @classmethod
+    def of_notification(
+        cls, notification_id: str, topic: str, api_version: str | None, message: WebhookMessage
+    ) -> "Delivery":
+        return cls(f"{topic}:{notification_id}", topic, None, None, api_version, message)
 
 
 async def record_deliveries(
@@ -58,7 +84,7 @@ async def record_deliveries(
     # since one INSERT cannot both insert and conflict with the same key.
     first_of_id: dict[str, Delivery] = {}
     for delivery in deliveries:
-        first_of_id.setdefault(delivery.headers.webhook_id, delivery)
+        first_of_id.setdefault(delivery.key, delivery)
     unique = list(first_of_id.values())
     rows = [_row(d) for d in unique]
     columns = [list(column) for column in zip(*rows, strict=True)]
@@ -67,14 +93,14 @@ async def record_deliveries(
 
 
 def _row(delivery: Delivery) -> tuple[object, ...]:
-    headers, message = delivery.headers, delivery.message
+    message = delivery.message
     return (
-        headers.webhook_id,
+        delivery.key,
         message.shop,
-        headers.topic,
-        headers.event_id,
-        headers.triggered_at,
-        headers.api_version,
+        delivery.topic,
+        delivery.event_id,
+        delivery.triggered_at,
+        delivery.api_version,
         message.id,
         message.occurred_at,
         *message_row(message.id, message.type, message.correlation_id, message.wire),

@@ -1,5 +1,6 @@
 """Helpers for driving a gateway: signed requests as Shopify sends them (tests, benchmarks)."""
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from service_runtime import ServiceRuntime
 from shopify_admin.reference import shopify_dir
 from shopify_admin.webhooks import sign
 from webhook_gateway.app import WEBHOOK_PATH
+from webhook_gateway.delivery import NOTIFICATION_MESSAGE
+from webhook_gateway.notifications import NOTIFICATION_PATH
 
 SAMPLES = shopify_dir() / "webhooks"
 
@@ -23,6 +26,13 @@ SHOP_WITHOUT_SECRET = "nosecret.myshopify.com"
 
 WEBHOOK_MESSAGES = (INTERNAL_EVENTS, "shopify.webhook.#")
 """The binding (exchange, routing key pattern) of every webhook message the gateway publishes."""
+NOTIFICATION_MESSAGES = (INTERNAL_EVENTS, NOTIFICATION_MESSAGE)
+"""The binding of the fulfillment-service notifications the gateway publishes."""
+
+SERVICE_FACILITY = "WH9"
+"""A facility of SHOP connected as a fulfillment service (tests/conftest.py)."""
+LOCATION_FACILITY = "WH1"
+"""A facility of SHOP connected as a merchant-managed location: it gets no notifications."""
 
 
 def write_shops_file(path: Path) -> dict[str, str]:
@@ -75,5 +85,41 @@ async def post_webhook(runtime: ServiceRuntime, body: Any, headers: Mapping[str,
         http.post(
             f"http://127.0.0.1:{runtime.port}{WEBHOOK_PATH}", data=body, headers=headers
         ) as resp,
+    ):
+        return Answer(resp.status, await resp.json())
+
+
+def notification_body(kind: str = "FULFILLMENT_REQUEST") -> bytes:
+    """What Shopify posts to `<callbackUrl>/fulfillment_order_notification`."""
+    return json.dumps({"kind": kind}).encode()
+
+
+def signed_notification_headers(
+    body: bytes,
+    *,
+    shop: str = SHOP,
+    secret: str = SECRET,
+    webhook_id: str | None = None,
+) -> dict[str, str]:
+    """Headers of a notification as Shopify signs it; `webhook_id` None: no X-Shopify-Webhook-Id
+    at all (Shopify's documentation does not promise one)."""
+    headers = {
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-API-Version": "2026-07",
+        "Content-Type": "application/json",
+    }
+    if webhook_id is not None:
+        headers["X-Shopify-Webhook-Id"] = webhook_id
+    return headers
+
+
+async def post_notification(
+    runtime: ServiceRuntime, facility: str, body: bytes, headers: Mapping[str, str]
+) -> Answer:
+    path = NOTIFICATION_PATH.format(facility=facility)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"http://127.0.0.1:{runtime.port}{path}", data=body, headers=headers) as resp,
     ):
         return Answer(resp.status, await resp.json())

@@ -7,6 +7,7 @@ import uvloop
 
 from bench import (
     big_order,
+    fulfillment_requests,
     fulfillment_sync,
     inventory_sync,
     messaging_pipeline,
@@ -26,6 +27,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "order-budget": order_budget.run,
     "big-order": big_order.run,
     "fulfillment-sync": fulfillment_sync.run,
+    "fulfillment-requests": fulfillment_requests.run,
     "inventory-sync": inventory_sync.run,
     "privacy-retention": privacy_retention.run,
 }

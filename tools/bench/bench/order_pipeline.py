@@ -164,13 +164,18 @@ async def create_shop(admin: SimulatorAdmin, domain: str, plan: str) -> BenchSho
     )
 
 
-def order_input(shop: BenchShop, rng: random.Random) -> Json:
+def order_input(shop: BenchShop, rng: random.Random, location: str | None = None) -> Json:
+    """`location`: the Location GID every line ships from (the simulator's `_location` line
+    property); None lets the simulator choose (the stocked location)."""
     lines = [
         # requiresShipping defaults to false in the real schema; unshippable lines never reach
         # the WMS, and the benchmark is about orders that do.
         {"variantId": variant, "quantity": rng.randint(1, 3), "requiresShipping": True}
         for variant in rng.sample(shop.variant_gids, rng.randint(1, 3))
     ]
+    if location is not None:
+        for line in lines:
+            line["properties"] = [{"name": "_location", "value": location}]
     return {
         "financialStatus": "PAID",
         "currency": "USD",
@@ -237,11 +242,13 @@ async def subscribe(admin: SimulatorAdmin, domain: str, uri: str) -> str:
 
 
 async def create_orders(
-    admin: SimulatorAdmin, shops: Sequence[BenchShop], per_shop: int
+    admin: SimulatorAdmin, shops: Sequence[BenchShop], per_shop: int, location: str | None = None
 ) -> list[CapturedWebhook]:
-    """Create the orders; returns their orders/create deliveries, the shops taking turns."""
+    """Create the orders; returns their orders/create deliveries, the shops taking turns.
+
+    The same orders every call (one seed); `location` as in `order_input`."""
     rng = random.Random(7)
-    inputs = [(shop, order_input(shop, rng)) for _ in range(per_shop) for shop in shops]
+    inputs = [(shop, order_input(shop, rng, location)) for _ in range(per_shop) for shop in shops]
     limit = asyncio.Semaphore(SETUP_CONCURRENCY)
 
     async def create(shop: BenchShop, order: Json) -> None:
@@ -284,13 +291,20 @@ async def wait_until(done: Callable[[], bool], timeout_s: float, what: str) -> N
 
 
 # --- the services -------------------------------------------------------------------------
-def bench_shops_toml(shops: Sequence[BenchShop]) -> str:
+def bench_shops_toml(
+    shops: Sequence[BenchShop], facilities: Mapping[str, Any] | None = None
+) -> str:
+    """`facilities`: a `[shops.facilities]` table every shop gets besides its location's WH1."""
     # Webhooks only: a poll would read every order of the last 60 days on start, racing the
     # webhook path and spending the bucket being measured.
+    extra = {"facilities": facilities} if facilities else {}
     return shops_toml(
         *(
             shop(
-                s.domain, order_download={"mode": "webhooks"}, locations={s.location_gid: FACILITY}
+                s.domain,
+                order_download={"mode": "webhooks"},
+                locations={s.location_gid: FACILITY},
+                **extra,
             )
             for s in shops
         )
@@ -298,9 +312,13 @@ def bench_shops_toml(shops: Sequence[BenchShop]) -> str:
 
 
 def services_env(
-    where: Scratch, shops: Sequence[BenchShop], shops_file: Path, admin_url: str
+    where: Scratch,
+    shops: Sequence[BenchShop],
+    shops_file: Path,
+    admin_url: str,
+    facilities: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    shops_file.write_text(bench_shops_toml(shops))
+    shops_file.write_text(bench_shops_toml(shops, facilities))
     secrets = {
         name: value
         for s in shops
@@ -333,11 +351,15 @@ async def gateway_and_intake(
     shops: Sequence[BenchShop],
     admin_url: str,
     intake_settings: Mapping[str, str] | None = None,
+    facilities: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Services]:
+    """`facilities`: the gateway's URL -> the shops' `[shops.facilities]` table (a fulfillment
+    service's callback_url is the gateway)."""
     gateway_port, intake_port = free_port(), free_port()
     gateway_url, intake_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{intake_port}"
     with tempfile.TemporaryDirectory() as folder:
-        env = services_env(where, shops, Path(folder) / "shops.toml", admin_url)
+        table = facilities(gateway_url) if facilities is not None else None
+        env = services_env(where, shops, Path(folder) / "shops.toml", admin_url, table)
         gateway_env = {**env, "WEBHOOK_GATEWAY_PORT": str(gateway_port)}
         intake_env = {**env, **(intake_settings or {}), "ORDER_INTAKE_PORT": str(intake_port)}
         async with (

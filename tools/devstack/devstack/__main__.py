@@ -1,5 +1,6 @@
 """`make run`: migrate, then start the Shopify simulator and every service as child processes,
-and set up a demo shop whose orders flow in through signed webhooks.
+and set up a demo shop whose orders flow in through signed webhooks: to WH1, a merchant-managed
+location, and to WH2, a fulfillment service whose requests the project accepts or rejects.
 
 Logs go to .run/logs/<process>.log (JSON lines); the terminal shows where everything is and a
 one-line summary of the status page every few seconds. Ctrl-C stops the children we started, by
@@ -8,6 +9,7 @@ PID, gracefully (SIGTERM), and waits for them.
 
 import asyncio
 import os
+import random
 import signal
 import sys
 from dataclasses import dataclass
@@ -16,12 +18,18 @@ from typing import Any
 
 import aiohttp
 
+from devstack import fulfillment_service
+from devstack.broker import prepare_broker, queues_of
 from devstack.demo import DEMO_SHOP, create_demo_shop, demo_environment, start_order_stream
+from devstack.fulfillment_service import SERVICE_FACILITY, SERVICE_NAME
 from devstack.preflight import missing
+from devstack.status_line import summary_line
+from devstack.warehouse import FACILITIES, write_catalog
 from service_runtime import RuntimeSettings, ServiceDefinition, ServiceRuntime
 from service_runtime.logging import configure_logging
 from storage.bootstrap import recreate_database
 from storage.dsn import with_database
+from wms_sim.config import SimConfig as WmsConfig
 
 ROOT = Path(__file__).resolve().parents[3]
 LOGS = ROOT / ".run" / "logs"
@@ -48,16 +56,22 @@ SIMULATOR = Process("shopify-sim", "shopify_sim", 8700, ("serve", "--port", "870
 # again), so the services get a database as new as it, unless DATABASE_URL says otherwise.
 DEMO_DATABASE = "shipbridge_demo"
 WAREHOUSE_STATE = ROOT / ".run" / "wms-sim-state.json"
+WAREHOUSE_CATALOG = ROOT / ".run" / "wms-sim-catalog.json"
 SIMULATOR_URL = f"http://127.0.0.1:{SIMULATOR.port}"
 GATEWAY_WEBHOOKS = "http://127.0.0.1:8080/webhooks/shopify"
 
 
-def warehouse(amqp_url: str) -> Process:
+def warehouse(amqp_url: str, catalog: Path) -> Process:
     """The WMS simulator: it speaks only AMQP (no port), stocks the demo shop's catalog in WH1
-    and ships each order 5 to 20 seconds after accepting it."""
+    and WH2 (warehouse.py: WH2 lacks a few products, whose requests it rejects), picks each
+    order for 3 seconds (a cancellation asked meanwhile is refused), ships it 5 to 20 seconds
+    after accepting it, and sends its full stock every 2 minutes (the first one is what fills
+    WH2's location in Shopify)."""
+    facilities = [arg for code in FACILITIES for arg in ("--facility", code)]
     return Process("wms-sim", "wms_sim", 0, (
-        "--amqp-url", amqp_url, "--shop", DEMO_SHOP, "--facility", "WH1", "--products", "2000",
-        "--ship-delay", "5", "20", "--state-file", str(WAREHOUSE_STATE),
+        "--amqp-url", amqp_url, "--shop", DEMO_SHOP, *facilities, "--catalog", str(catalog),
+        "--ship-delay", "5", "20", "--picking-time", "3", "--snapshot-interval", "120",
+        "--state-file", str(WAREHOUSE_STATE),
     ))  # fmt: skip
 
 
@@ -72,9 +86,18 @@ def definitions() -> list[ServiceDefinition[Any]]:
     return [webhook_gateway, order_intake, fulfillment_sync, inventory_sync, cancellation]
 
 
-async def migrate_all(settings: RuntimeSettings) -> None:
+async def migrate_all(settings: RuntimeSettings, *, fresh: bool) -> None:
+    """Every service's migrations, then its queues and bindings (broker.py); `fresh`: the queues
+    are emptied of an earlier run's messages, the WMS simulator's too."""
+    topologies = []
     for definition in definitions():
-        await ServiceRuntime(definition, settings).migrate()
+        runtime = ServiceRuntime(definition, settings)
+        await runtime.migrate()
+        topologies.append(runtime.topology)
+    stale = [q for t in topologies for q in queues_of(t)] + [WmsConfig().queue] if fresh else []
+    thrown = await prepare_broker(settings.amqp_url, topologies, stale)
+    if thrown:
+        print(f"emptied the demo's queues of {thrown} messages of an earlier run")
 
 
 async def start(proc: Process, env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -114,16 +137,28 @@ async def summary(port: int) -> str:
             doc = await resp.json()
     except Exception as exc:
         return f"status page not answering yet ({type(exc).__name__})"
-    parts = []
-    for name, s in doc["services"].items():
-        if not s.get("up"):
-            parts.append(f"{name}=DOWN")
-            continue
-        backlog = s.get("backlog", {})
-        parts.append(
-            f"{name}=ok q{backlog.get('queue_depth')} dl{s.get('dead_letters', {}).get('open')}"
+    return summary_line(doc)
+
+
+async def start_service_demo(stop: asyncio.Event) -> tuple[str, asyncio.Task[None] | None]:
+    """WH2's side of the demo, once order-intake has registered the service: stock its location,
+    send it orders, and ask for a cancellation now and then. Answers what to print about it."""
+    try:
+        location = await fulfillment_service.wait_for_registration(SIMULATOR_URL)
+    except TimeoutError as exc:
+        # The status page shows the missing service; WH1's half of the demo still runs.
+        return f"{exc}: no orders for {SERVICE_FACILITY}", None
+    await fulfillment_service.stock_service_location(SIMULATOR_URL, location)
+    rate = float(os.environ.get("DEMO_SERVICE_ORDERS_PER_SECOND", "0.25"))
+    await fulfillment_service.start_service_orders(SIMULATOR_URL, location, rate)
+    every = float(os.environ.get("DEMO_CANCELLATION_REQUEST_INTERVAL_S", "20"))
+    task = None
+    if every > 0:
+        task = asyncio.create_task(
+            fulfillment_service.cancellation_requests(SIMULATOR_URL, location, every, stop)
         )
-    return ("HEALTHY " if doc["healthy"] else "ATTENTION ") + " ".join(parts)
+    cancelling = f", a cancellation request every {every:g} s" if every > 0 else ""
+    return f"{rate} orders/s at {location} ({SERVICE_NAME!r}){cancelling}", task
 
 
 async def stop_all(children: dict[str, asyncio.subprocess.Process]) -> None:
@@ -140,21 +175,24 @@ async def main() -> int:
     if problems:
         print("Cannot start: a dependency is missing.\n\n" + "\n\n".join(problems), file=sys.stderr)
         return 1
-    if "DATABASE_URL" not in os.environ:
+    fresh = "DATABASE_URL" not in os.environ
+    if fresh:
         settings = settings.model_copy(
             update={"database_url": with_database(settings.database_url, DEMO_DATABASE)}
         )
         await recreate_database(settings.database_url)
         WAREHOUSE_STATE.unlink(missing_ok=True)
         print(f"fresh demo database {DEMO_DATABASE} (set DATABASE_URL to keep your own)")
-    print("applying migrations ...", flush=True)
-    await migrate_all(settings)
+    print("applying migrations, declaring queues ...", flush=True)
+    # Only the default local broker is emptied: one named by AMQP_URL may hold someone's work.
+    await migrate_all(settings, fresh=fresh and "AMQP_URL" not in os.environ)
     env = {
         **demo_environment(ROOT / "shops.dev.toml", SIMULATOR_URL, GATEWAY_WEBHOOKS),
         **os.environ,
         "DATABASE_URL": settings.database_url, "AUTO_MIGRATE": "false",
     }  # fmt: skip
     children: dict[str, asyncio.subprocess.Process] = {}
+    merchant: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -164,11 +202,14 @@ async def main() -> int:
         children[SIMULATOR.name] = await start(SIMULATOR, env)
         await wait_until_answering(f"{SIMULATOR_URL}/_sim/faults")
         await create_demo_shop(SIMULATOR_URL, GATEWAY_WEBHOOKS)
-        for proc in [*SERVICES, warehouse(settings.amqp_url)]:
+        catalog = write_catalog(WAREHOUSE_CATALOG, random.Random())
+        for proc in [*SERVICES, warehouse(settings.amqp_url, catalog)]:
             children[proc.name] = await start(proc, env)
         await wait_until_answering("http://127.0.0.1:8080/health")
         rate = float(os.environ.get("DEMO_ORDERS_PER_SECOND", "0.5"))
         await start_order_stream(SIMULATOR_URL, rate)
+        print(f"waiting for order-intake to register {SERVICE_NAME!r} ...", flush=True)
+        service_demo, merchant = await start_service_demo(stop)
     except (TimeoutError, RuntimeError, aiohttp.ClientError) as exc:
         print(f"start-up failed: {exc}; see {LOGS}", file=sys.stderr)
         await stop_all(children)
@@ -181,6 +222,7 @@ async def main() -> int:
         f"  {SIMULATOR.name:<17} {SIMULATOR_URL}/_sim/shops/{DEMO_SHOP}   "
         f"(pid {children[SIMULATOR.name].pid}): {rate} orders/s as signed webhooks"
     )
+    print(f"  {SERVICE_FACILITY + ' (service)':<17} {service_demo}")
     print(
         f"  {'wms-sim':<17} the warehouse on wms.commands / wms.events   "
         f"(pid {children['wms-sim'].pid})"
@@ -198,6 +240,8 @@ async def main() -> int:
             print(await summary(8090), flush=True)
     print("stopping ...", flush=True)
     await stop_all(children)
+    if merchant is not None:
+        await merchant
     return 0
 
 

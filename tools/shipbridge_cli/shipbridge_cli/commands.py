@@ -285,6 +285,116 @@ async def privacy_export(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- fulfillment services ---------------------------------------------------------------------
+
+_SERVICE_COLUMNS = ("shop", "facility", "name", "state", "service_id", "location_id",
+                    "last_checked_at", "problem")  # fmt: skip
+
+
+async def fulfillment_services_list(ctx: Context, args: argparse.Namespace) -> int:
+    """Exit status 1 when a configured service is missing, failing or deleted by an operator."""
+    answer = await ctx.services.call("order-intake", "GET", "/fulfillment-services")
+    services = answer["fulfillment_services"]
+    if not services:
+        ctx.console.print("no facility is connected as a fulfillment service")
+        return 0
+    rows = [{k: s.get(k) for k in _SERVICE_COLUMNS} for s in services]
+    ctx.console.print(rows_table(rows, title="fulfillment services"))
+    return FAILED if any(s.get("problem") for s in services) else 0
+
+
+def _service_facility(ctx: Context, domain: str, facility: str) -> str:
+    shop = ctx.shop(domain)
+    if facility not in shop.service_facilities:
+        known = ", ".join(shop.service_facilities) or "none"
+        raise CliError(
+            f"{shop.domain} has no fulfillment service facility {facility}; configured: {known}",
+            BAD_ARGUMENTS,
+        )
+    return shop.domain
+
+
+def _describe_service(entry: Mapping[str, Any]) -> str:
+    where = f"{entry['facility']} in {entry['shop']}"
+    if entry["state"] == "registered":
+        line = f"{where}: registered as {entry['service_id']}, location {entry['location_id']}"
+    else:
+        line = f"{where}: {str(entry['state']).replace('_', ' ')}"
+    if entry.get("problem"):
+        line += f" ({entry['problem']})"
+    return line
+
+
+async def fulfillment_services_register(ctx: Context, args: argparse.Namespace) -> int:
+    shop = _service_facility(ctx, args.shop, args.facility)
+    answer = await ctx.services.call(
+        "order-intake", "POST", f"/fulfillment-services/{shop}/{args.facility}/register"
+    )
+    ctx.console.print(_describe_service(answer))
+    return 0 if answer["state"] == "registered" and not answer.get("problem") else FAILED
+
+
+async def fulfillment_services_delete(ctx: Context, args: argparse.Namespace) -> int:
+    shop = _service_facility(ctx, args.shop, args.facility)
+    action = args.inventory_action or ("TRANSFER" if args.destination_location else "KEEP")
+    if action == "TRANSFER" and not args.destination_location:
+        raise CliError(
+            "--inventory-action TRANSFER needs --destination-location (an active "
+            "merchant-managed location)",
+            BAD_ARGUMENTS,
+        )
+    if action != "TRANSFER" and args.destination_location:
+        raise CliError("--destination-location goes only with TRANSFER", BAD_ARGUMENTS)
+    body: dict[str, Any] = {"inventory_action": action}
+    if args.destination_location:
+        body["destination_location_id"] = args.destination_location
+    answer = await ctx.services.call(
+        "order-intake", "POST", f"/fulfillment-services/{shop}/{args.facility}/delete", body
+    )
+    deleted = answer.get("deleted_service_id")
+    if deleted:
+        ctx.console.print(
+            f"deleted {deleted} from {shop} (inventory: {answer.get('inventory_action')})"
+        )
+    else:
+        ctx.console.print(f"{shop} had no fulfillment service for {args.facility}: nothing deleted")
+    ctx.console.print(
+        f"{args.facility} stays deleted until `shipbridge fulfillment-services register "
+        f"{shop} {args.facility}` (or take it out of the shops file)"
+    )
+    return 0
+
+
+_REQUEST_GROUPS = (
+    ("waiting_for_wms", "waiting for the warehouse's answer"),
+    ("rejected", "fulfillment requests rejected"),
+    ("refused_cancellations", "cancellation requests the warehouse refused"),
+    ("failed_answers", "answers Shopify did not take"),
+)
+
+
+async def fulfillment_services_requests(ctx: Context, args: argparse.Namespace) -> int:
+    """Exit status 1 when requests were rejected or refused, or an answer failed."""
+    status = await ctx.services.call("order-intake", "GET", "/status")
+    section = status.get("fulfillment_requests") if isinstance(status, dict) else None
+    if not isinstance(section, dict):
+        ctx.console.print("order-intake reports no fulfillment requests")
+        return 0
+    shown = False
+    for group, title in _REQUEST_GROUPS:
+        rows = [row for row in section.get(group) or [] if isinstance(row, dict)]
+        if not rows:
+            continue
+        count = section.get(f"{group}_count")
+        heading = f"{count if isinstance(count, int) else len(rows)} {title}"
+        ctx.console.print(rows_table(rows, title=heading))
+        shown = True
+    if not shown:
+        ctx.console.print("no fulfillment requests waiting, rejected or refused")
+    attention = any(section.get(group) for group, _ in _REQUEST_GROUPS[1:])
+    return FAILED if attention else 0
+
+
 def _write_private(path: Path, text: str) -> None:
     """Personal data: readable by the operator only, from the moment the file exists."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -9,6 +9,11 @@
     shipbridge webhooks check|repair <shop>
     shipbridge privacy requests [--all]
     shipbridge privacy export <shop> <request id> [--output FILE]
+    shipbridge fulfillment-services list
+    shipbridge fulfillment-services register <shop> <facility>
+    shipbridge fulfillment-services delete <shop> <facility> [--destination-location GID]
+                                           [--inventory-action TRANSFER|KEEP|DELETE]
+    shipbridge fulfillment-services requests
 
 Exit status: 0 done (or healthy), 1 failed (or something needs attention), 2 bad arguments
 (including an unknown shop, facility or service), 3 a service could not be reached.
@@ -91,6 +96,37 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("request_id")
     export.add_argument("--output", help="default: data-request-<shop>-<id>.json")
     export.set_defaults(command=commands.privacy_export)
+
+    services = sub.add_parser(
+        "fulfillment-services", help="facilities connected as Shopify fulfillment services"
+    )
+    services_sub = services.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    listed = services_sub.add_parser("list", help="each service's state and location per shop")
+    listed.set_defaults(command=commands.fulfillment_services_list)
+    register = services_sub.add_parser(
+        "register", help="create or update the facility's service now (undoes a delete)"
+    )
+    register.add_argument("shop")
+    register.add_argument("facility", help="a fulfillment_service facility of the shop")
+    register.set_defaults(command=commands.fulfillment_services_register)
+    delete = services_sub.add_parser(
+        "delete", help="delete the facility's service in Shopify; it stays deleted"
+    )
+    delete.add_argument("shop")
+    delete.add_argument("facility", help="a fulfillment_service facility of the shop")
+    delete.add_argument("--destination-location", metavar="GID",
+                        help="an active merchant-managed location to take the service's "
+                             "inventory and commitments (TRANSFER)")  # fmt: skip
+    delete.add_argument("--inventory-action", type=str.upper,
+                        choices=("TRANSFER", "KEEP", "DELETE"),
+                        help="TRANSFER with --destination-location (its default), else KEEP: "
+                             "the location stays, merchant-managed, with its stock; DELETE: "
+                             "the location and its inventory go")  # fmt: skip
+    delete.set_defaults(command=commands.fulfillment_services_delete)
+    requests_list = services_sub.add_parser(
+        "requests", help="fulfillment and cancellation requests an operator should see"
+    )
+    requests_list.set_defaults(command=commands.fulfillment_services_requests)
     return root
 
 

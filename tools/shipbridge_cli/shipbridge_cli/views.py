@@ -50,5 +50,11 @@ def show_status(console: Console, doc: Mapping[str, Any]) -> None:
     shops = [{"shop": shop, **line} for shop, line in doc["shops"].items()]
     if shops:
         console.print(rows_table(shops, title="\nShops"))
-    services = [{"service": name, **line} for name, line in doc["summary"].items()]
-    console.print(rows_table(services, title="\nServices"))
+    services = doc.get("fulfillment_services") or []
+    if services:
+        console.print(rows_table(services, title="\nFulfillment services"))
+    waiting = (doc.get("requests_waiting_for_wms") or {}).get("count")
+    if waiting:
+        console.print(f"{waiting} fulfillment requests waiting for the warehouse")
+    lines = [{"service": name, **line} for name, line in doc["summary"].items()]
+    console.print(rows_table(lines, title="\nServices"))

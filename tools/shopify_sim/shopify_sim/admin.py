@@ -1,4 +1,13 @@
-"""The control plane under /_sim/: shops, seeding, orders, faults, delivery control, state."""
+"""The control plane under /_sim/: shops, seeding, orders, faults, delivery control, state.
+
+Fulfillment-service conveniences (the merchant's side of the protocol):
+- POST /_sim/shops/<domain>/settings {"auto_request_fulfillment": bool,
+  "cancellation_accepted_status": "CLOSED"|"CANCELLED", "callback_url_hosts": [host]|null};
+  GET answers the settings. The same object may be given as "settings" to POST /_sim/shops.
+- POST /_sim/shops/<domain>/locations/<location>/stock {"available": n, "skus": [...]}: stock
+  every variant (or the SKUs listed) at a location (GID, number or name) with `available` units.
+- POST /_sim/shops/<domain>/order_stream {..., "location": name or GID}: every line ships from it.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +22,10 @@ from shopify_sim.events import ShopEvent
 from shopify_sim.ids import gid_number
 from shopify_sim.order_stream import OrderStream
 from shopify_sim.resolvers.context import RequestContext
+from shopify_sim.resolvers.fulfillment_requests import auto_request_fulfillment
 from shopify_sim.seed import SeedPlan, seed_shop
 from shopify_sim.simulator import Simulator
+from shopify_sim.state.models import CANCELLATION_ACCEPTED_STATUSES, Location
 from shopify_sim.state.repository import ShopState, UnknownShop
 from shopify_sim.webhook_payloads import compliance_body, shop_body
 
@@ -59,6 +70,7 @@ async def create_shop(request: web.Request) -> web.Response:
             protected_customer_data=_flag(body, "protected_customer_data", default=True),
         )
         sim.gateway.set_plan(shop, shop.plan)
+        _apply_settings(shop, body.get("settings") or {})
     except KeyError as exc:
         raise web.HTTPBadRequest(text=f"missing {exc}") from None
     except ValueError as exc:
@@ -71,6 +83,85 @@ def _flag(body: dict[str, Any], name: str, *, default: bool) -> bool:
     if not isinstance(value, bool):
         raise web.HTTPBadRequest(text=f"{name} must be true or false")
     return value
+
+
+def _apply_settings(shop: ShopState, changes: dict[str, Any]) -> None:
+    """Validate everything first, then apply: a 400 changes nothing."""
+    if not isinstance(changes, dict):
+        raise web.HTTPBadRequest(text="settings must be a JSON object")
+    known = {"auto_request_fulfillment", "cancellation_accepted_status", "callback_url_hosts"}
+    unknown = set(changes) - known
+    if unknown:
+        raise web.HTTPBadRequest(text=f"unknown settings {sorted(unknown)}; known: {sorted(known)}")
+    auto = _flag(
+        changes, "auto_request_fulfillment", default=shop.settings.auto_request_fulfillment
+    )
+    status = changes.get("cancellation_accepted_status", shop.settings.cancellation_accepted_status)
+    if status not in CANCELLATION_ACCEPTED_STATUSES:
+        raise web.HTTPBadRequest(
+            text=f"cancellation_accepted_status must be one of {CANCELLATION_ACCEPTED_STATUSES}"
+        )
+    hosts = changes.get("callback_url_hosts", shop.settings.callback_url_hosts)
+    if hosts is not None and (
+        not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts)
+    ):
+        raise web.HTTPBadRequest(text="callback_url_hosts must be a list of host names or null")
+    shop.settings.auto_request_fulfillment = auto
+    shop.settings.cancellation_accepted_status = status
+    shop.settings.callback_url_hosts = hosts
+
+
+@routes.get("/_sim/shops/{domain}/settings")
+async def get_settings(request: web.Request) -> web.Response:
+    return web.json_response(inspection.settings_json(_shop(request)))
+
+
+@routes.post("/_sim/shops/{domain}/settings")
+async def set_settings(request: web.Request) -> web.Response:
+    """The merchant's automation and the simulator's choices where Shopify's docs are silent."""
+    shop = _shop(request)
+    _apply_settings(shop, await _json_body(request))
+    return web.json_response(inspection.settings_json(shop))
+
+
+def _location_or_404(shop: ShopState, value: str) -> Location:
+    number = gid_number(value, "Location")
+    if number is None and value.isdigit():
+        number = int(value)
+    live = shop.live_locations()
+    location = live.get(number) if number is not None else None
+    if location is None:
+        location = next((loc for loc in live.values() if loc.name == value), None)
+    if location is None:
+        raise web.HTTPNotFound(text=f"unknown location {value}")
+    return location
+
+
+@routes.post("/_sim/shops/{domain}/locations/{location:.+}/stock")
+async def stock_location(request: web.Request) -> web.Response:
+    """Stock every variant (or `skus`) at a location with `available` units (default 100), as a
+    merchant does in the admin: how items get to a fulfillment service's location."""
+    body = await _json_body(request)
+    shop = _shop(request)
+    location = _location_or_404(shop, request.match_info["location"])
+    available = body.get("available", 100)
+    if not isinstance(available, int) or isinstance(available, bool):
+        raise web.HTTPBadRequest(text="available must be an integer")
+    skus = body.get("skus")
+    if skus is None:
+        variants = list(shop.variants.values())
+    else:
+        missing = [sku for sku in skus if sku not in shop.variants_by_sku]
+        if missing:
+            raise web.HTTPBadRequest(text=f"unknown SKUs {missing}")
+        variants = [shop.variants_by_sku[sku] for sku in skus]
+    for variant in variants:
+        level = shop.stock(variant.inventory_item_id, location.id)
+        delta = available - level.quantities["available"]
+        shop.change_quantities(level, {"available": delta, "on_hand": delta})
+    return web.json_response(
+        {"location_id": f"gid://shopify/Location/{location.id}", "stocked": len(variants)}
+    )
 
 
 @routes.post("/_sim/shops/{domain}/protected_customer_data")
@@ -152,7 +243,11 @@ async def mark_paid(request: web.Request) -> web.Response:
     order = _order_or_404(shop, request.match_info["order_id"])
     order.financial_status = "PAID"
     shop.touch(order)
-    _emit(request, shop, order, "orders/paid", "orders/updated")
+    context = RequestContext(shop)
+    context.emit_order(order, "orders/paid", "orders/updated")
+    # A paid order is what the merchant's "submit fulfillment request" automation waits for.
+    auto_request_fulfillment(context, order)
+    _sim(request).dispatcher.publish(context.events)
     return web.json_response({"id": order.id, "financial_status": "PAID"})
 
 
@@ -197,12 +292,19 @@ async def start_order_stream(request: web.Request) -> web.Response:
         run_graphql=sim.gateway.run_unmetered,
         seed=body.get("seed"),
         high_risk_fraction=float(body.get("high_risk_fraction", 0.0)),
+        location=_location_gid(shop, body.get("location")),
     )
     sim.streams[shop.domain] = stream
     task = asyncio.get_running_loop().create_task(stream.run())
     sim.stream_tasks.add(task)
     task.add_done_callback(sim.stream_tasks.discard)
     return web.json_response(stream.status(), status=202)
+
+
+def _location_gid(shop: ShopState, value: Any) -> str | None:
+    if value is None:
+        return None
+    return f"gid://shopify/Location/{_location_or_404(shop, str(value)).id}"
 
 
 @routes.get("/_sim/shops/{domain}/order_stream")
@@ -222,6 +324,11 @@ async def state_orders(request: web.Request) -> web.Response:
 @routes.get("/_sim/shops/{domain}/state/fulfillment_orders")
 async def state_fulfillment_orders(request: web.Request) -> web.Response:
     return web.json_response(inspection.fulfillment_orders_json(_shop(request)))
+
+
+@routes.get("/_sim/shops/{domain}/state/fulfillment_services")
+async def state_fulfillment_services(request: web.Request) -> web.Response:
+    return web.json_response(inspection.fulfillment_services_json(_shop(request)))
 
 
 @routes.get("/_sim/shops/{domain}/state/fulfillments")

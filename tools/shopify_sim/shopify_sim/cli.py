@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import uvloop
@@ -49,12 +50,34 @@ def _parser() -> argparse.ArgumentParser:
     orders.add_argument("--rate", type=float, default=5.0)
     orders.add_argument("--duration", type=float, default=60.0)
     orders.add_argument("--high-risk-fraction", type=float, default=0.0)
+    orders.add_argument(
+        "--location",
+        help="ship every line from this location (name or GID), e.g. a fulfillment service's",
+    )
+    settings = commands.add_parser(
+        "settings",
+        help="set a shop's simulator settings (JSON object): auto_request_fulfillment (submit "
+        "the fulfillment request of a paid order's FOs at fulfillment-service locations, as a "
+        "merchant's Flow workflow would), cancellation_accepted_status (CLOSED|CANCELLED), "
+        "callback_url_hosts (hosts a service's callbackUrl may use; null: any)",
+    )
+    settings.add_argument("--shop", required=True)
+    settings.add_argument("settings", help="e.g. '{\"auto_request_fulfillment\": true}'")
+    stock = commands.add_parser(
+        "stock", help="stock every variant (or --sku ...) at a location, e.g. a service's"
+    )
+    stock.add_argument("--shop", required=True)
+    stock.add_argument("--location", required=True, help="location name or GID")
+    stock.add_argument("--available", type=int, default=100)
+    stock.add_argument("--sku", action="append", dest="skus")
     faults = commands.add_parser("faults", help="set fault injection (JSON object of settings)")
     faults.add_argument("settings", help="e.g. '{\"server_error_fraction\": 0.1}'")
     controls = commands.add_parser("webhooks", help="set delivery controls (JSON object)")
     controls.add_argument("settings")
     state = commands.add_parser(
-        "state", help="print state: orders|fulfillment_orders|fulfillments|inventory|webhooks"
+        "state",
+        help="print state: orders|fulfillment_orders|fulfillment_services|fulfillments|inventory|"
+        "webhooks",
     )
     state.add_argument("--shop", required=True)
     state.add_argument("what")
@@ -81,6 +104,7 @@ async def _orders(args: argparse.Namespace) -> None:
             "rate": args.rate,
             "duration": args.duration,
             "high_risk_fraction": args.high_risk_fraction,
+            **({"location": args.location} if args.location else {}),
         },
     )
     started = time.monotonic()
@@ -146,6 +170,15 @@ def main(argv: list[str] | None = None) -> None:
             args.url, "POST", "/_sim/webhooks/controls", json.loads(args.settings)
         ),
         "state": lambda: _call(args.url, "GET", f"/_sim/shops/{args.shop}/state/{args.what}"),
+        "settings": lambda: _call(
+            args.url, "POST", f"/_sim/shops/{args.shop}/settings", json.loads(args.settings)
+        ),
+        "stock": lambda: _call(
+            args.url,
+            "POST",
+            f"/_sim/shops/{args.shop}/locations/{quote(args.location, safe='')}/stock",
+            {"available": args.available, **({"skus": args.skus} if args.skus else {})},
+        ),
     }
     result = asyncio.run(calls[args.command]())
     if result is not None:

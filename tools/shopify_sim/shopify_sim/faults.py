@@ -26,6 +26,9 @@ class FaultSettings:
     # (time for a test to kill the client between Shopify's answer and the client's commit).
     lost_answer_fraction: float = 0.0
     answer_delay_seconds: float = 0.0
+    # Operations (by name, e.g. "FulfillmentServiceCreate") whose every answer is lost after
+    # they ran: a test of exactly-once that must not depend on chance.
+    lost_answer_operations: frozenset[str] = frozenset()
 
     def update(self, changes: dict[str, Any], now: float) -> None:
         for name in (
@@ -40,6 +43,8 @@ class FaultSettings:
                 setattr(self, name, float(changes[name]))
         if "throttle_seconds" in changes:
             self.throttled_until = now + float(changes["throttle_seconds"])
+        if "lost_answer_operations" in changes:
+            self.lost_answer_operations = frozenset(map(str, changes["lost_answer_operations"]))
 
     def as_json(self, now: float) -> dict[str, Any]:
         return {
@@ -49,6 +54,7 @@ class FaultSettings:
             "latency_seconds": self.latency_seconds,
             "lost_answer_fraction": self.lost_answer_fraction,
             "answer_delay_seconds": self.answer_delay_seconds,
+            "lost_answer_operations": sorted(self.lost_answer_operations),
             "throttle_seconds_left": max(0.0, self.throttled_until - now),
         }
 
@@ -64,6 +70,10 @@ def decide(settings: FaultSettings, now: float, rng: random.Random) -> FaultKind
     return "none"
 
 
-def answer_lost(settings: FaultSettings, rng: random.Random) -> bool:
+def answer_lost(
+    settings: FaultSettings, rng: random.Random, operation_name: str | None = None
+) -> bool:
     """Whether the answer of a request that already ran is lost (the client sees a 504)."""
+    if operation_name is not None and operation_name in settings.lost_answer_operations:
+        return True
     return settings.lost_answer_fraction > 0 and rng.random() < settings.lost_answer_fraction

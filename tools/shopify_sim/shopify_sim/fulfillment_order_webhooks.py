@@ -2,6 +2,10 @@
 
 fulfillment_orders/* bodies are small (shared/shopify/webhooks/README.md): GID ids, lowercase
 statuses, a few fields each; `merged` alone uses numeric ids and an object, not a list.
+
+The fulfillment-service topics follow their samples' keys but carry the FO's real status and
+request status (the samples show a submitted FO as "unsubmitted", a cancellation request as
+"cancellation_request" and leave request_status out of cancellation_request_accepted).
 """
 
 from __future__ import annotations
@@ -13,21 +17,85 @@ from shopify_sim.clock import rest_time
 from shopify_sim.events import ShopEvent
 from shopify_sim.ids import gid
 from shopify_sim.resolvers.context import RequestContext
-from shopify_sim.state.models import Fulfillment, FulfillmentHold, FulfillmentOrder
+from shopify_sim.state.models import (
+    Fulfillment,
+    FulfillmentHold,
+    FulfillmentOrder,
+    FulfillmentService,
+    MerchantRequest,
+)
 from shopify_sim.state.repository import ShopState
 from shopify_sim.webhook_payloads import address_body, line_item_body
 
 Body = dict[str, Any]
 
 
+NOTIFICATION_PATH = "/fulfillment_order_notification"
+NOTIFICATION_LABEL = "fulfillment_order_notification"  # how the delivery log names them
+
+
 def emit(ctx: RequestContext, topic: str, body: Body) -> None:
     ctx.events.append(ShopEvent(ctx.shop.domain, topic, body, ctx.shop.now()))
+
+
+def notify_service(ctx: RequestContext, service: FulfillmentService, kind: str) -> None:
+    """POST `{"kind": ...}` to `<callbackUrl>/fulfillment_order_notification` (FULFILLMENT_REQUEST
+    or CANCELLATION_REQUEST); a service without a callbackUrl is told nothing and must poll."""
+    if not service.callback_url:
+        return
+    ctx.events.append(
+        ShopEvent(
+            ctx.shop.domain,
+            NOTIFICATION_LABEL,
+            {"kind": kind},
+            ctx.shop.now(),
+            notification_uri=service.callback_url.rstrip("/") + NOTIFICATION_PATH,
+        )
+    )
 
 
 def fo_ref(fo: FulfillmentOrder | None) -> Body | None:
     if fo is None:
         return None
     return {"id": gid("FulfillmentOrder", fo.id), "status": fo.status.lower()}
+
+
+def fo_request_ref(fo: FulfillmentOrder) -> Body:
+    return {
+        "id": gid("FulfillmentOrder", fo.id),
+        "status": fo.status.lower(),
+        "request_status": fo.request_status.lower(),
+    }
+
+
+def merchant_request_ref(request: MerchantRequest) -> Body:
+    return {
+        "id": gid("FulfillmentOrderMerchantRequest", request.id),
+        "message": request.message,
+    }
+
+
+def fulfillment_request_submitted_body(
+    original: FulfillmentOrder, submitted: FulfillmentOrder, request: MerchantRequest
+) -> Body:
+    return {
+        "original_fulfillment_order": fo_request_ref(original),
+        "submitted_fulfillment_order": fo_request_ref(submitted),
+        "fulfillment_order_merchant_request": merchant_request_ref(request),
+    }
+
+
+def cancellation_request_submitted_body(fo: FulfillmentOrder, request: MerchantRequest) -> Body:
+    return {
+        "fulfillment_order": fo_request_ref(fo),
+        "fulfillment_order_merchant_request": merchant_request_ref(request),
+    }
+
+
+def service_answer_body(fo: FulfillmentOrder, message: str | None) -> Body:
+    """fulfillment_request_accepted|rejected, cancellation_request_accepted|rejected and
+    fulfillment_service_failed_to_complete: the FO and the service's message."""
+    return {"fulfillment_order": fo_request_ref(fo), "message": message}
 
 
 def line_refs(units: Iterable[tuple[int, int]]) -> list[Body]:

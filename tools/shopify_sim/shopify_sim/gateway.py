@@ -19,7 +19,7 @@ from shopify_admin.cost import actual_query_cost, requested_query_cost
 from shopify_sim import faults
 from shopify_sim.events import ShopEvent
 from shopify_sim.protected_data import FULL_ACCESS, AppAccess
-from shopify_sim.resolvers.context import RequestContext
+from shopify_sim.resolvers.context import OTHER_APP, THE_APP, RequestContext
 from shopify_sim.schema_runtime import PreparedQuery, QueryErrors, SchemaRuntime, operation_name_of
 from shopify_sim.state.repository import ShopState, Store
 from shopify_sim.stats import ShopStats
@@ -150,7 +150,7 @@ class Gateway:
             shop_runtime.stats.throttled += 1
             return GatewayReply(200, throttled_response(requested, bucket))
         access = AppAccess(customer_data=shop.protected_customer_data)
-        response = self._execute(shop, prepared, variables, operation_name, access)
+        response = self._execute(shop, prepared, variables, operation_name, access, THE_APP)
         actual = actual_query_cost(
             self.runtime.schema, prepared.document, variables, response.get("data"), operation_name
         )
@@ -160,7 +160,7 @@ class Gateway:
         response["extensions"] = {"cost": cost_extension(requested, actual, bucket)}
         if self.fault_settings.answer_delay_seconds:
             await asyncio.sleep(self.fault_settings.answer_delay_seconds)
-        if faults.answer_lost(self.fault_settings, self.rng):
+        if faults.answer_lost(self.fault_settings, self.rng, operation_name):
             shop_runtime.stats.injected_faults["lost_answer"] += 1
             return GatewayReply(504, {"errors": "Gateway Timeout"})
         return GatewayReply(200, response, {"X-Request-Id": str(uuid.uuid4())})
@@ -170,7 +170,7 @@ class Gateway:
         prepared = self.runtime.prepare(query)
         if isinstance(prepared, QueryErrors):
             return {"errors": prepared.errors}
-        return self._execute(shop, prepared, variables, None, FULL_ACCESS)
+        return self._execute(shop, prepared, variables, None, FULL_ACCESS, OTHER_APP)
 
     def _execute(
         self,
@@ -179,8 +179,9 @@ class Gateway:
         variables: Json | None,
         operation_name: str | None,
         access: AppAccess,
+        app: str,
     ) -> Json:
-        context = RequestContext(shop, access=access)
+        context = RequestContext(shop, access=access, app=app)
         response = self.runtime.execute(prepared, variables, operation_name, context)
         if context.events:
             self.publish_events(context.events)

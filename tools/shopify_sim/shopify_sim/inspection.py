@@ -57,6 +57,7 @@ def fulfillment_orders_json(shop: ShopState) -> list[Json]:
                 "order_id": gid("Order", fo.order_id),
                 "order_name": order.name,
                 "status": fo.status,
+                "request_status": fo.request_status,
                 "location_id": gid("Location", fo.location_id),
                 "holds": [
                     {"id": gid("FulfillmentHold", h.id), "reason": h.reason, "handle": h.handle}
@@ -72,9 +73,50 @@ def fulfillment_orders_json(shop: ShopState) -> list[Json]:
                     }
                     for li in fo.line_items
                 ],
+                # What the merchant sent the location's fulfillment service, and its answers.
+                "merchant_requests": [
+                    {
+                        "id": gid("FulfillmentOrderMerchantRequest", r.id),
+                        "kind": r.kind,
+                        "message": r.message,
+                        "request_options": r.request_options,
+                        "sent_at": rest_time(r.sent_at),
+                    }
+                    for r in fo.merchant_requests
+                ],
+                "service_responses": [
+                    {"kind": r.kind, "message": r.message, "at": rest_time(r.at), **r.details}
+                    for r in fo.service_responses
+                ],
             }
         )
     return rows
+
+
+def fulfillment_services_json(shop: ShopState) -> list[Json]:
+    return [
+        {
+            "id": gid("FulfillmentService", service.id),
+            "name": service.name,
+            "handle": service.handle,
+            "owner": service.owner,
+            "location_id": gid("Location", service.location_id),
+            "callback_url": service.callback_url,
+            "tracking_support": service.tracking_support,
+            "inventory_management": service.inventory_management,
+            "requires_shipping_method": service.requires_shipping_method,
+        }
+        for service in shop.fulfillment_services.values()
+    ]
+
+
+def settings_json(shop: ShopState) -> Json:
+    settings = shop.settings
+    return {
+        "auto_request_fulfillment": settings.auto_request_fulfillment,
+        "cancellation_accepted_status": settings.cancellation_accepted_status,
+        "callback_url_hosts": settings.callback_url_hosts,
+    }
 
 
 def fulfillments_json(shop: ShopState) -> list[Json]:
@@ -135,8 +177,14 @@ def shop_json(shop: ShopState) -> Json:
         "plan": shop.plan,
         "protected_customer_data": shop.protected_customer_data,
         "locations": [
-            {"id": gid("Location", loc.id), "name": loc.name} for loc in shop.locations.values()
+            {
+                "id": gid("Location", loc.id),
+                "name": loc.name,
+                "fulfillment_service": loc.fulfillment_service_id is not None,
+            }
+            for loc in shop.live_locations().values()
         ],
+        "settings": settings_json(shop),
         "variants": len(shop.variants),
         "inventory_levels": len(shop.levels),
         "orders": len(shop.orders),

@@ -30,8 +30,14 @@ RunGraphQL = Callable[[ShopState, str, dict[str, Any]], dict[str, Any]]
 
 
 def random_order_input(
-    shop: ShopState, rng: random.Random, *, high_risk_fraction: float = 0.0
+    shop: ShopState,
+    rng: random.Random,
+    *,
+    high_risk_fraction: float = 0.0,
+    location: str | None = None,
 ) -> dict[str, Any]:
+    """`location`: a Location GID every line ships from (the `_location` line property of
+    domain/location_choice.py), e.g. a fulfillment service's location."""
     variants = list(shop.variants.values())
     if not variants:
         raise ValueError(f"shop {shop.domain} has no products; seed it first")
@@ -41,6 +47,9 @@ def random_order_input(
         {"variantId": f"gid://shopify/ProductVariant/{v.id}", "quantity": rng.randint(1, 3)}
         for v in rng.sample(variants, min(n, len(variants)))
     ]
+    if location is not None:
+        for line in lines:
+            line["properties"] = [{"name": "_location", "value": location}]
     order: dict[str, Any] = {
         "email": f"buyer{rng.randint(1, 10**6)}@example.com",
         "financialStatus": "PAID",
@@ -79,6 +88,7 @@ class OrderStream:
     run_graphql: RunGraphQL
     seed: int | None = None
     high_risk_fraction: float = 0.0
+    location: str | None = None
     created: int = 0
     failed: int = 0
     done: bool = False
@@ -93,7 +103,10 @@ class OrderStream:
             while time.monotonic() - started < self.duration_seconds:
                 variables = {
                     "order": random_order_input(
-                        self.shop, rng, high_risk_fraction=self.high_risk_fraction
+                        self.shop,
+                        rng,
+                        high_risk_fraction=self.high_risk_fraction,
+                        location=self.location,
                     ),
                     "options": {"inventoryBehaviour": "DECREMENT_IGNORING_POLICY"},
                 }

@@ -27,6 +27,7 @@ from graphql import (
 
 from shopify_sim.resolvers import attach_resolvers
 from shopify_sim.resolvers.context import RequestContext
+from shopify_sim.resolvers.errors import BareError
 from shopify_sim.resolvers.inventory import LocatedError
 
 SCHEMA_FILE = "admin-2026-07.graphql"
@@ -116,7 +117,9 @@ class SchemaRuntime:
                 _format_execution_error(e, variable_error=result.data is None)
                 for e in result.errors
             ]
-        if result.data is not None:
+        # An error that nulled the whole result during execution still answers `data: null`
+        # (an error with a path); a request refused before execution has no `data` at all.
+        if result.data is not None or any(e.path for e in result.errors or ()):
             response["data"] = result.data
         return response
 
@@ -211,6 +214,10 @@ def _format_execution_error(error: GraphQLError, *, variable_error: bool) -> Jso
         if locations:
             formatted["locations"] = locations
     extensions = dict(error.extensions or {})
+    if isinstance(original, BareError):
+        if error.path is not None:
+            formatted["path"] = list(error.path)
+        return formatted
     if variable_error and error.path is None and "code" not in extensions:
         extensions["code"] = "INVALID_VARIABLE"
     elif "code" not in extensions:

@@ -94,7 +94,7 @@ def seed_shop(shop: ShopState, plan: SeedPlan) -> dict[str, int]:
     """Add the plan's locations (reusing same-named ones) and catalog; every variant
     is stocked at every seeded location with a random available quantity."""
     rng = random.Random(plan.seed)
-    existing = {loc.name: loc for loc in shop.locations.values()}
+    existing = {loc.name: loc for loc in shop.live_locations().values()}
     locations = [existing.get(name) or shop.add_location(name) for name in plan.locations]
     start = len(shop.variants)
     variants = 0

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -147,6 +148,24 @@ class SimulatorHandle:
             path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         return await self.admin("GET", path)
 
+    async def settings(self, domain: str, **settings: Any) -> Json:
+        """A shop's simulator settings (auto_request_fulfillment, cancellation_accepted_status,
+        callback_url_hosts); the settings after the change."""
+        answer: Json = await self.admin("POST", f"/shops/{domain}/settings", settings)
+        return answer
+
+    async def stock(
+        self, domain: str, location: str, available: int = 100, skus: Sequence[str] | None = None
+    ) -> Json:
+        """Stock every variant (or `skus`) at a location (name or GID) with `available` units."""
+        body: Json = {"available": available}
+        if skus is not None:
+            body["skus"] = list(skus)
+        answer: Json = await self.admin(
+            "POST", f"/shops/{domain}/locations/{quote(location, safe='')}/stock", body
+        )
+        return answer
+
     async def stats(self, domain: str) -> Json:
         result: Json = await self.admin("GET", f"/shops/{domain}/stats")
         return result
@@ -179,6 +198,14 @@ class WebhookReceiver:
     """(headers, raw body): the body as signed, to verify the HMAC."""
     failures_left: int = 0
     """Answer this many deliveries 500 (unrecorded) before accepting again, to see retries."""
+    notifications: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    """POSTs to `<callback_url>/fulfillment_order_notification`, as received (headers, raw body);
+    `failures_left` applies to them too."""
+
+    @property
+    def callback_url(self) -> str:
+        """A fulfillment service's callbackUrl that lands its notifications in `notifications`."""
+        return self.url.removesuffix("/webhooks") + "/fulfillment-service"
 
     def bodies(self, topic: str) -> list[Json]:
         """The parsed payloads of one topic (e.g. "orders/create")."""
@@ -198,8 +225,17 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
         receiver.received.append((dict(request.headers), body))
         return web.Response(status=200)
 
+    async def notify(request: web.Request) -> web.Response:
+        body = await request.read()
+        if receiver.failures_left:
+            receiver.failures_left -= 1
+            return web.Response(status=500)
+        receiver.notifications.append((dict(request.headers), body))
+        return web.Response(status=200)
+
     app = web.Application()
     app.router.add_post("/webhooks", deliver)
+    app.router.add_post("/fulfillment-service/fulfillment_order_notification", notify)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -100,6 +100,9 @@ class WebhookDispatcher:
     # --- producing deliveries ------------------------------------------------------------
     def publish(self, events: Iterable[ShopEvent]) -> None:
         for event in events:
+            if event.notification_uri is not None:
+                self._route(self._delivery(event, event.notification_uri, event.body))
+                continue
             shop = self.store.shop(event.shop_domain)
             for subscription in shop.subscriptions_for(topic_enum(event.topic)):
                 body = event.body
@@ -173,16 +176,19 @@ class WebhookDispatcher:
         shop = self.store.shop(delivery.event.shop_domain)
         headers = {
             "Content-Type": "application/json",
-            "X-Shopify-Topic": delivery.event.topic,
             "X-Shopify-Hmac-Sha256": sign(delivery.body, shop.client_secret),
             "X-Shopify-Shop-Domain": shop.domain,
             "X-Shopify-API-Version": self.config.api_version,
             "X-Shopify-Webhook-Id": delivery.webhook_id,
-            "X-Shopify-Event-Id": delivery.event.event_id,
-            "X-Shopify-Triggered-At": delivery.event.triggered_at.isoformat().replace(
-                "+00:00", "Z"
-            ),
         }
+        if delivery.event.notification_uri is None:
+            # A fulfillment-order notification is checked "exactly like a webhook" (HMAC, shop
+            # domain) but names no topic or event; only webhooks carry these.
+            headers["X-Shopify-Topic"] = delivery.event.topic
+            headers["X-Shopify-Event-Id"] = delivery.event.event_id
+            headers["X-Shopify-Triggered-At"] = delivery.event.triggered_at.isoformat().replace(
+                "+00:00", "Z"
+            )
         try:
             async with self._session.post(
                 delivery.uri, data=delivery.body, headers=headers

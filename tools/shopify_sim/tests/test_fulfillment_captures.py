@@ -25,9 +25,6 @@ CAPTURED_VARIANT = "gid://shopify/ProductVariant/48540157378793"
 # Steps of the recorded workflows the simulator does not replay, and why.
 NOT_REPLAYED = {
     ("scheduleProgressOpenClose", "reschedule"): "fulfillmentOrderReschedule is not simulated",
-    ("scheduleProgressOpenClose", "close"): (
-        "fulfillmentOrderClose belongs to fulfillment-service locations, not simulated here"
-    ),
     ("reroute", "reroute"): "Shopify answered INTERNAL_SERVER_ERROR: nothing to compare with",
     ("residualSplitDeadlineMerge", "setFulfillmentDeadline"): (
         "fulfillmentOrdersSetFulfillmentDeadline is not simulated"
@@ -150,8 +147,8 @@ async def test_unknown_ids_are_refused_like_shopify(world, case):
     recorded = LIFECYCLE["validation"][case]
     if case == "rerouteUnknownId":
         pytest.skip("fulfillmentOrdersReroute is not simulated")
-    if case in ("closeUnknownId", "rescheduleUnknownId"):
-        pytest.skip(NOT_REPLAYED[("scheduleProgressOpenClose", case.removesuffix("UnknownId"))])
+    if case == "rescheduleUnknownId":
+        pytest.skip(NOT_REPLAYED[("scheduleProgressOpenClose", "reschedule")])
     body = await world.gql(recorded["query"], recorded["variables"])
     expected = recorded["response"]["payload"]
     assert body["data"] == expected["data"]

@@ -174,10 +174,13 @@ async def test_move_refusals(world):
     refused = (await world.gql(MOVE, {"id": reported["id"], "loc": east}))["data"][
         "fulfillmentOrderMove"
     ]
+    # Shopify's answers (2026-04 capture fulfillment-order-move-validation).
     assert refused["userErrors"] == [
         {
             "field": ["id"],
-            "message": "Cannot move a fulfillment order that has progress reported.",
+            "message": "Cannot move a fulfillment order that has had progress reported. To move "
+            "a fulfillment order that has had progress reported, the fulfillment order must "
+            "first be marked as open resolving the ongoing progress state.",
             "code": "CANNOT_MOVE_FULFILLMENT_ORDER_WITH_REPORTED_PROGRESS",
         }
     ]
@@ -186,7 +189,9 @@ async def test_move_refusals(world):
     closed = (await world.gql(MOVE, {"id": done["id"], "loc": east}))["data"][
         "fulfillmentOrderMove"
     ]
-    assert closed["userErrors"][0]["field"] == ["id"]
+    assert closed["userErrors"] == [
+        {"field": None, "message": "Cannot change location.", "code": None}
+    ]
     submitted = await _fo(world, ("SKU-00004", 1))
     world.shop.fulfillment_orders[
         int(submitted["id"].rsplit("/", 1)[1])

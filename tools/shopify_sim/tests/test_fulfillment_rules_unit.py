@@ -59,7 +59,11 @@ def test_merge_is_offered_only_with_an_open_sibling_at_the_same_location():
 
 
 def test_move_refusals_in_documented_order():
-    assert rules.move_errors(_fo(1, (11, 1, 0), status="CLOSED"), 20)[0]["field"] == ["id"]
+    assert rules.move_errors(_fo(1, (11, 1, 0), status="CLOSED"), 20)[0]["field"] is None
+    submitted = rules.move_errors(_fo(1, (11, 1, 1), request_status="SUBMITTED"), 20)
+    assert submitted[0]["message"] == (
+        "Cannot move submitted fulfillment order that is at a 3PL fulfillment service."
+    )
     progress = rules.move_errors(_fo(1, (11, 1, 1), progress_reported=True), 20)
     assert progress[0]["code"] == "CANNOT_MOVE_FULFILLMENT_ORDER_WITH_REPORTED_PROGRESS"
     for status in rules.MOVE_BLOCKING_REQUEST_STATUSES:

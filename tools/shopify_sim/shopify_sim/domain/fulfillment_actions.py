@@ -2,8 +2,11 @@
 
 Shopify documents no action-per-state matrix; this follows the recorded responses
 (captures/fulfillment-order-lifecycle.json, fulfillment-order-hold-multi-line.json) for
-merchant-managed locations and the REST examples quoted in
-shared/shopify/fulfillment_order_lifecycle.md §1 for fulfillment-service request states.
+merchant-managed locations, the REST examples quoted in
+shared/shopify/fulfillment_order_lifecycle.md §1 for fulfillment-service request states, and
+live 2026-04 captures at a fulfillment-service location (shopify-draft-proxy
+fulfillment-order-close-state: an UNSUBMITTED FO and an INCOMPLETE/CLOSED one both offer
+REQUEST_FULFILLMENT, CREATE_FULFILLMENT, HOLD, MOVE, in that order).
 The order of the list is the order Shopify returns them in.
 """
 
@@ -21,6 +24,18 @@ _ACTIONS_BY_REQUEST_STATUS: dict[str, list[str]] = {
     "CANCELLATION_REQUESTED": ["CREATE_FULFILLMENT", "CANCEL_FULFILLMENT_ORDER"],
     "CANCELLATION_REJECTED": ["CREATE_FULFILLMENT"],
 }
+
+
+# Request statuses in which the work is back with the merchant at a service location: the
+# merchant may request fulfillment (again), fulfil, hold or move.
+_MERCHANT_REQUEST_STATUSES = frozenset({"UNSUBMITTED", "REJECTED", "CLOSED"})
+
+
+def creates_fulfillment(fo: FulfillmentOrder) -> bool:
+    """Whether the request status lets anyone create a fulfillment (SUBMITTED does not: the
+    service has not accepted yet)."""
+    pinned = _ACTIONS_BY_REQUEST_STATUS.get(fo.request_status)
+    return pinned is None or "CREATE_FULFILLMENT" in pinned
 
 
 def remaining_units(fo: FulfillmentOrder) -> int:
@@ -49,8 +64,11 @@ def merge_partners(fo: FulfillmentOrder, siblings: Sequence[FulfillmentOrder]) -
     ]
 
 
-def supported_actions(fo: FulfillmentOrder, siblings: Sequence[FulfillmentOrder]) -> list[str]:
-    """`siblings`: all FOs of the same order (the FO itself may be among them)."""
+def supported_actions(
+    fo: FulfillmentOrder, siblings: Sequence[FulfillmentOrder], *, at_service: bool = False
+) -> list[str]:
+    """`siblings`: all FOs of the same order (the FO itself may be among them); `at_service`:
+    the FO is assigned to a fulfillment-service location."""
     if fo.status in FINAL_FO_STATUSES:
         return []
     if fo.request_status in _ACTIONS_BY_REQUEST_STATUS:
@@ -60,6 +78,13 @@ def supported_actions(fo: FulfillmentOrder, siblings: Sequence[FulfillmentOrder]
         return ["RELEASE_HOLD", "HOLD", "MOVE"]
     if fo.status == "SCHEDULED":
         return ["MARK_AS_OPEN"]
+    if at_service and fo.request_status in _MERCHANT_REQUEST_STATUSES:
+        service_actions = ["REQUEST_FULFILLMENT", "CREATE_FULFILLMENT", "HOLD", "MOVE"]
+        if remaining_units(fo) > 1:
+            service_actions.append("SPLIT")
+        if merge_partners(fo, siblings):
+            service_actions.append("MERGE")
+        return service_actions
     if fo.progress_reported:
         # capture scheduleProgressOpenClose/reportProgress: no MOVE, MARK_AS_OPEN undoes it.
         return ["CREATE_FULFILLMENT", "REPORT_PROGRESS", "HOLD", "MARK_AS_OPEN"]

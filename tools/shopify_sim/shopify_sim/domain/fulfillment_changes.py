@@ -106,26 +106,40 @@ def requested_units(
 # --- move ---------------------------------------------------------------------------------
 
 
+# Live 2026-04 answers of fulfillmentOrderMove (shopify-draft-proxy capture
+# fulfillment-order-move-validation): a closed FO, one with reported progress, a SUBMITTED one at
+# a fulfillment service.
+MOVE_CLOSED = "Cannot change location."
+MOVE_PROGRESS_REPORTED = (
+    "Cannot move a fulfillment order that has had progress reported. To move a fulfillment order "
+    "that has had progress reported, the fulfillment order must first be marked as open "
+    "resolving the ongoing progress state."
+)
+MOVE_SUBMITTED = "Cannot move submitted fulfillment order that is at a 3PL fulfillment service."
+
+
 def move_errors(fo: FulfillmentOrder, new_location_id: int) -> list[UserError]:
     """The FO-level refusals of fulfillmentOrderMove, in the order the docs list them."""
     if fo.status in FINAL_FO_STATUSES:
-        # simulator wording: the docs say only "the fulfillment order is closed".
-        return [user_error(["id"], "Cannot move a fulfillment order that is closed.")]
+        return [user_error(None, MOVE_CLOSED)]
     if fo.progress_reported:
         return [
             user_error(
                 ["id"],
-                "Cannot move a fulfillment order that has progress reported.",  # enum wording
+                MOVE_PROGRESS_REPORTED,
                 "CANNOT_MOVE_FULFILLMENT_ORDER_WITH_REPORTED_PROGRESS",
             )
         ]
+    if fo.request_status == "SUBMITTED":
+        return [user_error(None, MOVE_SUBMITTED)]
     if fo.request_status in MOVE_BLOCKING_REQUEST_STATUSES:
-        # simulator wording for the documented rule.
+        # simulator wording for the documented rule (only SUBMITTED's answer was recorded).
         return [
             user_error(
-                ["id"],
-                "Cannot change location while the fulfillment order has a request status of "
-                f"{fo.request_status.lower()}.",
+                None,
+                "Cannot move a fulfillment order with request status "
+                f"{fo.request_status.lower()} that is at a 3PL fulfillment service. Its "
+                "cancellation must be requested and accepted first.",
             )
         ]
     if fo.location_id == new_location_id:
@@ -191,7 +205,10 @@ def split_units(
                 "NO_LINE_ITEMS_PROVIDED_TO_SPLIT",
             )
         ]
-    if fo.status not in ("OPEN", "IN_PROGRESS") or fo.request_status != "UNSUBMITTED":
+    if (
+        fo.status not in ("OPEN", "IN_PROGRESS", "INCOMPLETE")
+        or fo.request_status in MOVE_BLOCKING_REQUEST_STATUSES
+    ):
         # simulator wording; Shopify would create a replacement FO here (not simulated).
         return [
             user_error(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shopify_sim.domain.fulfillment_actions import creates_fulfillment
 from shopify_sim.domain.order_status import FULFILLABLE_FO_STATUSES
 from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.ids import gid_number
@@ -59,6 +60,16 @@ def plan_fulfilment(
                 user_error(
                     ["fulfillment"],
                     f"Fulfillment order {fo.id} has an unfulfillable status= {fo.status.lower()}.",
+                )
+            ]
+        if not creates_fulfillment(fo):
+            # A request the service has not accepted yet (supportedActions offers no
+            # CREATE_FULFILLMENT); simulator wording in the style of the status refusal above.
+            return [
+                user_error(
+                    ["fulfillment"],
+                    f"Fulfillment order {fo.id} has an unfulfillable request status= "
+                    f"{fo.request_status.lower()}.",
                 )
             ]
     takes: list[tuple[FulfillmentOrder, FulfillmentOrderLineItem, int]] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shopify_sim.domain.user_errors import UserError, user_error
@@ -33,6 +33,14 @@ VALID_REASONS = (
 )
 
 LevelLookup = Callable[[int, int], InventoryLevel | None]
+
+# SIMULATOR RULE: Shopify's docs say a fulfillment service with inventoryManagement "manages
+# product inventory and provides updates to Shopify" through the API (or its fetch_stock
+# callback) and are silent on writes to the location of a service that does not; the simulator
+# accepts quantity writes at a service's location only when its inventoryManagement is true.
+SERVICE_LOCATION_NOT_MANAGED = (
+    "The specified location belongs to a fulfillment service that does not manage inventory."
+)
 
 
 def reason_errors(reason: str) -> list[UserError]:
@@ -96,6 +104,24 @@ def find_item_and_location(
             )
         ]
     return item, location
+
+
+def service_location_errors(
+    entries: Sequence[Mapping[str, Any]], list_name: str, refused: Callable[[int], bool]
+) -> list[UserError]:
+    """Entries at a fulfillment-service location whose service does not manage inventory."""
+    errors = []
+    for index, entry in enumerate(entries):
+        location = gid_number(entry["locationId"], "Location")
+        if location is not None and refused(location):
+            errors.append(
+                user_error(
+                    ["input", list_name, str(index), "locationId"],
+                    SERVICE_LOCATION_NOT_MANAGED,
+                    "INVALID_LOCATION",
+                )
+            )
+    return errors
 
 
 def check_set_quantities(

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from shopify_sim.state.models import FulfillmentOrder, LineItem, Order
 
-# FO statuses whose remaining units can still be fulfilled right now.
-FULFILLABLE_FO_STATUSES = frozenset({"OPEN", "IN_PROGRESS"})
+# FO statuses whose remaining units can still be fulfilled right now. INCOMPLETE: a service
+# closed the FO; the capture (fulfillment-order-close-state) still shows CREATE_FULFILLMENT and
+# the units fulfillable.
+FULFILLABLE_FO_STATUSES = frozenset({"OPEN", "IN_PROGRESS", "INCOMPLETE"})
 # FO statuses that are finished: nothing more happens to them.
 FINAL_FO_STATUSES = frozenset({"CLOSED", "CANCELLED"})
 
@@ -15,8 +17,8 @@ FINAL_FO_STATUSES = frozenset({"CLOSED", "CANCELLED"})
 def fulfilled_quantity(line: LineItem, fulfillment_orders: Iterable[FulfillmentOrder]) -> int:
     total = remaining = 0
     for fo in fulfillment_orders:
-        if fo.status == "CANCELLED":
-            continue
+        # A CANCELLED FO (ShopSettings.cancellation_accepted_status) keeps only what was
+        # fulfilled from it; its other units moved to a replacement, so it counts like any other.
         for fo_line in fo.line_items:
             if fo_line.line_item_id == line.id:
                 total += fo_line.total_quantity
@@ -44,9 +46,15 @@ def display_fulfillment_status(order: Order, fulfillment_orders: list[Fulfillmen
     if fulfilled:
         return "PARTIALLY_FULFILLED"
     live = [fo for fo in fulfillment_orders if fo.status not in FINAL_FO_STATUSES]
+    # "Some of the items in the order have been rejected for fulfillment by the fulfillment
+    # service" (OrderDisplayFulfillmentStatus.REQUEST_DECLINED).
+    if any(fo.request_status == "REJECTED" for fo in live):
+        return "REQUEST_DECLINED"
     if live and all(fo.status == "ON_HOLD" for fo in live):
         return "ON_HOLD"
-    if any(fo.status == "IN_PROGRESS" for fo in live):
+    # IN_PROGRESS: items "have had a request for fulfillment sent to the fulfillment service or
+    # ... have been marked as in progress" (PENDING_FULFILLMENT is its deprecated name).
+    if any(fo.status == "IN_PROGRESS" or fo.request_status == "SUBMITTED" for fo in live):
         return "IN_PROGRESS"
     return "UNFULFILLED"
 

@@ -10,7 +10,10 @@ from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
 from shopify_sim.resolvers import (
     fulfillment,
     fulfillment_changes,
+    fulfillment_requests,
+    fulfillment_services,
     inventory,
+    inventory_activate,
     inventory_adjust,
     order_closing,
     order_edits,
@@ -28,7 +31,10 @@ MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
     **inventory_adjust.MUTATION_FIELDS,
     **fulfillment.MUTATION_FIELDS,
     **fulfillment_changes.MUTATION_FIELDS,
+    **fulfillment_requests.MUTATION_FIELDS,
+    **fulfillment_services.MUTATION_FIELDS,
     **inventory.MUTATION_FIELDS,
+    **inventory_activate.MUTATION_FIELDS,
     **webhooks.MUTATION_FIELDS,
 }
 
@@ -48,7 +54,7 @@ def attach_resolvers(schema: GraphQLSchema) -> None:
     for root_type in (query_type, mutation_type):
         for field in root_type.fields.values():
             field.resolve = _not_simulated
-    for name, resolver in queries.QUERY_FIELDS.items():
+    for name, resolver in {**queries.QUERY_FIELDS, **fulfillment_services.QUERY_FIELDS}.items():
         query_type.fields[name].resolve = resolver
     for name, resolver in MUTATION_FIELDS.items():
         mutation_type.fields[name].resolve = resolver

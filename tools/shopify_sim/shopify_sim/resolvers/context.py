@@ -12,6 +12,12 @@ from shopify_sim.state.models import Order
 from shopify_sim.state.repository import ShopState
 from shopify_sim.webhook_payloads import order_body
 
+# Who is calling. The app under test calls with the shop's access token; everything else (the
+# control plane's unmetered GraphQL: order generators, test setup, the merchant's admin) is
+# another app. Fulfillment services belong to the app that created them.
+THE_APP = "app"
+OTHER_APP = "other-app"
+
 
 @dataclass
 class RequestContext:
@@ -19,6 +25,7 @@ class RequestContext:
     events: list[ShopEvent] = field(default_factory=list)
     # What the requesting app may read (protected customer data); see protected_data.py.
     access: AppAccess = FULL_ACCESS
+    app: str = OTHER_APP
 
     def emit_order(self, order: Order, *topics: str) -> None:
         """Queue webhooks for an order change; one event id for the whole action."""

@@ -190,6 +190,11 @@ def fulfillment_order_move(
         # "the assignedLocation of the original fulfillment order will be updated"
         fo.location_id = location_number
         fo.updated_at = shop.now()
+        # At its new location nobody has been asked yet (a rejected or closed request stays
+        # behind), and work a service closed (INCOMPLETE) is open again.
+        fo.request_status = "UNSUBMITTED"
+        if fo.status == "INCOMPLETE":
+            fo.status = rules.status_without_progress(fo)
         moved = fo
     else:
         moved = carve(shop, fo, units, location_number)

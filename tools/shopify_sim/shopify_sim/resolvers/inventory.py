@@ -15,6 +15,7 @@ from shopify_sim.domain.inventory_adjust import duplicate_pair_errors
 from shopify_sim.domain.inventory_rules import (
     MAX_QUANTITIES_PER_CALL,
     check_set_quantities,
+    service_location_errors,
     set_deltas,
 )
 from shopify_sim.domain.user_errors import user_error
@@ -141,6 +142,9 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         location_exists=lambda location: location in shop.locations,
         level_of=shop.level,
     ) + duplicate_pair_errors(data["quantities"], "quantities")
+    errors = errors or service_location_errors(
+        data["quantities"], "quantities", lambda location: refuses_quantities(shop, location)
+    )
     if errors:
         return {"group": None, "userErrors": errors}
     changes: list[dict[str, Any]] = []
@@ -152,6 +156,13 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
             {"name": n, "delta": d, "item": item, "location": location} for n, d in deltas
         )
     return {"group": record_group(shop, data, changes), "userErrors": []}
+
+
+def refuses_quantities(shop: ShopState, location_id: int) -> bool:
+    """A fulfillment service's location takes quantity writes only if the service manages
+    inventory (domain/inventory_rules.SERVICE_LOCATION_NOT_MANAGED)."""
+    service = shop.service_at(location_id)
+    return service is not None and not service.inventory_management
 
 
 def checked_level(shop: ShopState, entry: dict[str, Any]) -> tuple[int, int, InventoryLevel]:

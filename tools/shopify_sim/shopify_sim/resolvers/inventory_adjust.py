@@ -12,11 +12,13 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from shopify_sim.domain.inventory_adjust import adjust_deltas, check_adjust_quantities
+from shopify_sim.domain.inventory_rules import service_location_errors
 from shopify_sim.resolvers.context import context_of
 from shopify_sim.resolvers.inventory import (
     checked_level,
     record_group,
     refuse_oversized_input,
+    refuses_quantities,
     required_idempotency_key,
     requires_change_from,
     run_idempotent,
@@ -32,6 +34,8 @@ def _apply(shop: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         item_exists=lambda item: item in shop.variants_by_item,
         location_exists=lambda location: location in shop.locations,
         level_of=shop.level,
+    ) or service_location_errors(
+        data["changes"], "changes", lambda location: refuses_quantities(shop, location)
     )
     if errors:
         return {"group": None, "userErrors": errors}

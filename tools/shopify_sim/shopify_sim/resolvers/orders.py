@@ -10,10 +10,12 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from shopify_sim import inventory_moves
+from shopify_sim.domain.fulfillment_requests import order_cancel_blocked
 from shopify_sim.domain.location_choice import choose_location
 from shopify_sim.domain.order_status import FINAL_FO_STATUSES
 from shopify_sim.domain.user_errors import UserError, user_error
 from shopify_sim.ids import gid_number
+from shopify_sim.resolvers import fulfillment_requests
 from shopify_sim.resolvers.context import RequestContext, context_of
 from shopify_sim.state.models import (
     FulfillmentOrder,
@@ -78,7 +80,7 @@ def _build_line(shop: ShopState, line: dict[str, Any]) -> tuple[LineItem, int | 
         quantity=line["quantity"],
         inventory_item_id=item_id,
         properties=properties,
-        locations=shop.locations,
+        locations=shop.live_locations(),
         available_at=available_at,
     )
     price_set = (line.get("priceSet") or {}).get("shopMoney") or {}
@@ -183,6 +185,7 @@ def create_order(ctx: RequestContext, data: dict[str, Any], options: dict[str, A
         ["orders/create", "orders/paid"] if order.financial_status == "PAID" else ["orders/create"]
     )
     ctx.emit_order(order, *topics)
+    fulfillment_requests.auto_request_fulfillment(ctx, order)
     return {"order": order_node(shop, order), "userErrors": []}
 
 
@@ -200,6 +203,10 @@ STAFF_NOTE_MAX_LENGTH = 255
 STAFF_NOTE_TOO_LONG = "Staff note is too long. Maximum length is 255 characters."
 REFUND_AND_REFUND_METHOD = "Only one of the arguments `refund` or `refund_method` is allowed."
 ALREADY_CANCELLED = "Cannot cancel an order that has already been canceled"
+SERVICE_HOLDS_WORK = (
+    "Cannot cancel an order while a fulfillment service has accepted one of its fulfillment "
+    "orders. Request cancellation of the fulfillment first."
+)
 
 
 def _cancel_argument_errors(
@@ -226,6 +233,10 @@ def _cancel_errors(shop: ShopState, order: Order | None) -> list[UserError]:
                 ["orderId"], "Cannot cancel an order that has outstanding fulfillments", "INVALID"
             )
         ]
+    fos = shop.fulfillment_orders_of(order)
+    if order_cancel_blocked(fos, [shop.service_at(fo.location_id) is not None for fo in fos]):
+        # INFERENCE (domain/fulfillment_requests.order_cancel_blocked); simulator wording.
+        return [user_error(["orderId"], SERVICE_HOLDS_WORK, "INVALID")]
     return []
 
 

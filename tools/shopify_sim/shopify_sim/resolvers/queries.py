@@ -13,6 +13,7 @@ from shopify_sim.connections import SortKey, by_id, connection
 from shopify_sim.domain import order_status
 from shopify_sim.ids import gid
 from shopify_sim.resolvers.context import context_of
+from shopify_sim.resolvers.fulfillment_services import shop_fulfillment_services
 from shopify_sim.state.models import FulfillmentOrder, Location, Order, Variant
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.catalog import inventory_item_node, location_node, variant_node
@@ -156,10 +157,14 @@ def locations(
         "name": lambda loc, t: loc.name == t.value,
     }
     matches = search_query.matcher(search_query.parse(query), fields)
+    # Fulfillment services' locations are "legacy locations", listed only with includeLegacy
+    # (capture fulfillment-service-delete-transfer: a shop's service location is not listed).
     found = [
         loc
-        for loc in shop.locations.values()
-        if matches(loc) and (includeInactive or loc.is_active)
+        for loc in shop.live_locations().values()
+        if matches(loc)
+        and (includeInactive or loc.is_active)
+        and (includeLegacy or loc.fulfillment_service_id is None)
     ]
     sort: Callable[[Location], SortKey] = (
         (lambda loc: (loc.name.lower(), loc.id)) if sortKey == "NAME" else by_id
@@ -297,6 +302,7 @@ def shop(_root: Any, info: Info) -> Node:
             "sslEnabled": True,
         },
         "url": f"https://{state.domain}",
+        "fulfillmentServices": lambda _info: shop_fulfillment_services(state),
     }
 
 

@@ -33,6 +33,29 @@ class Location:
     province: str | None = "Ontario"
     address1: str | None = None
     zip: str | None = None
+    # The FulfillmentService this location belongs to (Shopify creates one per service).
+    fulfillment_service_id: int | None = None
+    # fulfillmentServiceDelete(TRANSFER|DELETE) removes the location: reads answer null, but the
+    # record stays so fulfillment orders that were assigned to it still render.
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class FulfillmentService:
+    """A third-party fulfillment service an app registered (fulfillmentServiceCreate)."""
+
+    id: int
+    name: str
+    handle: str
+    location_id: int
+    # The app that created it: only that app may answer requests for its location's FOs.
+    owner: str
+    created_at: datetime
+    updated_at: datetime
+    callback_url: str | None = None
+    tracking_support: bool = False
+    inventory_management: bool = False
+    requires_shipping_method: bool = True
 
 
 @dataclass(slots=True)
@@ -109,6 +132,30 @@ class FulfillmentHold:
 
 
 @dataclass(slots=True)
+class MerchantRequest:
+    """A FulfillmentOrderMerchantRequest: a fulfillment or cancellation request to a service."""
+
+    id: int
+    kind: str  # FULFILLMENT_REQUEST | CANCELLATION_REQUEST
+    message: str | None
+    request_options: dict[str, Any]
+    sent_at: datetime
+    # Shopify leaves it null even after the service answers with a message (capture
+    # fulfillment-order-request-lifecycle); the answers are kept in ServiceResponse.
+    response_data: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ServiceResponse:
+    """What the fulfillment service answered (accept/reject/close), as the merchant sees it."""
+
+    kind: str  # e.g. FULFILLMENT_REQUEST_ACCEPTED, CANCELLATION_REQUEST_REJECTED, CLOSED
+    message: str | None
+    at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class FulfillmentOrder:
     id: int
     order_id: int
@@ -129,6 +176,10 @@ class FulfillmentOrder:
     # fulfillmentOrderReportProgress was called (merchant-managed "manually reported
     # progress"): blocks move and cancel until fulfillmentOrderOpen clears it.
     progress_reported: bool = False
+    # Requests the merchant sent to the location's fulfillment service, oldest first.
+    merchant_requests: list[MerchantRequest] = field(default_factory=list)
+    # The service's answers, oldest first (state inspection; Shopify shows them to the merchant).
+    service_responses: list[ServiceResponse] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -204,6 +255,25 @@ class Order:
     po_number: str | None = None
     # An order edit was committed (Shopify's `Order.edited`).
     edited: bool = False
+
+
+# The status an FO ends in when its service accepts a cancellation request: a live 2026-04 capture
+# (fulfillment-order-request-lifecycle) and the webhook sample show CLOSED; Shopify's older REST
+# example shows CANCELLED. ShopSettings chooses; CLOSED is the default.
+CANCELLATION_ACCEPTED_STATUSES = ("CLOSED", "CANCELLED")
+
+
+@dataclass(slots=True)
+class ShopSettings:
+    """Simulator options of one shop (POST /_sim/shops/<domain>/settings)."""
+
+    # The merchant's automation (a Flow "submit fulfillment request" workflow): once an order is
+    # paid and has an FO at a fulfillment-service location, the simulator submits the request.
+    auto_request_fulfillment: bool = False
+    cancellation_accepted_status: str = "CLOSED"
+    # Hosts a fulfillment service's callbackUrl may use ("Callback url is not allowed" for
+    # others), as Shopify limits them to the app's own hosts; None allows any http(s) host.
+    callback_url_hosts: list[str] | None = None
 
 
 @dataclass(slots=True)

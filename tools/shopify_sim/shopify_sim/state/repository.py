@@ -19,10 +19,12 @@ from shopify_sim.ids import gid_number
 from shopify_sim.state.models import (
     Fulfillment,
     FulfillmentOrder,
+    FulfillmentService,
     InventoryLevel,
     LineItem,
     Location,
     Order,
+    ShopSettings,
     Variant,
     WebhookSubscription,
 )
@@ -70,6 +72,8 @@ class ShopState:
     # False: Shopify withholds protected customer data from the app (a custom app on the
     # Basic plan since January 2024); see protected_data.py.
     protected_customer_data: bool = True
+    fulfillment_services: dict[int, FulfillmentService] = field(default_factory=dict)
+    settings: ShopSettings = field(default_factory=ShopSettings)
 
     def now(self) -> datetime:
         return self.clock()
@@ -92,6 +96,21 @@ class ShopState:
 
     def primary_location(self) -> Location:
         return next(iter(self.locations.values()))
+
+    def live_locations(self) -> dict[int, Location]:
+        """Locations that still exist (fulfillmentServiceDelete removes its location)."""
+        return {number: loc for number, loc in self.locations.items() if not loc.deleted}
+
+    def add_fulfillment_service(self, service: FulfillmentService, location: Location) -> None:
+        self.locations[location.id] = location
+        self.fulfillment_services[service.id] = service
+
+    def service_at(self, location_id: int) -> FulfillmentService | None:
+        """The fulfillment service that manages a location, if any."""
+        location = self.locations.get(location_id)
+        if location is None or location.fulfillment_service_id is None:
+            return None
+        return self.fulfillment_services.get(location.fulfillment_service_id)
 
     def add_variant(
         self, *, product_title: str, title: str, sku: str, price: str, product_id: int | None = None
@@ -146,6 +165,11 @@ class ShopState:
         variant = self.variants_by_item.get(level.inventory_item_id)
         if variant is not None:
             variant.updated_at = now
+
+    def remove_level(self, level: InventoryLevel) -> None:
+        self.levels.pop((level.inventory_item_id, level.location_id), None)
+        siblings = self.levels_by_item.get(level.inventory_item_id, [])
+        self.levels_by_item[level.inventory_item_id] = [lv for lv in siblings if lv is not level]
 
     def levels_at(self, location_id: int) -> Iterator[InventoryLevel]:
         return (level for level in self.levels.values() if level.location_id == location_id)

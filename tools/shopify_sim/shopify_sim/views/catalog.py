@@ -8,14 +8,20 @@ from shopify_sim import search_query
 from shopify_sim.clock import graphql_time
 from shopify_sim.connections import by_id, connection
 from shopify_sim.ids import gid, gid_number
-from shopify_sim.state.models import InventoryLevel, Location, Variant
+from shopify_sim.state.models import FulfillmentService, InventoryLevel, Location, Variant
 from shopify_sim.state.repository import ShopState
 
 Node = dict[str, Any]
 
 
 def location_node(shop: ShopState, location: Location) -> Node:
-    def levels(_info: Any, query: str | None = None, reverse: bool = False, **page: Any) -> Node:
+    def levels(
+        _info: Any,
+        query: str | None = None,
+        reverse: bool = False,
+        includeInactive: bool = False,
+        **page: Any,
+    ) -> Node:
         matches = _level_matcher(shop, query)
         found = [level for level in shop.levels_at(location.id) if matches(level)]
         return connection(
@@ -27,6 +33,7 @@ def location_node(shop: ShopState, location: Location) -> Node:
         level = shop.level(item, location.id) if item is not None else None
         return level_node(shop, level) if level else None
 
+    service = shop.service_at(location.id)
     return {
         "__typename": "Location",
         "id": gid("Location", location.id),
@@ -34,14 +41,19 @@ def location_node(shop: ShopState, location: Location) -> Node:
         "name": location.name,
         "isActive": location.is_active,
         "activatable": False,
-        "deactivatable": True,
+        # Capture: a service's location cannot be deactivated (PERMANENTLY_BLOCKED_...).
+        "deactivatable": service is None,
         "deletable": False,
         "deactivatedAt": None,
         "addressVerified": False,
         "fulfillsOnlineOrders": location.fulfills_online_orders,
-        "isFulfillmentService": False,
-        "fulfillmentService": None,
-        "shipsInventory": True,
+        "isFulfillmentService": service is not None,
+        "fulfillmentService": (lambda _info: fulfillment_service_node(shop, service))
+        if service is not None
+        else None,
+        # Captures: a service's location answers shipsInventory false.
+        "shipsInventory": service is None,
+        "isPrimary": location.id == shop.primary_location().id,
         "hasActiveInventory": True,
         "hasUnfulfilledOrders": False,
         "createdAt": graphql_time(location.created_at),
@@ -62,6 +74,49 @@ def location_node(shop: ShopState, location: Location) -> Node:
         },
         "inventoryLevels": levels,
         "inventoryLevel": level_for,
+    }
+
+
+def fulfillment_service_gid(service: FulfillmentService) -> str:
+    """Shopify's FulfillmentService ids carry `?id=true` (every capture); deletedId does not."""
+    return gid("FulfillmentService", service.id) + "?id=true"
+
+
+def fulfillment_service_node(shop: ShopState, service: FulfillmentService) -> Node:
+    location = shop.locations.get(service.location_id)
+    return {
+        "__typename": "FulfillmentService",
+        "id": fulfillment_service_gid(service),
+        "handle": service.handle,
+        "serviceName": service.name,
+        "callbackUrl": service.callback_url,
+        "trackingSupport": service.tracking_support,
+        "inventoryManagement": service.inventory_management,
+        "requiresShippingMethod": service.requires_shipping_method,
+        "fulfillmentOrdersOptIn": True,  # deprecated, "always true"
+        "type": "THIRD_PARTY",
+        "location": (lambda _info: location_node(shop, location))
+        if location is not None and not location.deleted
+        else None,
+    }
+
+
+def manual_service_node(shop: ShopState) -> Node:
+    """The shop's own "Manual" service Shopify lists first in `shop.fulfillmentServices`
+    (capture fulfillment-service-lifecycle), at the primary location."""
+    primary = shop.primary_location()
+    return {
+        "__typename": "FulfillmentService",
+        "id": "gid://shopify/FulfillmentService/manual",
+        "handle": "manual",
+        "serviceName": "Manual",
+        "callbackUrl": None,
+        "trackingSupport": False,
+        "inventoryManagement": False,
+        "requiresShippingMethod": True,
+        "fulfillmentOrdersOptIn": True,
+        "type": "MANUAL",
+        "location": lambda _info: location_node(shop, primary),
     }
 
 

@@ -8,7 +8,12 @@ from typing import Any
 from shopify_sim.ids import parse_gid
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.catalog import inventory_item_node, level_node, location_node, variant_node
-from shopify_sim.views.orders import fulfillment_node, fulfillment_order_node, order_node
+from shopify_sim.views.orders import (
+    fulfillment_node,
+    fulfillment_order_node,
+    merchant_request_node,
+    order_node,
+)
 from shopify_sim.views.webhooks import subscription_node
 
 Node = dict[str, Any]
@@ -31,7 +36,16 @@ def _fulfillment(shop: ShopState, number: int) -> Node | None:
 
 def _location(shop: ShopState, number: int) -> Node | None:
     location = shop.locations.get(number)
-    return location_node(shop, location) if location else None
+    # A fulfillment service's location is gone once the service is deleted (capture).
+    return location_node(shop, location) if location and not location.deleted else None
+
+
+def _merchant_request(shop: ShopState, number: int) -> Node | None:
+    for fo in shop.fulfillment_orders.values():
+        for request in fo.merchant_requests:
+            if request.id == number:
+                return merchant_request_node(shop, fo, request)
+    return None
 
 
 def _variant(shop: ShopState, number: int) -> Node | None:
@@ -57,6 +71,7 @@ def _subscription(shop: ShopState, number: int) -> Node | None:
 NODE_LOADERS: dict[str, Callable[[ShopState, int], Node | None]] = {
     "Order": _order,
     "FulfillmentOrder": _fulfillment_order,
+    "FulfillmentOrderMerchantRequest": _merchant_request,
     "Fulfillment": _fulfillment,
     "Location": _location,
     "ProductVariant": _variant,

@@ -19,6 +19,7 @@ from shopify_sim.state.models import (
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     LineItem,
+    MerchantRequest,
     Order,
 )
 from shopify_sim.state.repository import ShopState
@@ -309,6 +310,18 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
     def empty(_info: Any, **_: Any) -> Node:
         return connection([], to_node=lambda n: n, sort_key=by_id, require_page_size=False)
 
+    def merchant_requests(
+        _info: Any, kind: str | None = None, reverse: bool = False, **page: Any
+    ) -> Node:
+        found = [r for r in fo.merchant_requests if kind is None or r.kind == kind]
+        return connection(
+            found,
+            to_node=lambda r: merchant_request_node(shop, fo, r),
+            sort_key=by_id,
+            reverse=reverse,
+            **page,
+        )
+
     # orderUpdate freezes the address of FOs already under way (resolvers/order_update.py).
     address = (
         fo.destination_snapshot if fo.destination_snapshot is not None else order.shipping_address
@@ -331,7 +344,11 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
         # Lazy: the actions look at the order's other FOs (MERGE), only worth it when asked.
         "supportedActions": lambda _info: [
             {"action": a, "externalUrl": None}
-            for a in supported_actions(fo, shop.fulfillment_orders_of(order))
+            for a in supported_actions(
+                fo,
+                shop.fulfillment_orders_of(order),
+                at_service=shop.service_at(fo.location_id) is not None,
+            )
         ],
         "assignedLocation": {
             "name": location.name,
@@ -342,7 +359,10 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
             "zip": location.zip,
             "phone": None,
             "countryCode": location.country_code,
-            "location": lambda _info: location_node(shop, location),
+            # A fulfillment service's deleted location reads as null, as `location(id:)` does.
+            "location": (lambda _info: location_node(shop, location))
+            if not location.deleted
+            else None,
         },
         "destination": {
             "id": gid("FulfillmentOrderDestination", fo.id),
@@ -372,11 +392,24 @@ def fulfillment_order_node(shop: ShopState, fo: FulfillmentOrder) -> Node:
         "fulfillmentHolds": [hold_node(h) for h in fo.holds],
         "lineItems": line_items,
         "fulfillments": fulfillments,
-        "merchantRequests": empty,
+        "merchantRequests": merchant_requests,
         "fulfillmentOrdersForMerge": empty,
         "locationsForMove": empty,
         "internationalDuties": None,
         "remainingLineItemsWeight": None,
+    }
+
+
+def merchant_request_node(shop: ShopState, fo: FulfillmentOrder, request: MerchantRequest) -> Node:
+    return {
+        "__typename": "FulfillmentOrderMerchantRequest",
+        "id": gid("FulfillmentOrderMerchantRequest", request.id),
+        "kind": request.kind,
+        "message": request.message,
+        "requestOptions": dict(request.request_options),
+        "responseData": request.response_data,
+        "sentAt": graphql_time(request.sent_at),
+        "fulfillmentOrder": lambda _info: fulfillment_order_node(shop, fo),
     }
 
 
