@@ -197,6 +197,12 @@ async def test_a_cancellation_the_warehouse_refuses_is_rejected_with_its_reason(
         assert "picking started" in (answers_to(fo)[-1].message or "")
         status = (await flow.intake_status_all())["fulfillment_requests"]
         assert [r["wms_order_ref"] for r in status["refused_cancellations"]] == [order.name]
+        # Settled with the merchant: not also a refused change holding the order's work back.
+        await eventually(lambda: _no_refused_change(flow, order), 5)
+
+
+async def _no_refused_change(flow: OrderFlow, order: PlacedOrder) -> bool:
+    return await flow.operator_problems(order.name) == []
 
 
 async def test_duplicate_notifications_and_webhooks_answer_each_request_once(

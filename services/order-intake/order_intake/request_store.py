@@ -184,6 +184,19 @@ async def finish_answer(
         outcome,
         detail,
     )
+    if outcome == "answered" and a.kind == "reject_cancellation":
+        # The refusal is settled with the merchant (the FO ships as accepted): it no longer
+        # holds the order's new work back, nor waits for an operator's re-sync.
+        await conn.execute(
+            """
+            UPDATE wms_orders
+            SET refused_kind = NULL, refused_change = NULL, refused_reason = NULL,
+                refused_at = NULL
+            WHERE shop = $1 AND wms_order_ref = $2 AND refused_kind = 'cancel'
+            """,
+            owed.shop,
+            a.wms_order_ref,
+        )
     told = {"accept_fulfillment": "accepted", "reject_fulfillment": "rejected"}.get(a.kind)
     if outcome == "answered" and told is not None and a.wms_order_ref is not None:
         await conn.execute(
@@ -274,12 +287,17 @@ async def already_waiting(
 
 # --- status -----------------------------------------------------------------------------------
 
+ANSWERS_SHOWN_FOR_H = 24
+"""Rejections and refused cancellations stay on /status this long: the merchant was told in
+Shopify (and acts there), operators see what happened today."""
+
 
 async def requests_summary(
     conn: Connection, service_facilities: Sequence[tuple[str, str]], recent: int = 20
 ) -> dict[str, Any]:
     """`fulfillment_requests` of /status: requests waiting for the WMS, answers given that
-    operators care about (rejections, refused cancellations), and answers Shopify refused."""
+    operators care about (rejections, refused cancellations, of the last ANSWERS_SHOWN_FOR_H
+    hours), and answers Shopify refused."""
     shops = [shop for shop, _ in service_facilities]
     facilities = [facility for _, facility in service_facilities]
     waiting = await conn.fetch(
@@ -312,11 +330,14 @@ async def requests_summary(
             """
             SELECT shop, order_name, fulfillment_order_id, wms_order_ref, reason, message,
                    answered_at AS since
-            FROM request_answers WHERE kind = $1 AND outcome = 'answered'
+            FROM request_answers
+            WHERE kind = $1 AND outcome = 'answered'
+              AND answered_at > now() - make_interval(hours => $3)
             ORDER BY answered_at DESC LIMIT $2
             """,
             kind,
             recent,
+            ANSWERS_SHOWN_FOR_H,
         )
         return [dict(r) for r in rows]
 
