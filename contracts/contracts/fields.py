@@ -75,3 +75,5 @@ FulfillmentOrderLineItemGid = Annotated[
 ]
 LocationGid = Annotated[str, StringConstraints(pattern=_gid_pattern("Location"))]
 FulfillmentGid = Annotated[str, StringConstraints(pattern=_gid_pattern("Fulfillment"))]
+ProductVariantGid = Annotated[str, StringConstraints(pattern=_gid_pattern("ProductVariant"))]
+InventoryItemGid = Annotated[str, StringConstraints(pattern=_gid_pattern("InventoryItem"))]

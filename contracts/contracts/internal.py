@@ -31,6 +31,10 @@ SubscribedTopic = Literal[
     "fulfillment_orders/fulfillment_request_submitted",
     "fulfillment_orders/cancellation_request_submitted",
     "fulfillment_orders/cancelled",
+    "products/create",
+    "products/update",
+    "products/delete",
+    "bulk_operations/finish",
     "app/uninstalled",
     "customers/data_request",
     "customers/redact",
@@ -204,3 +208,15 @@ class FulfillmentServiceRegistered(Payload):
     location_id: LocationGid
     inventory_management: bool
     tracking_support: bool
+
+
+class CatalogFindings(Payload):
+    """What inventory-sync's catalog found wrong with a shop's catalog, whole
+    (`catalog.findings.changed`, sent when it changes): order-intake holds orders carrying these
+    SKUs back with the reason, as inventory-sync sets them aside, instead of a failing batch."""
+
+    duplicate_skus: list[RequiredText] = []
+    """SKUs carried by more than one shippable variant."""
+    rejected_skus: dict[str, str] = {}
+    """SKU -> why the WMS rejected the item (`wms.item.rejected`)."""
+    as_of: UtcDatetime

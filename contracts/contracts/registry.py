@@ -56,6 +56,9 @@ _SPECS: tuple[MessageSpec, ...] = (
     _command("wms.order.hold", wms.WmsOrderHold, "Ask the WMS to hold an order"),
     _command("wms.order.release", wms.WmsOrderRelease, "Release a held order"),
     _command("wms.order.update", wms.WmsOrderUpdate, "Change an order's ship-by date"),
+    _command("wms.item.upsert", wms.WmsItemUpsert, "An item the shop sells, new or changed"),
+    _command("wms.item.discontinued", wms.WmsItemDiscontinued, "The shop no longer sells it"),
+    _event("wms.item.rejected", wms.WmsItemRejected, "The WMS cannot take an item"),
     _event("wms.order.accepted", wms.WmsOrderAccepted, "The WMS accepted an order"),
     _event("wms.order.rejected", wms.WmsOrderRejected, "The WMS rejected an order"),
     _event("wms.shipment.confirmed", wms.WmsShipmentConfirmed, "A shipment left the warehouse"),
@@ -77,6 +80,11 @@ _SPECS: tuple[MessageSpec, ...] = (
         "orders.fulfillment_service.registered",
         internal.FulfillmentServiceRegistered,
         "A facility's fulfillment service exists in a shop, at this location",
+    ),
+    _internal(
+        "catalog.findings.changed",
+        internal.CatalogFindings,
+        "What is wrong with a shop's catalog (duplicate or rejected SKUs), whole",
     ),
     _internal("orders.wms_order.sent", internal.WmsOrderSent, "order-intake sent a WMS order"),
     _internal(

@@ -9,7 +9,9 @@ fields below travel, as Shopify sent them; a field absent from the body stays ab
 
 Other topics (`orders/edited`, whose body is the edit's delta and not the order, the
 `fulfillment_orders/*` topics, `app/uninstalled`, the compliance topics) carry no customer and
-are small: they travel as received.
+are small: they travel as received. So do the catalog's: `products/*` bodies hold no personal
+data (a product with many variants is the one big body, and it is bounded by Shopify's variant
+limit), and `bulk_operations/finish` is a few fields; the catalog reads the truth with GraphQL.
 """
 
 from typing import Any

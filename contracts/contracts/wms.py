@@ -9,9 +9,11 @@ from contracts.fields import (
     CountryCode,
     FulfillmentOrderGid,
     FulfillmentOrderLineItemGid,
+    InventoryItemGid,
     OrderGid,
     Payload,
     PositiveQuantity,
+    ProductVariantGid,
     Quantity,
     RequiredText,
     SignedQuantity,
@@ -252,3 +254,48 @@ class WmsInventoryAdjusted(Payload):
     available: SignedQuantity
     on_hand: Quantity
     as_of: UtcDatetime
+
+
+# --- the catalog: what the shop sells, sent before orders need it (SPEC section 3) ---------------
+
+WeightUnit = Literal["GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"]
+"""Shopify's WeightUnit, as Shopify names it."""
+
+
+class ItemWeight(Payload):
+    value: float = Field(ge=0)
+    unit: WeightUnit
+
+
+class WmsItemUpsert(Payload):
+    """An item the shop sells (a Shopify variant that requires shipping and has a SKU), sent
+    before orders need it and again when it changes; the WMS keeps the one with the latest
+    `updated_at`."""
+
+    sku: RequiredText
+    title: RequiredText
+    """Product title, then the variant's when it has one: `Blue mug - Large`."""
+    barcode: str | None = None
+    weight: ItemWeight | None = None
+    hs_code: str | None = None
+    """Harmonized System code, for customs."""
+    country_of_origin: CountryCode | None = None
+    image_url: str | None = None
+    shopify_variant_id: ProductVariantGid
+    shopify_inventory_item_id: InventoryItemGid
+    updated_at: UtcDatetime
+
+
+class WmsItemDiscontinued(Payload):
+    """The shop no longer sells this SKU (its variant or product was deleted, or it stopped
+    requiring shipping)."""
+
+    sku: RequiredText
+    updated_at: UtcDatetime
+
+
+class WmsItemRejected(Payload):
+    """The WMS cannot take an item (for example a barcode it already holds for another SKU)."""
+
+    sku: RequiredText
+    reason: str

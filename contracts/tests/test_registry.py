@@ -26,6 +26,8 @@ def test_spec_section_3_messages_are_registered_on_their_exchange() -> None:
         "wms.order.release",
         "wms.order.update",
         "wms.order.reduce",
+        "wms.item.upsert",
+        "wms.item.discontinued",
     }
     assert events == {
         "wms.order.accepted",
@@ -36,6 +38,7 @@ def test_spec_section_3_messages_are_registered_on_their_exchange() -> None:
         "wms.order.cancelled",
         "wms.inventory.snapshot",
         "wms.inventory.adjusted",
+        "wms.item.rejected",
     }
 
 
@@ -62,6 +65,10 @@ def test_every_subscribed_webhook_topic_has_an_internal_message() -> None:
         "fulfillment_orders/fulfillment_request_submitted",
         "fulfillment_orders/cancellation_request_submitted",
         "fulfillment_orders/cancelled",
+        "products/create",
+        "products/update",
+        "products/delete",
+        "bulk_operations/finish",
         "app/uninstalled",
         "customers/data_request",
         "customers/redact",

@@ -29,6 +29,10 @@ from typing import Any, Literal
 
 __all__ = [
     "ASSIGNED_FULFILLMENT_ORDERS",
+    "BULK_OPERATION",
+    "CATALOG_BULK_RUN",
+    "CATALOG_PRODUCTS",
+    "CATALOG_PRODUCT_VARIANTS",
     "FULFILLMENT_CREATE",
     "FULFILLMENT_ORDER",
     "FULFILLMENT_ORDER_ACCEPT_CANCELLATION_REQUEST",
@@ -830,6 +834,133 @@ query FulfillmentOrderRequestState($id: ID!) {
 # The warehouse cannot complete an accepted fulfillment order: it goes back to the merchant
 # (INCOMPLETE) with the reason, to move, re-request or refund.
 FULFILLMENT_ORDER_CLOSE = _fulfillment_order_answer("FulfillmentOrderClose")
+
+
+# --- the catalog as WMS items (inventory-sync's catalog flow) ----------------------------------
+#
+# Per variant: what a `wms.item.upsert` says (title, SKU, barcode, weight, customs data, image,
+# ids, updatedAt). `media(first: 1)` and `featuredMedia` instead of the deprecated `image` and
+# `featuredImage`: the variant's own image, else the product's.
+
+CATALOG_VARIANT_FIELDS = """
+    id
+    title
+    sku
+    barcode
+    updatedAt
+    inventoryItem {
+      id
+      requiresShipping
+      harmonizedSystemCode
+      countryCodeOfOrigin
+      measurement { weight { value unit } }
+    }"""
+
+CATALOG_PRODUCT_FIELDS = """
+    id
+    title
+    updatedAt
+    featuredMedia { preview { image { url } } }"""
+
+_CATALOG_VARIANT_FRAGMENT = f"""
+fragment ShipbridgeCatalogVariant on ProductVariant {{{CATALOG_VARIANT_FIELDS}
+    media(first: 1) {{ nodes {{ preview {{ image {{ url }} }} }} }}
+}}
+"""
+
+# Products read back by id after products/create|update webhooks, with their first page of
+# variants; a product with more (`pageInfo`) is read on with CATALOG_PRODUCT_VARIANTS.
+CATALOG_PRODUCTS = Operation(
+    name="CatalogProducts",
+    document=f"""
+query CatalogProducts($ids: [ID!]!, $variantsFirst: Int!) {{
+  nodes(ids: $ids) {{
+    ... on Product {{{CATALOG_PRODUCT_FIELDS}
+      variants(first: $variantsFirst) {{
+        nodes {{ ...ShipbridgeCatalogVariant }}
+        {_PAGE_INFO}
+      }}
+    }}
+  }}
+}}
+{_CATALOG_VARIANT_FRAGMENT}""",
+    cost=87,
+    default_variables={"variantsFirst": 100},
+)
+
+CATALOG_PRODUCT_VARIANTS = Operation(
+    name="CatalogProductVariants",
+    document=f"""
+query CatalogProductVariants($id: ID!, $first: Int!, $after: String) {{
+  product(id: $id) {{{CATALOG_PRODUCT_FIELDS}
+    variants(first: $first, after: $after) {{
+      nodes {{ ...ShipbridgeCatalogVariant }}
+      {_PAGE_INFO}
+    }}
+  }}
+}}
+{_CATALOG_VARIANT_FRAGMENT}""",
+    cost=105,
+    default_variables={"first": MAX_PAGE_SIZE},
+)
+
+# The query a catalog bulk operation runs (not sent as a document of its own: it is the
+# `query` argument of CATALOG_BULK_RUN). Every variant is a root line of the JSONL, its
+# product inline; its first image is a child line (`__parentId` = the variant).
+CATALOG_BULK_QUERY = f"""
+{{
+  productVariants {{
+    edges {{
+      node {{{CATALOG_VARIANT_FIELDS}
+        product {{{CATALOG_PRODUCT_FIELDS}
+        }}
+        media(first: 1) {{ edges {{ node {{ preview {{ image {{ url }} }} }} }} }}
+      }}
+    }}
+  }}
+}}"""
+
+_BULK_OPERATION_FIELDS = """
+    id
+    status
+    errorCode
+    createdAt
+    completedAt
+    objectCount
+    rootObjectCount
+    fileSize
+    url
+    partialDataUrl"""
+
+# Starting a bulk operation is not repeated blindly after an ambiguous failure by Shopify's
+# own rule: a second one while the first runs is refused (OPERATION_IN_PROGRESS).
+CATALOG_BULK_RUN = Operation(
+    name="CatalogBulkRun",
+    kind="mutation",
+    retry_safe=True,
+    document=f"""
+mutation CatalogBulkRun($query: String!, $groupObjects: Boolean!) {{
+  bulkOperationRunQuery(query: $query, groupObjects: $groupObjects) {{
+    bulkOperation {{{_BULK_OPERATION_FIELDS}
+    }}
+    userErrors {{ field message code }}
+  }}
+}}""",
+    cost=10,
+    default_variables={"groupObjects": True},
+)
+
+BULK_OPERATION = Operation(
+    name="BulkOperation",
+    document=f"""
+query BulkOperation($id: ID!) {{
+  node(id: $id) {{
+    ... on BulkOperation {{{_BULK_OPERATION_FIELDS}
+    }}
+  }}
+}}""",
+    cost=1,
+)
 
 
 def all_operations() -> list[Operation]:

@@ -26,6 +26,15 @@ Restock (`cancellations.order.restocked`), once per `restock_id`: the order stop
 flight and, when Shopify restocked it itself, the quantity we track goes up by as much so the
 next compare-and-set is right; the warehouse's next figures are absolute, so nothing doubles.
 
+The catalog reaches the warehouse: every variant that requires shipping and has a SKU is a
+`wms.item.upsert`, a variant or product gone a `wms.item.discontinued`, only what changed is
+sent (a digest per variant; items.py decides, item_store.py records and queues the messages in
+one transaction). Changes come from products/* webhooks, which ask for the product to be read
+(item_handlers.py, item_reads.py); a full sync by bulk operation (bulk_sync.py) runs first for a
+shop never synced, daily at `catalog_daily_at`, and on `POST /catalog/sync`. Duplicate SKUs and
+the WMS's rejections (`wms.item.rejected`) are findings, shown on /status and sent to
+order-intake (`catalog.findings.changed`); the push path sets the same duplicates aside.
+
 Operator: `POST /inventory/full-sync` and `GET /inventory/full-sync/{job_id}` (http.py); the
 same full sync runs daily at each feed's `daily_at` (schedule.py).
 
@@ -45,17 +54,25 @@ from contracts import (
     ShopifyWebhook,
     WmsInventoryAdjusted,
     WmsInventorySnapshot,
+    WmsItemRejected,
     WmsOrderAccepted,
     WmsOrderCancelled,
     WmsOrderCancelResult,
     WmsOrderRejected,
     WmsOrderSent,
 )
-from inventory_sync import handlers, registrations, snapshots, stock
+from inventory_sync import handlers, item_handlers, registrations, snapshots, stock
 from inventory_sync.assembly import Assembler
+from inventory_sync.bulk_sync import (
+    BULK_FINISHED_CHANNEL,
+    CATALOG_SYNCS,
+    CatalogScheduler,
+    CatalogSyncer,
+)
 from inventory_sync.deps import InventoryDeps
 from inventory_sync.feeds import Feeds
 from inventory_sync.http import operator_routes
+from inventory_sync.item_reads import PRODUCT_READS, ItemReader
 from inventory_sync.job_store import JOBS
 from inventory_sync.jobs import JobRunner
 from inventory_sync.push_store import PUSH_BATCHES
@@ -85,6 +102,19 @@ ROUTES = (
         on(OrderRestocked, handlers.on_restocked),
         on(ShopifyWebhook, handlers.on_order_placed, "shopify.webhook.orders.create"),
         on(FulfillmentServiceRegistered, handlers.on_fulfillment_service_registered),
+        on(
+            ShopifyWebhook,
+            item_handlers.on_product_changed,
+            "shopify.webhook.products.create",
+            "shopify.webhook.products.update",
+        ),
+        on(ShopifyWebhook, item_handlers.on_product_deleted, "shopify.webhook.products.delete"),
+        on(
+            ShopifyWebhook,
+            item_handlers.on_bulk_operation_finished,
+            "shopify.webhook.bulk_operations.finish",
+        ),
+        on(WmsItemRejected, item_handlers.on_item_rejected),
     )
     + held_message_redaction()
 )
@@ -100,6 +130,7 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
         runtime, shops, max_attempts=settings.shopify_max_attempts, throttles=throttles
     )
     clients = shopify.by_shop
+    catalog_shops = frozenset(clients)
     signals = Signals(
         runtime.pool,
         [
@@ -108,6 +139,9 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
             stock.DIRTY_CHANNEL,
             snapshots.PARTS_CHANNEL,
             registrations.FEEDS_CHANNEL,
+            PRODUCT_READS.channel,
+            CATALOG_SYNCS.channel,
+            BULK_FINISHED_CHANNEL,
         ],
     )
     refresher = registrations.FeedsRefresher(runtime.pool, feeds, settings, signals)
@@ -116,6 +150,9 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
     jobs = JobRunner(runtime.pool, feeds, clients, settings, signals)
     realtime = RealtimeFlusher(runtime.pool, feeds, settings, signals)
     scheduler = Scheduler(runtime.pool, feeds, settings)
+    reader = ItemReader(runtime.pool, clients, settings, signals)
+    syncer = CatalogSyncer(runtime.pool, clients, settings, signals)
+    catalog_schedule = CatalogScheduler(runtime.pool, sorted(catalog_shops), settings)
 
     async def listen(_: ServiceRuntime) -> None:
         await signals.run()
@@ -138,13 +175,24 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
     async def schedule(_: ServiceRuntime) -> None:
         await scheduler.run()
 
+    async def read_products(_: ServiceRuntime) -> None:
+        await reader.run()
+
+    async def sync_catalogs(_: ServiceRuntime) -> None:
+        await syncer.run()
+
+    async def schedule_catalogs(_: ServiceRuntime) -> None:
+        await catalog_schedule.run()
+
     async def status(rt: ServiceRuntime) -> dict[str, Any]:
         async with rt.pool.acquire() as conn:
-            return await status_section(conn, feeds, settings, pusher.status())
+            return await status_section(
+                conn, feeds, settings, pusher.status(), catalog_shops, reader.stats.as_json()
+            )
 
     return Wiring(
-        deps=InventoryDeps(feeds),
-        routes=operator_routes(runtime.pool, feeds),
+        deps=InventoryDeps(feeds, catalog_shops),
+        routes=operator_routes(runtime.pool, feeds, catalog_shops),
         background=[
             listen,
             refresh_feeds,
@@ -153,9 +201,12 @@ def wire(runtime: ServiceRuntime) -> Wiring[InventoryDeps]:
             run_jobs,
             flush_realtime,
             schedule,
+            read_products,
+            sync_catalogs,
+            schedule_catalogs,
         ],
         status=status,
-        shutdown=[shopify.close],
+        shutdown=[syncer.close, shopify.close],
     )
 
 
@@ -163,6 +214,7 @@ DEFINITION = ServiceDefinition(
     name="inventory-sync",
     default_port=8083,
     routes=ROUTES,
+    publishes=("wms.item.upsert", "wms.item.discontinued", "catalog.findings.changed"),
     migrations=Path(__file__).parent / "migrations",
     wire=wire,
 )

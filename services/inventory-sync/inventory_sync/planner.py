@@ -42,11 +42,22 @@ _SCOPES: dict[ScopeKind, str] = {
 _GATHER = """
 WITH scope AS MATERIALIZED ({scope}),
 items AS (
-    SELECT c.sku, array_agg(c.inventory_item_id ORDER BY c.inventory_item_id) AS item_ids,
-           bool_and(c.tracked) AS tracked
-    FROM catalog_items c JOIN scope s ON s.sku = c.sku
-    WHERE c.shop = $1
-    GROUP BY c.sku
+    -- The catalog flow's duplicate findings count too (its variants' items join the SKU's):
+    -- one SKU set aside for the same reason on both paths, whichever read saw it first.
+    SELECT x.sku, array_agg(DISTINCT x.item ORDER BY x.item) AS item_ids,
+           bool_and(x.tracked) AS tracked
+    FROM (
+        SELECT c.sku, c.inventory_item_id AS item, c.tracked
+        FROM catalog_items c JOIN scope s ON s.sku = c.sku
+        WHERE c.shop = $1
+        UNION ALL
+        SELECT v.sku, split_part(v.item->>'shopify_inventory_item_id', '/', 5)::bigint, NULL
+        FROM catalog_duplicates d
+        JOIN scope s ON s.sku = d.sku
+        JOIN catalog_variants v ON v.shop = d.shop AND v.sku = d.sku
+        WHERE d.shop = $1 AND v.removed_at IS NULL AND v.shippable AND v.item IS NOT NULL
+    ) x
+    GROUP BY x.sku
 ),
 sent_lines AS (
     SELECT o.shopify_order_id, o.facility, o.accepted_at, o.rejected_at, o.cancelled_at,

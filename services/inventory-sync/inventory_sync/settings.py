@@ -1,6 +1,7 @@
 """inventory-sync's own tunables, from INVENTORY_SYNC_* environment variables."""
 
 import math
+from datetime import time
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,6 +48,40 @@ class InventorySettings(BaseSettings):
     job_retry_base_s: float = 5.0
     retention_days: int = 14
     """Finished jobs, answered WMS orders and old snapshots are kept this long."""
+
+    # --- the catalog as WMS items (items.py, item_reads.py, bulk_sync.py) ---
+    catalog_read_batch: int = 50
+    """Products per `nodes(ids:)` read after products/create|update webhooks."""
+    catalog_read_lease_s: float = 120.0
+    catalog_read_retry_base_s: float = 1.0
+    catalog_read_retry_max_s: float = 300.0
+    catalog_daily_at: time = time(3, 0)
+    """When each shop's catalog is reconciled in full every day (bulk operation), in
+    `daily_timezone`; a shop never synced is synced at start."""
+    catalog_sync_chunk: int = 1000
+    """Variants written, and SKUs decided, per transaction of a full sync (bounds memory)."""
+    catalog_sync_poll_s: float = 10.0
+    """How often a running bulk operation is polled when no bulk_operations/finish arrives."""
+    catalog_sync_timeout_s: float = 6 * 3600.0
+    """A bulk operation not finished after this is given up on (the sync is retried)."""
+    catalog_sync_max_attempts: int = 5
+    catalog_sync_retry_base_s: float = 30.0
+    catalog_sync_retry_max_s: float = 1800.0
+
+    @property
+    def catalog_read_backoff(self) -> BackoffPolicy:
+        """A product read that failed is read again for ever, at a capped pace."""
+        return BackoffPolicy(self.catalog_read_retry_base_s, self.catalog_read_retry_max_s)
+
+    @property
+    def catalog_sync_backoff(self) -> BackoffPolicy:
+        """A failed full sync (a FAILED bulk operation, Shopify unavailable) runs again after a
+        doubling delay, `catalog_sync_max_attempts` runs in all."""
+        return BackoffPolicy(
+            self.catalog_sync_retry_base_s,
+            self.catalog_sync_retry_max_s,
+            self.catalog_sync_max_attempts,
+        )
 
     @property
     def push_backoff(self) -> BackoffPolicy:

@@ -1,5 +1,7 @@
 """inventory-sync's section of /status: per facility, the last snapshot and what became of its
 SKUs, the realtime feed's lag, what is in flight, the catalog; and the pushes still pending.
+Per shop, the catalog as WMS items: counts, findings (duplicate SKUs, shippable variants without
+a SKU, SKUs the WMS rejected) with the products to fix, and the last full syncs.
 
 A facility connected as a fulfillment service shows its registration (service, location,
 whether it manages inventory) and, while its feed cannot push, why (`waiting`)."""
@@ -7,9 +9,10 @@ whether it manages inventory) and, while its feed cannot push, why (`waiting`)."
 from collections.abc import Mapping
 from typing import Any
 
-from inventory_sync import job_store, registrations
+from inventory_sync import bulk_sync, item_store, job_store, registrations
 from inventory_sync.domain import REASON_TEXT, location_gid
 from inventory_sync.feeds import Feed, FeedKey, Feeds, FeedState, Registration
+from inventory_sync.item_reads import PRODUCT_READS
 from inventory_sync.settings import InventorySettings
 from storage import Connection
 
@@ -17,9 +20,15 @@ SET_ASIDE_EXAMPLES = 10
 
 
 async def status_section(
-    conn: Connection, feeds: Feeds, settings: InventorySettings, pusher: Mapping[str, Any]
+    conn: Connection,
+    feeds: Feeds,
+    settings: InventorySettings,
+    pusher: Mapping[str, Any],
+    catalog_shops: frozenset[str] = frozenset(),
+    catalog_reads: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`pusher`: the pusher's own counters (`Pusher.status`)."""
+    """`pusher`: the pusher's own counters (`Pusher.status`); `catalog_reads`: the product
+    reader's (`ItemReader.stats`)."""
     await registrations.refresh(conn, feeds)  # as the table has them now, whatever was notified
     facilities = [await _facility(conn, state, settings) for state in feeds.states()]
     return {
@@ -27,7 +36,24 @@ async def status_section(
             "facilities": facilities,
             "pending_pushes": {**await _pending_pushes(conn), **pusher},
             "recent_jobs": await job_store.recent(conn, 5),
-        }
+        },
+        "catalog": {
+            "shops": [await _catalog_shop(conn, shop) for shop in sorted(catalog_shops)],
+            "product_reads": {
+                **await PRODUCT_READS.summary(conn),
+                **(catalog_reads or {}),
+            },
+        },
+    }
+
+
+async def _catalog_shop(conn: Connection, shop: str) -> dict[str, Any]:
+    """The shop's catalog as WMS items, its findings with the products to fix, and its full
+    syncs."""
+    return {
+        "shop": shop,
+        **await item_store.report(conn, shop),
+        "syncs": await bulk_sync.recent_syncs(conn, shop, 3),
     }
 
 

@@ -9,6 +9,7 @@ starts, reads the catalog (its first job), and the world waits for that before h
 Messages are published as the WMS and the other services would.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,7 +24,7 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from pydantic import BaseModel
 
-from contracts import Envelope, new_envelope
+from contracts import INTERNAL_EVENTS, WMS_COMMANDS, Envelope, new_envelope
 from inventory_sync.app import DEFINITION
 from messaging.amqp import publish_envelope
 from messaging.topology import EXCHANGES, declare_exchanges
@@ -60,6 +61,9 @@ class InventoryWorld:
     service: Callable[[], AbstractAsyncContextManager[ServiceRuntime]]
     """Another run of the service, on the same database, broker and simulator."""
     published: list[Envelope] = field(default_factory=list)
+    catalog_out: list[dict[str, Any]] = field(default_factory=list)
+    """The catalog flow's messages as sent on the bus (wms.item.*, catalog.findings.changed),
+    bodies in arrival order, from the service's start."""
 
     @property
     def shop(self) -> ShopState:
@@ -327,6 +331,8 @@ def inventory(
             try:
                 channel = await connection.channel(publisher_confirms=True)
                 await declare_exchanges(channel, EXCHANGES)
+                catalog_out: list[dict[str, Any]] = []
+                await _tap_catalog(channel, catalog_out)
 
                 def service() -> AbstractAsyncContextManager[ServiceRuntime]:
                     return running_service(
@@ -338,13 +344,26 @@ def inventory(
                     )
 
                 async with service() as runtime:
-                    world = InventoryWorld(sim, runtime, channel, service)
+                    world = InventoryWorld(sim, runtime, channel, service, catalog_out=catalog_out)
                     await world.wait_jobs_done("catalog", 1)
                     yield world
             finally:
                 await connection.close()
 
     return start
+
+
+async def _tap_catalog(channel: AbstractChannel, into: list[dict[str, Any]]) -> None:
+    """Collect what the catalog flow sends, bound before the service starts."""
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(WMS_COMMANDS, "wms.item.#")
+    await queue.bind(INTERNAL_EVENTS, "catalog.findings.changed")
+
+    async def keep(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        into.append(json.loads(message.body))
+        await message.ack()
+
+    await queue.consume(keep)
 
 
 def later(seconds: float, base: datetime = T0) -> datetime:

@@ -68,7 +68,7 @@ def send(pool: asyncpg.Pool) -> Send:
     ) -> list[Envelope]:
         message = new_envelope(message_type, data, **{"shop": DOMAIN, **envelope})
         emitted = await handle(pool, DEFINITION, DEPS, message)
-        assert emitted == []  # inventory-sync only records: it sends no message
+        assert emitted == []  # these handlers only record: they send no message
         return emitted
 
     return send
@@ -85,6 +85,7 @@ def test_the_queue_bindings_are_exactly_the_types_it_handles() -> None:
                 "wms.order.rejected",
                 "wms.order.cancelled",
                 "wms.order.cancel_result",
+                "wms.item.rejected",
             )
         ),
         *(
@@ -97,6 +98,10 @@ def test_the_queue_bindings_are_exactly_the_types_it_handles() -> None:
                 "orders.fulfillment_service.registered",
                 "shopify.webhook.customers.redact",
                 "shopify.webhook.shop.redact",
+                "shopify.webhook.products.create",
+                "shopify.webhook.products.update",
+                "shopify.webhook.products.delete",
+                "shopify.webhook.bulk_operations.finish",
             )
         ),
     }

@@ -20,7 +20,11 @@ Sections it knows how to read (anything else is still shown, generically, by the
 - fulfillment-sync `shipments.failed`: shipments that did not become fulfillments;
 - cancellation `cancellations.needs_attention`: {what: [rows]} an operator must look at;
 - inventory-sync `inventory.facilities`: per shop and facility, `last_snapshot` (its
-  `completed_at`) and `realtime.last_push_at`: the shop's last inventory sync is the latest.
+  `completed_at`) and `realtime.last_push_at`: the shop's last inventory sync is the latest;
+- inventory-sync `catalog.shops` (may be absent): per shop, `findings` (`duplicate_skus`,
+  `missing_sku`, `rejected_by_wms`, each with its `total` and the products to fix) are problems,
+  and so is a full catalog sync (`syncs`, newest first) that failed after the last one done;
+  the last one done is the shop's `last_catalog_sync`.
 """
 
 from collections.abc import Mapping
@@ -286,6 +290,107 @@ def _cancellation(name: str, section: Section) -> list[Problem]:
     return [Problem(name, "cancellations_need_attention", "attention", title, rows)]
 
 
+def _product(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The variant to fix, as the merchant finds it in Shopify's admin."""
+    return {
+        "product": row.get("product_title"),
+        "variant": row.get("variant_title"),
+        "product_id": row.get("product_id"),
+        "variant_id": row.get("variant_id"),
+    }
+
+
+def _finding_total(finding: Any, listed: int) -> int:
+    total = _get(finding, "total")
+    return total if isinstance(total, int) and total >= listed else listed
+
+
+def _catalog_shops(section: Section) -> list[dict[str, Any]]:
+    return _rows(_get(section, "catalog", "shops"))
+
+
+def catalog_problems(name: str, section: Section) -> list[Problem]:
+    """inventory-sync's catalog findings, each with the products to fix, and failed full
+    catalog syncs (also `shipbridge catalog problems`)."""
+    problems: list[Problem] = []
+    duplicates: list[dict[str, Any]] = []
+    missing: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    totals = {"duplicates": 0, "missing": 0, "rejected": 0}
+    failed_syncs: list[dict[str, Any]] = []
+    for entry in _catalog_shops(section):
+        shop = entry.get("shop")
+        findings = entry.get("findings") or {}
+        skus = _rows(_get(findings, "duplicate_skus", "skus"))
+        totals["duplicates"] += _finding_total(_get(findings, "duplicate_skus"), len(skus))
+        for finding in skus:
+            variants = _rows(finding.get("variants")) or [{}]
+            duplicates += [
+                {"shop": shop, "sku": finding.get("sku"), **_product(v),
+                 "since": finding.get("since")}
+                for v in variants
+            ]  # fmt: skip
+        variants = _rows(_get(findings, "missing_sku", "variants"))
+        totals["missing"] += _finding_total(_get(findings, "missing_sku"), len(variants))
+        missing += [{"shop": shop, **_product(v)} for v in variants]
+        refusals = _rows(_get(findings, "rejected_by_wms", "skus"))
+        totals["rejected"] += _finding_total(_get(findings, "rejected_by_wms"), len(refusals))
+        rejected += [
+            {"shop": shop, "sku": r.get("sku"), "reason": r.get("reason"), **_product(r),
+             "rejected_at": r.get("rejected_at")}
+            for r in refusals
+        ]  # fmt: skip
+        failed_syncs += _failed_catalog_syncs(shop, entry)
+    if totals["duplicates"]:
+        title = (
+            f"{_plural(totals['duplicates'], 'SKU')} on several variants: give each variant its "
+            "own SKU (neither goes to the warehouse, orders carrying it are held back)"
+        )
+        problems.append(Problem(name, "catalog_duplicate_skus", "attention", title, duplicates))
+    if totals["missing"]:
+        title = (
+            f"{_plural(totals['missing'], 'shippable variant')} without a SKU: give each a SKU "
+            "so the warehouse can know it"
+        )
+        problems.append(Problem(name, "catalog_missing_skus", "attention", title, missing))
+    if totals["rejected"]:
+        title = (
+            f"{_plural(totals['rejected'], 'item')} the warehouse rejected: fix the product "
+            "(orders carrying it are held back)"
+        )
+        problems.append(Problem(name, "catalog_rejected_items", "attention", title, rejected))
+    if failed_syncs:
+        title = f"full catalog sync failed for {_plural(len(failed_syncs), 'shop')}"
+        problems.append(Problem(name, "catalog_sync_failed", "attention", title, failed_syncs))
+    return problems
+
+
+def _failed_catalog_syncs(shop: Any, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The shop's newest full sync, when it failed and none was done since (newest first)."""
+    for sync in _rows(entry.get("syncs")):
+        if sync.get("state") == "done":
+            return []
+        if sync.get("state") == "failed":
+            bulk = sync.get("bulk_operation") or {}
+            return [
+                {"shop": shop, "job_id": sync.get("job_id"), "error": sync.get("error"),
+                 "bulk_operation": _get(bulk, "id"), "bulk_status": _get(bulk, "status"),
+                 "attempts": sync.get("attempts"), "failed_at": sync.get("finished_at")}
+            ]  # fmt: skip
+    return []
+
+
+def _last_catalog_sync(entry: Mapping[str, Any] | None) -> Any:
+    if entry is None:
+        return None
+    done = [
+        when
+        for sync in _rows(entry.get("syncs"))
+        if sync.get("state") == "done" and isinstance(when := sync.get("finished_at"), str)
+    ]
+    return max(done, default=None)
+
+
 # Checks of every service, then of the services whose sections say more.
 _ALL = (_availability, _dead_letters)
 _BY_SERVICE = {
@@ -293,6 +398,7 @@ _BY_SERVICE = {
     "webhook-gateway": (_webhook_gateway,),
     "fulfillment-sync": (_fulfillment_sync,),
     "cancellation": (_cancellation,),
+    "inventory-sync": (catalog_problems,),
 }
 
 
@@ -339,11 +445,18 @@ def shop_lines(sections: Mapping[str, Section]) -> dict[str, dict[str, Any]]:
         **(_get(gateway, "uninstalled_shops") or {}),
         **(_get(intake, "uninstalled_shops") or {}),
     }
+    catalogs = {str(entry.get("shop")): entry for entry in _catalog_shops(inventory)}
     shops = sorted(
         set(gateway.get("shops") or []) | set(polls) | set(subscriptions) | set(feeds)
-        | set(uninstalled)
+        | set(uninstalled) | set(catalogs)
     )  # fmt: skip
-    return {shop: _shop_line(shop, polls, subscriptions, feeds, uninstalled) for shop in shops}
+    return {
+        shop: {
+            **_shop_line(shop, polls, subscriptions, feeds, uninstalled),
+            "last_catalog_sync": _last_catalog_sync(catalogs.get(shop)),
+        }
+        for shop in shops
+    }
 
 
 def _shop_line(

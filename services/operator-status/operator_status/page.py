@@ -121,6 +121,7 @@ def _shops(shops: Mapping[str, Mapping[str, Any]]) -> str:
         "last_order_poll",
         "last_order_poll_result",
         "last_inventory_sync",
+        "last_catalog_sync",
         "webhook_subscriptions",
         "uninstalled_at",
     )

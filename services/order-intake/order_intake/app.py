@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import (
+    CatalogFindings,
     FulfillmentOrderNotification,
     ShipmentSynced,
     ShopifyWebhook,
@@ -14,7 +15,14 @@ from contracts import (
     WmsOrderRejected,
 )
 from messaging import Routes, on
-from order_intake import handlers, installations, privacy, request_store, store
+from order_intake import (
+    catalog_findings,
+    handlers,
+    installations,
+    privacy,
+    request_store,
+    store,
+)
 from order_intake.deps import IntakeDeps
 from order_intake.download_jobs import DownloadJobs
 from order_intake.fulfillment_services import FulfillmentServiceRegistry
@@ -61,6 +69,7 @@ ROUTES = Routes(
     on(WmsOrderRejected, handlers.on_wms_rejected),
     on(WmsOrderReduceResult, handlers.on_reduce_result),
     on(WmsOrderCancelResult, handlers.on_cancel_result),
+    on(CatalogFindings, catalog_findings.on_catalog_findings),
 )
 
 

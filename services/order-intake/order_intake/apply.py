@@ -24,7 +24,7 @@ from contracts import (
     order_correlation_id,
 )
 from messaging import add_to_outbox
-from order_intake import registry_store, store
+from order_intake import catalog_findings, registry_store, store
 from order_intake.domain import Decision, Order, decide
 from order_intake.shopify_order import parse_order
 from shop_config import ShopConfig
@@ -71,6 +71,7 @@ async def apply_orders(
     await store.lock_orders(conn, shop.domain, gids)
     last_decisions = await store.last_decisions(conn, shop.domain, gids)
     sent = await store.sent_fulfillment_orders(conn, shop.domain, gids)
+    catalog = await catalog_findings.problems(conn, shop.domain)
     results: list[Applied] = []
     decided: list[tuple[Order, Decision]] = []
     messages: list[Envelope] = []
@@ -88,6 +89,7 @@ async def apply_orders(
             sent.get(order.id, []),
             now,
             share_email=shop.wms_order.share_customer_email,  # shop_config wms_order
+            catalog=catalog,
         )
         newly_cancelled = decision.state == "cancelled" and (
             last is None or last.state != "cancelled"

@@ -247,11 +247,14 @@ def decide(
     now: datetime,
     *,
     share_email: bool = False,
+    catalog: "CatalogProblems | None" = None,
 ) -> Decision:
     """The whole decision for one order, given every WMS order already sent for it, with what
-    Shopify must be told about the requests of its FOs at fulfillment services."""
+    Shopify must be told about the requests of its FOs at fulfillment services. `catalog`: the
+    SKUs the shop's catalog has wrong (none when not given)."""
     already_sent = requests.with_rerequests(order, shop, already_sent)
-    decision = _decide(order, shop, already_sent, now, share_email=share_email)
+    catalog = catalog or NO_CATALOG_PROBLEMS
+    decision = _decide(order, shop, already_sent, now, share_email=share_email, catalog=catalog)
     answers = requests.answers_owed(order, shop, already_sent, decision)
     return replace(decision, answers=answers) if answers else decision
 
@@ -263,6 +266,7 @@ def _decide(
     now: datetime,
     *,
     share_email: bool,
+    catalog: "CatalogProblems",
 ) -> Decision:
     if order.cancelled_at is not None:
         # Sent or not, a cancellation is the cancellation service's business.
@@ -299,7 +303,7 @@ def _decide(
         return replace(base, state="filtered", reason=filtered)
     if risk_hold:
         return replace(base, state="held_risk", reason=RISK_HOLD_REASON)
-    problems = check_problems(order, work)
+    problems = check_problems(order, work, catalog)
     if problems:
         return replace(base, state="rejected_by_checks", reason="; ".join(problems))
     resent = {
@@ -422,16 +426,54 @@ def order_number(name: str) -> int | None:
 # --- checks: the order cannot be shipped as it is; an operator can fix and re-sync ------------
 
 
-def check_problems(order: Order, fulfillment_orders: Sequence[FulfillmentOrder]) -> list[str]:
+@dataclass(frozen=True)
+class CatalogProblems:
+    """What inventory-sync's catalog found wrong with the shop's SKUs (`catalog.findings.changed`,
+    kept by catalog_findings.py). A line carrying one of them fails the checks: a duplicate SKU
+    names two different goods to the warehouse, and an item the WMS rejected makes it reject the
+    order; held back here, the operator sees why and fixes the catalog, not the order."""
+
+    duplicate_skus: frozenset[str] = frozenset()
+    rejected_skus: Mapping[str, str] = field(default_factory=dict)
+    """SKU -> the WMS's reason."""
+
+    @property
+    def skus(self) -> frozenset[str]:
+        return self.duplicate_skus | self.rejected_skus.keys()
+
+
+NO_CATALOG_PROBLEMS = CatalogProblems()
+
+
+def check_problems(
+    order: Order,
+    fulfillment_orders: Sequence[FulfillmentOrder],
+    catalog: CatalogProblems = NO_CATALOG_PROBLEMS,
+) -> list[str]:
     """Operator-readable reasons the WMS could not ship these FOs, empty when they are fine."""
     problems: list[str] = []
     problems.extend(_address_problems(order.shipping_address))
     position = 0
+    skus: list[str] = []
     for fo in fulfillment_orders:
         for line in shippable_lines(fo):
             position += 1
-            if not (line.sku or "").strip():
+            sku = (line.sku or "").strip()
+            if not sku:
                 problems.append(f"line {position} ({line.title}) has no SKU")
+            skus.append(sku)
+    problems.extend(catalog_problems(skus, catalog))
+    return problems
+
+
+def catalog_problems(skus: Iterable[str], catalog: CatalogProblems) -> list[str]:
+    """One reason per SKU the catalog has wrong, each said once however many lines carry it."""
+    problems: list[str] = []
+    for sku in dict.fromkeys(sku for sku in skus if sku):
+        if sku in catalog.duplicate_skus:
+            problems.append(f"SKU {sku} is on several variants: fix the catalog")
+        if sku in catalog.rejected_skus:
+            problems.append(f"the warehouse rejected item {sku}: {catalog.rejected_skus[sku]}")
     return problems
 
 

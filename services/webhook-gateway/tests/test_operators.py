@@ -123,6 +123,13 @@ async def test_on_start_every_topic_is_subscribed_once_and_shown_healthy(world: 
             ("FULFILLMENT_ORDERS_CANCELLATION_REQUEST_SUBMITTED", CALLBACK),
             ("FULFILLMENT_ORDERS_CANCELLED", CALLBACK),
         } <= set(w.subscriptions())
+        # The catalog's changes and its bulk operations' ends arrive as webhooks too (issue 18).
+        assert {
+            ("PRODUCTS_CREATE", CALLBACK),
+            ("PRODUCTS_UPDATE", CALLBACK),
+            ("PRODUCTS_DELETE", CALLBACK),
+            ("BULK_OPERATIONS_FINISH", CALLBACK),
+        } <= set(w.subscriptions())
 
 
 async def test_subscriptions_shopify_deleted_are_reported_then_recreated_once(
@@ -130,20 +137,22 @@ async def test_subscriptions_shopify_deleted_are_reported_then_recreated_once(
 ) -> None:
     async with world() as w:
         await eventually(lambda: w.subscriptions() == every_topic_once())
-        await w.unsubscribe("orders/paid", "app/uninstalled")
+        await w.unsubscribe("orders/paid", "bulk_operations/finish", "app/uninstalled")
 
         status, body = await w.call("GET", f"/webhooks/subscriptions/{SHOP}")
         assert (status, body["healthy"]) == (200, False)
-        assert sorted(body["missing"]) == ["app/uninstalled", "orders/paid"]
+        missing = ["app/uninstalled", "bulk_operations/finish", "orders/paid"]
+        assert sorted(body["missing"]) == missing
         assert (await w.status())["webhook_subscriptions"]["shops"][SHOP]["missing"] == [
             "orders/paid",
+            "bulk_operations/finish",
             "app/uninstalled",
         ]
 
         assert (await w.call("POST", f"/webhooks/subscriptions/{SHOP}/repair"))[0] == 401
         status, body = await w.call("POST", f"/webhooks/subscriptions/{SHOP}/repair", None, AUTH)
         assert status == 200
-        assert sorted(body["created_by_last_repair"]) == ["app/uninstalled", "orders/paid"]
+        assert sorted(body["created_by_last_repair"]) == missing
         assert body["healthy"] is True
         # A second repair finds nothing to do: never two subscriptions for one topic.
         _, again = await w.call("POST", f"/webhooks/subscriptions/{SHOP}/repair", None, AUTH)

@@ -47,9 +47,32 @@ def write_shops_file(path: Path) -> dict[str, str]:
     }
 
 
+SAMPLE_OF_ANOTHER_TOPIC = {"products/create": "products/update"}
+"""Topics whose stored sample is another's: Shopify's `products/create` sample is identical to
+`products/update`'s (see the samples README), and only the latter was kept."""
+
+UNSAMPLED_BODIES: dict[str, dict[str, Any]] = {
+    # Subscribed topics with no stored Shopify sample. These bodies are ours, written from the
+    # fields Shopify documents for the topic, not Shopify's placeholders.
+    "products/delete": {"id": 788032119674292922},
+    "bulk_operations/finish": {
+        "admin_graphql_api_id": "gid://shopify/BulkOperation/147595010",
+        "completed_at": "2026-11-22T09:59:58-05:00",
+        "created_at": "2026-11-22T09:58:01-05:00",
+        "error_code": None,
+        "status": "completed",
+        "type": "query",
+    },
+}
+
+
 def sample(topic: str) -> bytes:
-    """Shopify's sample body for a topic (orders/create -> orders__create.json)."""
-    return (SAMPLES / f"{topic.replace('/', '__')}.json").read_bytes()
+    """Shopify's sample body for a topic (orders/create -> orders__create.json), or for the
+    few subscribed topics without one, a body of the documented shape (UNSAMPLED_BODIES)."""
+    if topic in UNSAMPLED_BODIES:
+        return json.dumps(UNSAMPLED_BODIES[topic], indent=2).encode()
+    stored = SAMPLE_OF_ANOTHER_TOPIC.get(topic, topic)
+    return (SAMPLES / f"{stored.replace('/', '__')}.json").read_bytes()
 
 
 def signed_headers(

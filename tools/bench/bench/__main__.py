@@ -7,6 +7,7 @@ import uvloop
 
 from bench import (
     big_order,
+    catalog,
     fulfillment_requests,
     fulfillment_sync,
     inventory_sync,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[object]]] = {
     "fulfillment-requests": fulfillment_requests.run,
     "inventory-sync": inventory_sync.run,
     "privacy-retention": privacy_retention.run,
+    "catalog": catalog.run,
 }
 
 

@@ -403,31 +403,43 @@ class CommandTap:
 
 
 @contextlib.asynccontextmanager
-async def command_tap(amqp_url: str) -> AsyncIterator[CommandTap]:
-    """Bound before order-intake starts, so no command can pass before the tap is there.
+async def wms_commands_tap(
+    amqp_url: str, queue: str, routing_key: str, record: Callable[[bytes], None]
+) -> AsyncIterator[None]:
+    """Every command on wms.commands matching `routing_key` goes to `record`, from the moment
+    this is entered (bind it before the service under test starts).
 
     A durable queue on a robust connection, acked after recording: the broker is shared, and
     a restart of it during the run must cost the measurement time, not commands.
     """
-    tap = CommandTap()
     connection = await aio_pika.connect_robust(amqp_url)
     try:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=1000)
         await declare_exchanges(channel, [WMS_COMMANDS])
-        queue = await channel.declare_queue(
-            "bench.tap.wms-order-create", durable=True, arguments={"x-queue-type": "quorum"}
+        bound = await channel.declare_queue(
+            queue, durable=True, arguments={"x-queue-type": "quorum"}
         )
-        await queue.bind(WMS_COMMANDS, routing_key="wms.order.create")
+        await bound.bind(WMS_COMMANDS, routing_key=routing_key)
 
-        async def record(message: AbstractIncomingMessage) -> None:
-            tap.record(message.body)
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            record(message.body)
             await message.ack()
 
-        await queue.consume(record)
-        yield tap
+        await bound.consume(on_message)
+        yield
     finally:
         await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def command_tap(amqp_url: str) -> AsyncIterator[CommandTap]:
+    """The `wms.order.create` commands, bound before order-intake starts."""
+    tap = CommandTap()
+    async with wms_commands_tap(
+        amqp_url, "bench.tap.wms-order-create", "wms.order.create", tap.record
+    ):
+        yield tap
 
 
 # --- the load -------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """`make run`: migrate, then start the Shopify simulator and every service as child processes,
 and set up a demo shop whose orders flow in through signed webhooks: to WH1, a merchant-managed
 location, and to WH2, a fulfillment service whose requests the project accepts or rejects.
+The warehouse learns its items from the shop's catalog (inventory-sync's first full sync, at
+start): the orders start once that sync is done (catalog_ready.py), so none is refused as an
+unknown SKU.
 
 Logs go to .run/logs/<process>.log (JSON lines); the terminal shows where everything is and a
 one-line summary of the status page every few seconds. Ctrl-C stops the children we started, by
@@ -9,7 +12,6 @@ PID, gracefully (SIGTERM), and waits for them.
 
 import asyncio
 import os
-import random
 import signal
 import sys
 from dataclasses import dataclass
@@ -20,11 +22,12 @@ import aiohttp
 
 from devstack import fulfillment_service
 from devstack.broker import prepare_broker, queues_of
+from devstack.catalog_ready import wait_for_catalog
 from devstack.demo import DEMO_SHOP, create_demo_shop, demo_environment, start_order_stream
 from devstack.fulfillment_service import SERVICE_FACILITY, SERVICE_NAME
 from devstack.preflight import missing
 from devstack.status_line import summary_line
-from devstack.warehouse import FACILITIES, write_catalog
+from devstack.warehouse import FACILITIES, LOOK_ALIKES, MAX_ON_HAND
 from service_runtime import RuntimeSettings, ServiceDefinition, ServiceRuntime
 from service_runtime.logging import configure_logging
 from storage.bootstrap import recreate_database
@@ -56,22 +59,27 @@ SIMULATOR = Process("shopify-sim", "shopify_sim", 8700, ("serve", "--port", "870
 # again), so the services get a database as new as it, unless DATABASE_URL says otherwise.
 DEMO_DATABASE = "shipbridge_demo"
 WAREHOUSE_STATE = ROOT / ".run" / "wms-sim-state.json"
-WAREHOUSE_CATALOG = ROOT / ".run" / "wms-sim-catalog.json"
+"""Earlier runs kept the WMS simulator's state here: removed on a fresh start."""
 SIMULATOR_URL = f"http://127.0.0.1:{SIMULATOR.port}"
 GATEWAY_WEBHOOKS = "http://127.0.0.1:8080/webhooks/shopify"
+INVENTORY_STATUS = "http://127.0.0.1:8083/status"
+CATALOG_TIMEOUT_S = 300.0
+"""How long the orders wait for the first catalog sync before they start anyway."""
 
 
-def warehouse(amqp_url: str, catalog: Path) -> Process:
-    """The WMS simulator: it speaks only AMQP (no port), stocks the demo shop's catalog in WH1
-    and WH2 (warehouse.py: WH2 lacks a few products, whose requests it rejects), picks each
-    order for 3 seconds (a cancellation asked meanwhile is refused), ships it 5 to 20 seconds
-    after accepting it, and sends its full stock every 2 minutes (the first one is what fills
-    WH2's location in Shopify)."""
+def warehouse(amqp_url: str) -> Process:
+    """The WMS simulator: it speaks only AMQP (no port), has no catalog of its own and learns
+    the demo shop's items from `wms.item.upsert`, receiving 0..MAX_ON_HAND units of each into WH1
+    and WH2 (and rejecting the look-alikes of warehouse.py, whose barcode it already holds),
+    picks each order for 3 seconds (a cancellation asked meanwhile is refused), ships it 5 to 20
+    seconds after accepting it, and sends its full stock every 2 minutes. No `--state-file`: it
+    rewrites the whole warehouse on every command, which made learning 2,000 items take minutes,
+    and each run is a new shop anyway (an earlier run's file is removed on start)."""
     facilities = [arg for code in FACILITIES for arg in ("--facility", code)]
     return Process("wms-sim", "wms_sim", 0, (
-        "--amqp-url", amqp_url, "--shop", DEMO_SHOP, *facilities, "--catalog", str(catalog),
+        "--amqp-url", amqp_url, "--shop", DEMO_SHOP, *facilities, "--catalog-from-items",
+        "--min-quantity", "0", "--max-quantity", str(MAX_ON_HAND),
         "--ship-delay", "5", "20", "--picking-time", "3", "--snapshot-interval", "120",
-        "--state-file", str(WAREHOUSE_STATE),
     ))  # fmt: skip
 
 
@@ -202,10 +210,17 @@ async def main() -> int:
         children[SIMULATOR.name] = await start(SIMULATOR, env)
         await wait_until_answering(f"{SIMULATOR_URL}/_sim/faults")
         await create_demo_shop(SIMULATOR_URL, GATEWAY_WEBHOOKS)
-        catalog = write_catalog(WAREHOUSE_CATALOG, random.Random())
-        for proc in [*SERVICES, warehouse(settings.amqp_url, catalog)]:
+        for proc in [*SERVICES, warehouse(settings.amqp_url)]:
             children[proc.name] = await start(proc, env)
         await wait_until_answering("http://127.0.0.1:8080/health")
+        print("waiting for the warehouse to learn the catalog (inventory-sync's first "
+              "sync) ...", flush=True)  # fmt: skip
+        catalog = await wait_for_catalog(
+            INVENTORY_STATUS, DEMO_SHOP, LOOK_ALIKES, CATALOG_TIMEOUT_S, stop
+        )
+        if not catalog.ready(LOOK_ALIKES):
+            print(f"orders start anyway ({catalog}): some may be refused", flush=True)
+        await asyncio.sleep(2)  # order-intake hears of the rejected items just after
         rate = float(os.environ.get("DEMO_ORDERS_PER_SECOND", "0.5"))
         await start_order_stream(SIMULATOR_URL, rate)
         print(f"waiting for order-intake to register {SERVICE_NAME!r} ...", flush=True)
@@ -225,7 +240,7 @@ async def main() -> int:
     print(f"  {SERVICE_FACILITY + ' (service)':<17} {service_demo}")
     print(
         f"  {'wms-sim':<17} the warehouse on wms.commands / wms.events   "
-        f"(pid {children['wms-sim'].pid})"
+        f"(pid {children['wms-sim'].pid}): {catalog}"
     )
     print("status page: http://127.0.0.1:8090/   Ctrl-C stops everything.\n", flush=True)
 

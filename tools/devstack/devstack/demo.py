@@ -1,4 +1,5 @@
-"""The demo shop `make run` plays with: created in the Shopify simulator, seeded with a catalog,
+"""The demo shop `make run` plays with: created in the Shopify simulator, seeded with a catalog
+whose variants carry what a warehouse needs (warehouse.py: barcodes, weights, HS codes),
 subscribed to the gateway's webhook URL by the app's own client, and sent a steady stream of
 orders so the status page has something to show. (Its second facility, a fulfillment service:
 fulfillment_service.py.)"""
@@ -9,7 +10,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from devstack.warehouse import PRODUCTS
+from devstack.warehouse import DEMO_LOCATION_NAME, seed_plan
 from shopify_admin.client import ShopifyClient
 from shopify_admin.mutations import create_webhook_subscription
 from webhook_gateway.subscriptions import API_TOPICS
@@ -50,13 +51,12 @@ async def create_demo_shop(simulator_url: str, webhook_url: str) -> None:
         shop = await _admin(session, "POST", admin, {
             "domain": DEMO_SHOP, "access_token": DEMO_TOKEN,
             "client_secret": DEMO_CLIENT_SECRET, "plan": "standard",
-            "locations": ["Warehouse 1"],
+            "locations": [DEMO_LOCATION_NAME],
             # The merchant's automation submits the fulfillment request of every paid order's
             # fulfillment order at a fulfillment service's location (WH2).
             "settings": {"auto_request_fulfillment": True},
         })  # fmt: skip
-        await _admin(session, "POST", f"{admin}/{DEMO_SHOP}/seed",
-                     {"products": PRODUCTS, "locations": ["Warehouse 1"]})  # fmt: skip
+        await _admin(session, "POST", f"{admin}/{DEMO_SHOP}/seed", seed_plan())
     async with ShopifyClient(DEMO_SHOP, DEMO_TOKEN, admin_url=simulator_url) as client:
         for topic in API_TOPICS:
             result = await create_webhook_subscription(client, topic, uri=webhook_url)

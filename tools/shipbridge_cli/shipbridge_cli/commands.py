@@ -16,10 +16,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from operator_status.overview import catalog_problems as catalog_findings
 from operator_status.overview import overview
 from operator_status.sources import DEFAULT_SERVICES, collect
 from shipbridge_cli.services import BAD_ARGUMENTS, FAILED, UNREACHABLE, CliError, Services
-from shipbridge_cli.views import rows_table, show_status
+from shipbridge_cli.views import rows_table, show_problem, show_status
 from shop_config import ShopConfig, ShopConfigError, load_shops
 
 RUNNING_STATES = frozenset({"queued", "pending", "running", "pushing"})
@@ -206,6 +207,70 @@ def _full_sync_progress(job: Mapping[str, Any]) -> tuple[int, int | None, str]:
     )
     known = job.get("state") in ("pushing", *SUCCESS_STATES)
     return settled, (changes if known else None), description
+
+
+# --- catalog ----------------------------------------------------------------------------------
+
+
+async def catalog_sync(ctx: Context, args: argparse.Namespace) -> int:
+    """A full catalog sync of the shop (inventory-sync's bulk operation), followed to its end."""
+    shop = ctx.shop(args.shop).domain
+    job = await ctx.services.call("inventory-sync", "POST", "/catalog/sync", {"shop": shop})
+    with _progress(ctx.console) as progress:
+        task = progress.add_task(f"catalog sync {shop}", total=None)
+        while True:
+            progress.update(task, description=_catalog_sync_progress(job))
+            if job.get("state") not in RUNNING_STATES:
+                break
+            await asyncio.sleep(ctx.poll_interval_s)
+            job = await ctx.services.call("inventory-sync", "GET", f"/catalog/sync/{job['job_id']}")
+        if job.get("state") in SUCCESS_STATES:
+            progress.update(task, total=1, completed=1)
+    if job.get("state") not in SUCCESS_STATES:
+        raise CliError(
+            f"catalog sync of {shop} {job.get('state')}: {job.get('error') or 'no reason given'}"
+        )
+    ctx.console.print(f"catalog sync of {shop} done: {_catalog_counts(job)}")
+    return 0
+
+
+def _catalog_counts(job: Mapping[str, Any]) -> str:
+    # inventory-sync nests the counts under `progress`; read them at the top level too.
+    counts = {**job, **(job.get("progress") or {})}
+    return (
+        f"{counts.get('lines_read') or 0} lines read, {counts.get('items_sent') or 0} items sent, "
+        f"{counts.get('discontinued') or 0} discontinued"
+    )
+
+
+def _catalog_sync_progress(job: Mapping[str, Any]) -> str:
+    """The progress line: phase (or state), the bulk operation's status, the counts."""
+    phase = job.get("phase") or job.get("state")
+    bulk = job.get("bulk_operation") or {}
+    status = f" (bulk operation {bulk['status']})" if bulk.get("status") else ""
+    retry = job.get("next_attempt_at")
+    waiting = f", retrying at {retry}" if job.get("state") == "queued" and retry else ""
+    return f"{phase}{status}: {_catalog_counts(job)}{waiting}"
+
+
+async def catalog_problems(ctx: Context, args: argparse.Namespace) -> int:
+    """What inventory-sync found wrong with the shops' catalogs, with the products to fix."""
+    section = await ctx.services.call("inventory-sync", "GET", "/status")
+    catalog = section.get("catalog") if isinstance(section, Mapping) else None
+    if not isinstance(catalog, Mapping):
+        ctx.console.print("inventory-sync reports no catalog (its catalog flow is not running)")
+        return 0
+    if args.shop is not None:
+        shop = ctx.shop(args.shop).domain
+        shops = [e for e in catalog.get("shops") or [] if e.get("shop") == shop]
+        catalog = {**catalog, "shops": shops}
+    problems = catalog_findings("inventory-sync", {"catalog": catalog})
+    if not problems:
+        ctx.console.print("no catalog problems")
+        return 0
+    for problem in problems:
+        show_problem(ctx.console, problem.as_json())
+    return FAILED
 
 
 # --- webhook subscriptions --------------------------------------------------------------------

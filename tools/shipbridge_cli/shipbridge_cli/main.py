@@ -6,6 +6,8 @@
     shipbridge dead-letters list <service> [--all]
     shipbridge dead-letters replay <service> (<id>... | --all)
     shipbridge inventory full-sync <shop> <facility>
+    shipbridge catalog sync <shop>
+    shipbridge catalog problems [--shop <shop>]
     shipbridge webhooks check|repair <shop>
     shipbridge privacy requests [--all]
     shipbridge privacy export <shop> <request id> [--output FILE]
@@ -80,6 +82,19 @@ def parser() -> argparse.ArgumentParser:
     full.add_argument("shop")
     full.add_argument("facility", help="a facility of the shop's [shops.inventory]")
     full.set_defaults(command=commands.inventory_full_sync)
+
+    catalog = sub.add_parser("catalog", help="the shop's products as the warehouse's items")
+    catalog_sub = catalog.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    catalog_sync = catalog_sub.add_parser(
+        "sync", help="send the whole catalog's differences to the warehouse (bulk operation)"
+    )
+    catalog_sync.add_argument("shop")
+    catalog_sync.set_defaults(command=commands.catalog_sync)
+    catalog_problems = catalog_sub.add_parser(
+        "problems", help="duplicate or missing SKUs, items the warehouse rejected, failed syncs"
+    )
+    catalog_problems.add_argument("--shop", help="only this shop")
+    catalog_problems.set_defaults(command=commands.catalog_problems)
 
     webhooks = sub.add_parser("webhooks", help="the shop's webhook subscriptions")
     webhooks.add_argument("action", choices=("check", "repair"))

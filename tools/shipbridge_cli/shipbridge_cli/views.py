@@ -36,6 +36,13 @@ def rows_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> T
     return table
 
 
+def show_problem(console: Console, problem: Mapping[str, Any]) -> None:
+    colour = "red" if problem["severity"] == "critical" else "yellow"
+    console.print(f"\n[{colour}]■[/] [bold]{problem['service']}[/]: {problem['title']}")
+    if problem["rows"]:
+        console.print(rows_table(problem["rows"]))
+
+
 def show_status(console: Console, doc: Mapping[str, Any]) -> None:
     problems = doc["problems"]
     if doc["healthy"]:
@@ -43,10 +50,7 @@ def show_status(console: Console, doc: Mapping[str, Any]) -> None:
     else:
         console.print(f"[bold red]shipbridge: {len(problems)} need attention[/]")
     for problem in problems:
-        colour = "red" if problem["severity"] == "critical" else "yellow"
-        console.print(f"\n[{colour}]■[/] [bold]{problem['service']}[/]: {problem['title']}")
-        if problem["rows"]:
-            console.print(rows_table(problem["rows"]))
+        show_problem(console, problem)
     shops = [{"shop": shop, **line} for shop, line in doc["shops"].items()]
     if shops:
         console.print(rows_table(shops, title="\nShops"))

@@ -390,6 +390,34 @@ async def release_held(request: web.Request) -> web.Response:
     return web.json_response({"released": dispatcher.release_held()})
 
 
+# --- bulk operations ----------------------------------------------------------------------
+@routes.get("/_sim/bulk-operation-outputs/{token}/{name}")
+async def bulk_output(request: web.Request) -> web.StreamResponse:
+    """A bulk operation's JSONL result (its `url` / `partialDataUrl`), streamed from disk."""
+    path = _sim(request).bulk.files.get(request.match_info["token"])
+    if path is None or not path.exists():
+        raise web.HTTPForbidden(text="AccessDenied: the signed URL is invalid or expired")
+    return web.FileResponse(path, headers={"Content-Type": "application/jsonl"})
+
+
+@routes.get("/_sim/bulk")
+async def get_bulk_controls(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).bulk.controls())
+
+
+@routes.post("/_sim/bulk")
+async def set_bulk_controls(request: web.Request) -> web.Response:
+    """{"objects_per_second": n, "page_size": n, "concurrency": n, "fail_next": n}: the pace,
+    how many query operations may run at once per shop, and how many of the next operations
+    FAIL with INTERNAL_SERVER_ERROR halfway (the fault knob)."""
+    runner = _sim(request).bulk
+    try:
+        runner.update(await _json_body(request))
+    except (TypeError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+    return web.json_response(runner.controls())
+
+
 @routes.get("/_sim/webhooks/log")
 async def delivery_log(request: web.Request) -> web.Response:
     return web.json_response(_sim(request).dispatcher.log_json())

@@ -15,6 +15,9 @@ from shopify_sim.simulator import Simulator
 
 async def graphql_endpoint(request: web.Request) -> web.Response:
     simulator = request.app[SIMULATOR_KEY]
+    if simulator.config.public_url is None:
+        # Bulk result URLs point where the app reached the simulator.
+        simulator.bulk.base_url = str(request.url.origin())
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):

@@ -22,3 +22,12 @@ class SimConfig:
     webhook_connect_timeout: float = 1.0
     webhook_total_timeout: float = 5.0
     random_seed: int | None = None
+    # Bulk operations: objects written per second (Shopify's pace varies; fast enough by
+    # default that 100,000 variants finish in a few seconds), root objects rendered per step,
+    # and how many query operations may run at once per shop (1: the 2026-07 reference's
+    # rule; the bulk operations guide allows 5 from 2026-01).
+    bulk_objects_per_second: float = 100_000.0
+    bulk_page_size: int = 2000
+    bulk_query_concurrency: int = 1
+    # Where the simulator is reached (the bulk result URL); None: the origin the app called.
+    public_url: str | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -18,6 +20,23 @@ T = TypeVar("T")
 SortKey = tuple[Any, ...]
 
 MAX_PAGE_SIZE = 250
+
+
+@dataclass
+class BulkWindow:
+    """Set while a bulk operation executes its query (`bulk_window`): page sizes are ignored
+    (Shopify reads every node of every connection), except that the first connection resolved
+    -- the root one -- yields `size` nodes from `offset`, so a bulk operation runs page by page
+    without rendering the whole catalog at once. The root's order is taken once and kept."""
+
+    offset: int = 0
+    size: int = 1000
+    root_pending: bool = True
+    ordered: list[Any] | None = None
+    total: int = 0
+
+
+bulk_window: ContextVar[BulkWindow | None] = ContextVar("bulk_window", default=None)
 
 
 def encode_cursor(key: SortKey) -> str:
@@ -74,6 +93,9 @@ def connection(
     require_page_size: bool = True,
 ) -> dict[str, Any]:
     """A Shopify connection dict (edges, nodes, pageInfo) over `items`."""
+    bulk = bulk_window.get()
+    if bulk is not None:
+        return _bulk_connection(bulk, items, to_node, sort_key, reverse)
     if require_page_size:
         check_page_arguments(first, last)
     ordered = sorted(items, key=sort_key, reverse=reverse)
@@ -117,6 +139,35 @@ def connection(
             "hasPreviousPage": has_previous,
             "startCursor": cursors[0] if cursors else None,
             "endCursor": cursors[-1] if cursors else None,
+        },
+    }
+
+
+def _bulk_connection(
+    window: BulkWindow,
+    items: Sequence[T],
+    to_node: Callable[[T], dict[str, Any]],
+    sort_key: Callable[[T], SortKey],
+    reverse: bool,
+) -> dict[str, Any]:
+    if window.root_pending:
+        window.root_pending = False
+        if window.ordered is None:
+            window.ordered = sorted(items, key=sort_key, reverse=reverse)
+            window.total = len(window.ordered)
+        chosen: Sequence[Any] = window.ordered[window.offset : window.offset + window.size]
+    else:
+        chosen = sorted(items, key=sort_key, reverse=reverse)
+    nodes = [to_node(item) for item in chosen]
+    # Cursors and pageInfo mean nothing in a bulk result; Shopify leaves them out too.
+    return {
+        "edges": [{"cursor": "", "node": n} for n in nodes],
+        "nodes": nodes,
+        "pageInfo": {
+            "hasNextPage": False,
+            "hasPreviousPage": False,
+            "startCursor": None,
+            "endCursor": None,
         },
     }
 

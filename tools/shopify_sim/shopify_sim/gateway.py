@@ -17,6 +17,7 @@ from typing import Any
 
 from shopify_admin.cost import actual_query_cost, requested_query_cost
 from shopify_sim import faults
+from shopify_sim.bulk_runner import BulkRunner
 from shopify_sim.events import ShopEvent
 from shopify_sim.protected_data import FULL_ACCESS, AppAccess
 from shopify_sim.resolvers.context import OTHER_APP, THE_APP, RequestContext
@@ -76,6 +77,8 @@ class Gateway:
         self.monotonic = monotonic
         self._shops: dict[str, ShopRuntime] = {}
         self._requested_costs: dict[tuple[str, str | None, tuple[tuple[str, int], ...]], int] = {}
+        # Set by the simulator: runs what bulkOperationRunQuery starts.
+        self.bulk_runner: BulkRunner | None = None
 
     def shop_runtime(self, shop: ShopState) -> ShopRuntime:
         found = self._shops.get(shop.domain)
@@ -181,7 +184,7 @@ class Gateway:
         access: AppAccess,
         app: str,
     ) -> Json:
-        context = RequestContext(shop, access=access, app=app)
+        context = RequestContext(shop, access=access, app=app, bulk=self.bulk_runner)
         response = self.runtime.execute(prepared, variables, operation_name, context)
         if context.events:
             self.publish_events(context.events)

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from shopify_sim.state.models import Location
+from shopify_sim.state.models import GRAMS_PER_UNIT, Location, Variant
 from shopify_sim.state.repository import ShopState
 
 PRODUCT_NOUNS = (
@@ -42,6 +42,11 @@ class CatalogItem:
     requires_shipping: bool = True
     stock: tuple[tuple[str, int], ...] = ()
     default_quantity: int = 100
+    harmonized_system_code: str | None = None
+    country_code_of_origin: str | None = None
+    # The weight as entered (value, unit); None: `grams` in KILOGRAMS.
+    weight: tuple[float, str] | None = None
+    image_url: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CatalogItem:
@@ -57,6 +62,14 @@ class CatalogItem:
             requires_shipping=bool(data.get("requires_shipping", True)),
             stock=tuple((str(k), int(v)) for k, v in (data.get("stock") or {}).items()),
             default_quantity=int(data.get("quantity", 100)),
+            harmonized_system_code=data.get("harmonized_system_code"),
+            country_code_of_origin=data.get("country_code_of_origin"),
+            weight=(
+                (float(data["weight"]["value"]), str(data["weight"]["unit"]))
+                if data.get("weight")
+                else None
+            ),
+            image_url=data.get("image_url"),
         )
 
 
@@ -69,6 +82,10 @@ class SeedPlan:
     max_quantity: int = 200
     seed: int = 42
     catalog: tuple[CatalogItem, ...] = ()
+    # Random variants also get what a warehouse needs: a barcode (EAN-13), a weight with its
+    # unit, an HS code, a country of origin and a product image. Off by default so earlier
+    # seeds (and their tests) read the same.
+    details: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SeedPlan:
@@ -87,6 +104,7 @@ class SeedPlan:
             min_quantity=int(data.get("min_quantity", defaults.min_quantity)),
             max_quantity=int(data.get("max_quantity", defaults.max_quantity)),
             seed=int(data.get("seed", defaults.seed)),
+            details=bool(data.get("details", defaults.details)),
         )
 
 
@@ -101,6 +119,9 @@ def seed_shop(shop: ShopState, plan: SeedPlan) -> dict[str, int]:
     for index in range(plan.products):
         product_id = shop.new_id()
         title = f"{PRODUCT_NOUNS[index % len(PRODUCT_NOUNS)]} {start + index + 1:05d}"
+        if plan.details:
+            product = shop.add_product(title, product_id=product_id)
+            product.image_url = f"https://cdn.shopify.com/s/files/1/sim/products/{product_id}.jpg"
         for size_index in range(plan.variants_per_product):
             size = SIZES[size_index % len(SIZES)]
             sku = (
@@ -115,6 +136,8 @@ def seed_shop(shop: ShopState, plan: SeedPlan) -> dict[str, int]:
                 price=f"{rng.randint(5, 120)}.00",
                 product_id=product_id,
             )
+            if plan.details:
+                _add_details(variant, rng, start + variants + 1)
             variants += 1
             for location in locations:
                 shop.stock(
@@ -124,6 +147,28 @@ def seed_shop(shop: ShopState, plan: SeedPlan) -> dict[str, int]:
                 )
     variants += _seed_catalog(shop, plan.catalog, locations)
     return {"locations": len(locations), "variants": variants, "levels": variants * len(locations)}
+
+
+HS_CODES = ("610910", "611020", "691200", "650500", "640411", "420292", "392410", "482010")
+ORIGINS = ("CN", "VN", "PT", "TR", "IN", "US", "CA", "BD")
+WEIGHT_UNITS = ("GRAMS", "KILOGRAMS", "OUNCES", "POUNDS")
+
+
+def ean13(number: int) -> str:
+    """A valid EAN-13 (check digit included) for a running number: unique per variant."""
+    digits = f"200{number:09d}"[-12:]
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
+    return digits + str((10 - total % 10) % 10)
+
+
+def _add_details(variant: Variant, rng: random.Random, number: int) -> None:
+    variant.barcode = ean13(number)
+    unit = WEIGHT_UNITS[number % len(WEIGHT_UNITS)]
+    grams = rng.randint(50, 3000)
+    value = grams / GRAMS_PER_UNIT[unit]
+    variant.set_weight(round(value, 2) if unit != "GRAMS" else float(grams), unit)
+    variant.harmonized_system_code = HS_CODES[number % len(HS_CODES)]
+    variant.country_code_of_origin = ORIGINS[number % len(ORIGINS)]
 
 
 def _seed_catalog(
@@ -143,6 +188,14 @@ def _seed_catalog(
         variant.barcode = item.barcode
         variant.grams = item.grams
         variant.requires_shipping = item.requires_shipping
+        if item.weight is not None:
+            variant.set_weight(*item.weight)
+        variant.harmonized_system_code = item.harmonized_system_code
+        variant.country_code_of_origin = item.country_code_of_origin
+        if item.image_url:
+            variant.image_url = item.image_url
+            product = shop.products[variant.product_id]
+            product.image_url = product.image_url or item.image_url
         stock = dict(item.stock)
         for location in locations:
             shop.stock(

@@ -6,6 +6,7 @@ import asyncio
 import random
 from dataclasses import dataclass, field
 
+from shopify_sim.bulk_runner import BulkRunner
 from shopify_sim.config import SimConfig
 from shopify_sim.gateway import Gateway
 from shopify_sim.order_stream import OrderStream
@@ -21,6 +22,7 @@ class Simulator:
     runtime: SchemaRuntime
     gateway: Gateway
     dispatcher: WebhookDispatcher
+    bulk: BulkRunner
     streams: dict[str, OrderStream] = field(default_factory=dict)
     stream_tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -31,12 +33,20 @@ class Simulator:
         dispatcher = WebhookDispatcher(store, config, rng)
         runtime = runtime or SchemaRuntime.from_shared_dir(config.shared_dir)
         gateway = Gateway(runtime, store, dispatcher.publish, rng=rng)
+        bulk = BulkRunner(config, runtime.schema, dispatcher.publish)
+        gateway.bulk_runner = bulk
         return cls(
-            config=config, store=store, runtime=runtime, gateway=gateway, dispatcher=dispatcher
+            config=config,
+            store=store,
+            runtime=runtime,
+            gateway=gateway,
+            dispatcher=dispatcher,
+            bulk=bulk,
         )
 
     async def close(self) -> None:
         for task in list(self.stream_tasks):
             task.cancel()
         await asyncio.gather(*self.stream_tasks, return_exceptions=True)
+        await self.bulk.close()
         await self.dispatcher.close()

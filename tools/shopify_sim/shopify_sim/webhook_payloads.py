@@ -8,7 +8,7 @@ from typing import Any
 from shopify_sim.clock import rest_time
 from shopify_sim.domain import order_status
 from shopify_sim.ids import gid
-from shopify_sim.state.models import LineItem, Order
+from shopify_sim.state.models import LineItem, Order, Product, Variant
 from shopify_sim.state.repository import ShopState
 from shopify_sim.views.common import COUNTRY_NAMES, PROVINCE_NAMES
 from shopify_sim.views.orders import order_totals
@@ -181,6 +181,97 @@ def order_body(shop: ShopState, order: Order) -> Body:
         ],
         "refunds": [],
         "returns": [],
+    }
+
+
+def product_body(shop: ShopState, product: Product) -> Body:
+    """products/create and products/update (shared/shopify/webhooks/products__update.json)."""
+    variants = shop.variants_of(product.id)
+    image = (
+        {
+            "id": product.image_id or product.id,
+            "admin_graphql_api_id": gid("ProductImage", product.image_id or product.id),
+            "src": product.image_url,
+            "alt": None,
+            "position": 1,
+            "product_id": product.id,
+            "width": 1024,
+            "height": 1024,
+            "variant_ids": [],
+            "created_at": rest_time(product.created_at),
+            "updated_at": rest_time(product.updated_at),
+        }
+        if product.image_url
+        else None
+    )
+    return {
+        "admin_graphql_api_id": gid("Product", product.id),
+        "body_html": product.description_html,
+        "created_at": rest_time(product.created_at),
+        "handle": product.handle,
+        "id": product.id,
+        "product_type": product.product_type,
+        "published_at": rest_time(product.created_at) if product.status == "ACTIVE" else None,
+        "template_suffix": None,
+        "title": product.title,
+        "updated_at": rest_time(product.updated_at),
+        "vendor": product.vendor,
+        "status": product.status.lower(),
+        "published_scope": "web",
+        "tags": ", ".join(product.tags),
+        "variants": [variant_body(shop, variant) for variant in variants],
+        "options": [
+            {
+                "name": "Title",
+                "id": product.id,
+                "product_id": product.id,
+                "position": 1,
+                "values": [variant.title for variant in variants],
+            }
+        ],
+        "images": [image] if image else [],
+        "image": image,
+        "media": [],
+        "variant_gids": [
+            {
+                "admin_graphql_api_id": gid("ProductVariant", variant.id),
+                "updated_at": variant.updated_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+            for variant in sorted(variants, key=lambda v: v.updated_at, reverse=True)
+        ],
+        "has_variants_that_requires_components": False,
+        "category": None,
+    }
+
+
+def variant_body(shop: ShopState, variant: Variant) -> Body:
+    return {
+        "admin_graphql_api_id": gid("ProductVariant", variant.id),
+        "barcode": variant.barcode,
+        "compare_at_price": None,
+        "created_at": rest_time(variant.created_at),
+        "id": variant.id,
+        "inventory_policy": "deny",
+        "position": variant.position,
+        "price": variant.price,
+        "product_id": variant.product_id,
+        "sku": variant.sku or None,
+        "taxable": True,
+        "title": variant.title,
+        "updated_at": rest_time(variant.updated_at),
+        "option1": variant.title,
+        "option2": None,
+        "option3": None,
+        "image_id": None,
+        "inventory_item_id": variant.inventory_item_id,
+        "inventory_quantity": sum(
+            level.quantities["available"]
+            for level in shop.levels_by_item.get(variant.inventory_item_id, [])
+        ),
+        "old_inventory_quantity": sum(
+            level.quantities["available"]
+            for level in shop.levels_by_item.get(variant.inventory_item_id, [])
+        ),
     }
 
 

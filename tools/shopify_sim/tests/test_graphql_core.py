@@ -123,7 +123,7 @@ async def test_connection_without_page_size_is_an_error(world):
 
 
 async def test_unsimulated_root_field_fails_loudly(world):
-    body = await world.gql("query { products(first: 1) { nodes { id } } }")
+    body = await world.gql("query { collections(first: 1) { nodes { id } } }")
     assert body["errors"][0]["extensions"]["code"] == "NOT_SIMULATED"
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from wms_sim.app import config_from_args, parser
-from wms_sim.config import Facility, GeneratedCatalog, SimConfig
+from wms_sim.config import Facility, GeneratedCatalog, LearnedCatalog, SimConfig
 
 
 def config(*argv: str) -> SimConfig:
@@ -41,6 +41,13 @@ def test_flags_reach_the_configuration(tmp_path: Path) -> None:
     assert parsed.ship_delay_s is None
     assert parsed.snapshot_interval_s is None and parsed.random_adjustment_interval_s is None
     assert parsed.split_probability == 0.5
+
+
+def test_the_catalog_can_come_only_from_the_items_sent() -> None:
+    parsed = config("--catalog-from-items", "--min-quantity", "5", "--max-quantity", "9")
+    assert parsed.catalog == LearnedCatalog(min_quantity=5, max_quantity=9)
+    with pytest.raises(SystemExit):
+        config("--catalog-from-items", "--catalog", "c.json")
 
 
 def test_nonsense_is_refused() -> None:

@@ -12,6 +12,7 @@ from contracts import (
     Envelope,
     WmsInventoryAdjusted,
     WmsInventorySnapshot,
+    WmsItemRejected,
     WmsOrderAccepted,
     WmsOrderCancelled,
     WmsOrderCancelResult,
@@ -23,12 +24,13 @@ from contracts import (
 )
 from messaging.topology import EXCHANGES, declare_exchanges, unrouted_name
 from testkit.probe import eventually
-from wms_sim import GeneratedCatalog, OrderStatus, WmsSimulator
+from wms_sim import GeneratedCatalog, LearnedCatalog, OrderStatus, WmsSimulator
 from wms_sim.testing import (
     SHOP,
     Project,
     StartSimulator,
     command_about,
+    item_upsert,
     order_create,
     order_reduce,
     quiet_config,
@@ -88,6 +90,33 @@ async def test_unknown_sku_is_rejected(project: Project, start_simulator: StartS
     assert rejected.data_as(WmsOrderRejected).reason == "unknown SKU at WH1: GHOST-1"
     await project.settle()
     assert project.events("wms.shipment.confirmed") == []
+
+
+async def test_learning_the_catalog_from_items_then_shipping_its_orders(
+    project: Project, start_simulator: StartSimulator, tmp_path: Path
+) -> None:
+    # The demo's mode: no catalog but what the project sends, kept across a restart.
+    config = quiet_config(
+        catalog=LearnedCatalog(min_quantity=3, max_quantity=3), state_file=tmp_path / "wms.json"
+    )
+    sim = await start_simulator(config)
+    await project.send(item_upsert("MUG", barcode="0123456789012"))
+    await project.send(item_upsert("MUG-2", barcode="0123456789012"))
+    [rejected] = await project.wait_for("wms.item.rejected")
+    assert rejected.data_as(WmsItemRejected).reason == (
+        "barcode 0123456789012 is already held for SKU MUG"
+    )
+    assert list(sim.items()) == ["MUG"]
+    await sim.stop()
+
+    again = await start_simulator(config)
+    assert list(again.items()) == ["MUG"]
+    await project.send(order_create("#1001", [("MUG", 2)]))
+    await project.wait_for("wms.shipment.confirmed")
+    await project.send(order_create("#1002", [("MUG-2", 1)]))
+    [refused] = await project.wait_for("wms.order.rejected")
+    assert refused.data_as(WmsOrderRejected).reason == "unknown SKU at WH1: MUG-2"
+    assert again.stock("MUG").on_hand == 1
 
 
 async def test_a_duplicate_command_has_one_effect(

@@ -9,7 +9,7 @@ from pathlib import Path
 import structlog
 
 from service_runtime.logging import configure_logging
-from wms_sim.config import DEFAULT_SHOP, Facility, GeneratedCatalog, SimConfig
+from wms_sim.config import DEFAULT_SHOP, Facility, GeneratedCatalog, LearnedCatalog, SimConfig
 from wms_sim.simulator import WmsSimulator
 
 log = structlog.get_logger(__name__)
@@ -41,7 +41,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="[SHOP:]CODE",
         help="a facility (repeatable); default WH1 for --shop",
     )
-    p.add_argument("--catalog", type=Path, help='JSON {"WH1": {"SKU": on_hand, ...}, ...}')
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--catalog", type=Path, help='JSON {"WH1": {"SKU": on_hand, ...}, ...}')
+    source.add_argument(
+        "--catalog-from-items",
+        action="store_true",
+        help="know only the items sent as wms.item.upsert, each received with "
+        "--min-quantity..--max-quantity units when first learned",
+    )
     p.add_argument("--products", type=int, default=generated.products)
     p.add_argument("--variants-per-product", type=int, default=generated.variants_per_product)
     p.add_argument("--min-quantity", type=int, default=generated.min_quantity)
@@ -99,13 +106,15 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
     facilities = tuple(Facility.parse(text, args.shop) for text in args.facility or ["WH1"])
-    catalog: GeneratedCatalog | Path = args.catalog or GeneratedCatalog(
+    catalog: GeneratedCatalog | LearnedCatalog | Path = args.catalog or GeneratedCatalog(
         products=args.products,
         variants_per_product=args.variants_per_product,
         min_quantity=args.min_quantity,
         max_quantity=args.max_quantity,
         accept_pattern=not args.only_listed_skus,
     )
+    if args.catalog_from_items:
+        catalog = LearnedCatalog(min_quantity=args.min_quantity, max_quantity=args.max_quantity)
     return SimConfig(
         facilities=facilities,
         catalog=catalog,

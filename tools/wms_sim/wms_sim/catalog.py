@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wms_sim.config import CatalogSource, Facility, GeneratedCatalog
+from wms_sim.config import CatalogSource, Facility, GeneratedCatalog, LearnedCatalog
 
 # The Shopify simulator's seeding (shopify_sim.seed) names variants SKU-00001, or SKU-00001-M
 # when a product has several sizes; the number keeps growing when a shop is seeded again.
@@ -25,6 +25,10 @@ class Catalog:
     """SKUs matching it are known at every facility even if not listed."""
     first_sight_range: tuple[int, int] = (0, 0)
     """Units on hand given to a pattern-accepted SKU the first time it is seen."""
+    receipt_range: tuple[int, int] | None = None
+    """Units received of an item when the warehouse first learns it (`wms.item.upsert`) at a
+    facility that does not stock it yet; None: learning an item stocks nothing (it is stocked
+    on first sight in an order, as above)."""
 
     def knows(self, facility_code: str, sku: str) -> bool:
         listed = sku in self.initial_on_hand.get(facility_code, {})
@@ -40,6 +44,9 @@ def build_catalog(
     if isinstance(source, GeneratedCatalog):
         codes = sorted({facility.code for facility in facilities})
         return generated_catalog(source, codes, rng)
+    if isinstance(source, LearnedCatalog):
+        units = (source.min_quantity, source.max_quantity)
+        return Catalog(initial_on_hand={}, first_sight_range=units, receipt_range=units)
     if isinstance(source, Path):
         return catalog_from_file(source)
     return Catalog(initial_on_hand=parse_on_hand(source, origin="catalog"))

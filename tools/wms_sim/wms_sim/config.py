@@ -44,7 +44,22 @@ class GeneratedCatalog:
     it on first sight."""
 
 
-CatalogSource = GeneratedCatalog | Path | Mapping[str, Mapping[str, int]]
+@dataclass(frozen=True)
+class LearnedCatalog:
+    """No catalog of its own: the warehouse knows only the items the project sends it
+    (`wms.item.upsert`), as a real WMS does, so an order for a SKU that never arrived as an item
+    is rejected. Each item is received into every facility of its shop when first learned."""
+
+    min_quantity: int = 0
+    max_quantity: int = 200
+    """Units received of a newly learned item, drawn uniformly in this range."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_quantity <= self.max_quantity:
+            raise ValueError("learned catalog quantities need 0 <= min <= max")
+
+
+CatalogSource = GeneratedCatalog | LearnedCatalog | Path | Mapping[str, Mapping[str, int]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,9 @@ class SimConfig:
     facilities: tuple[Facility, ...] = (Facility(DEFAULT_SHOP, "WH1"),)
     catalog: CatalogSource = field(default_factory=GeneratedCatalog)
     """Generated like the Shopify simulator's seed; or on-hand units per SKU per facility code,
-    `{"WH1": {"SKU-A": 15, ...}, ...}`, given as such or as a JSON file holding it."""
+    `{"WH1": {"SKU-A": 15, ...}, ...}`, given as such or as a JSON file holding it; or only what
+    `wms.item.upsert` teaches it (LearnedCatalog). With any of them the warehouse also knows
+    the items it is sent, and forgets the ones discontinued."""
     seed: int | None = None
     """Fixes every random choice (delays, carriers, tracking numbers, splits, own cancels)."""
 

@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
-from contracts import ContractError, Envelope, WmsShipmentConfirmed, parse_envelope, spec_for
+from contracts import (
+    ContractError,
+    Envelope,
+    WmsItemUpsert,
+    WmsShipmentConfirmed,
+    parse_envelope,
+    spec_for,
+)
 from wms_sim import persistence
 from wms_sim.bus import WarehouseBus
 from wms_sim.catalog import build_catalog
@@ -107,6 +114,12 @@ class WmsSimulator:
     def unconfirmed(self) -> int:
         """Events decided but not yet confirmed by the broker."""
         return len(self._pending)
+
+    def items(self, shop: str | None = None) -> dict[str, WmsItemUpsert]:
+        """The items the warehouse holds for the shop now (learned from `wms.item.upsert`),
+        by SKU."""
+        held = self._warehouse.items.held(shop or self._default_shop())
+        return {item.sku: item for item in held}
 
     def stock(self, sku: str, facility: Facility | None = None) -> StockLevel:
         return self._warehouse.state.stock[str(facility or self._only_facility())][sku]

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from contracts import WmsItemUpsert
+
 
 class OrderStatus(StrEnum):
     ACCEPTED = "accepted"
@@ -81,17 +83,35 @@ class WarehouseOrder(BaseModel):
         return sum(line.open_units for line in self.lines)
 
 
+class ItemRecord(BaseModel):
+    """The latest word the warehouse has on one SKU of one shop."""
+
+    shop: str
+    sku: str
+    updated_at: datetime
+    """Of the upsert or discontinuation applied last: anything not newer is ignored."""
+    item: WmsItemUpsert | None = None
+    """None: discontinued at `updated_at` (kept so an older upsert arriving late does not bring
+    the item back)."""
+
+
 class WarehouseState(BaseModel):
     orders: dict[str, WarehouseOrder] = {}
     """By `order_key(shop, ref)`: references are unique per shop, not across shops."""
     stock: dict[str, dict[str, StockLevel]] = {}
     """By facility (`shop:code`), then SKU."""
+    items: dict[str, ItemRecord] = {}
+    """By `item_key(shop, sku)`: what the project told the warehouse about each item."""
     processed_commands: set[UUID] = set()
     rng_state: list[Any] | None = None
 
 
 def order_key(shop: str, ref: str) -> str:
     return f"{shop}/{ref}"
+
+
+def item_key(shop: str, sku: str) -> str:
+    return f"{shop}/{sku}"
 
 
 def capture_rng(rng: random.Random) -> list[Any]:

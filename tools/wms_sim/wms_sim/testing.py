@@ -27,6 +27,7 @@ from wms_sim.warehouse import Warehouse
 SHOP = DEFAULT_SHOP
 _line_ids = itertools.count(9_000_000_000_001)
 _order_ids = itertools.count(7_000_000_000_001)
+_item_ids = itertools.count(5_000_000_000_001)
 
 StartSimulator = Callable[[SimConfig], Awaitable[WmsSimulator]]
 """The `start_simulator` fixture of this package's tests."""
@@ -109,6 +110,40 @@ def order_create(
         },
         shop=SHOP,
     )
+
+
+def item_upsert(
+    sku: str,
+    *,
+    barcode: str | None = None,
+    updated_at: str = "2026-11-21T18:00:00Z",
+    title: str | None = None,
+    shop: str = SHOP,
+) -> Envelope:
+    """A `wms.item.upsert` as inventory-sync's catalog would send it."""
+    number = next(_item_ids)
+    return new_envelope(
+        "wms.item.upsert",
+        {
+            "sku": sku,
+            "title": title or f"Item {sku}",
+            "barcode": barcode,
+            "weight": {"value": 250.0, "unit": "GRAMS"},
+            "hs_code": None,
+            "country_of_origin": None,
+            "image_url": None,
+            "shopify_variant_id": f"gid://shopify/ProductVariant/{number}",
+            "shopify_inventory_item_id": f"gid://shopify/InventoryItem/{number}",
+            "updated_at": updated_at,
+        },
+        shop=shop,
+    )
+
+
+def item_discontinued(
+    sku: str, *, updated_at: str = "2026-11-22T08:00:00Z", shop: str = SHOP
+) -> Envelope:
+    return new_envelope("wms.item.discontinued", {"sku": sku, "updated_at": updated_at}, shop=shop)
 
 
 def command_about(order: Envelope, message_type: str, **data: Any) -> Envelope:

@@ -15,6 +15,9 @@ from pydantic import BaseModel
 
 from contracts import (
     Envelope,
+    WmsItemDiscontinued,
+    WmsItemRejected,
+    WmsItemUpsert,
     WmsOrderAccepted,
     WmsOrderCancel,
     WmsOrderCancelled,
@@ -31,6 +34,7 @@ from contracts import (
 from wms_sim import inventory, reductions, shipping
 from wms_sim.catalog import Catalog
 from wms_sim.config import Facility, SimConfig
+from wms_sim.items import ItemBook
 from wms_sim.state import (
     OPEN_STATUSES,
     OrderLineState,
@@ -62,6 +66,7 @@ class Warehouse:
         self._rng = rng
         self._facilities = {(f.shop, f.code): f for f in config.facilities}
         self.state = state if state is not None else self._opening_state()
+        self.items = ItemBook(self.state.items)
         self.answers_changes = config.answer_changes
         """False: reduces and cancels are taken in and never answered (SimConfig)."""
         self.quiet_changes = 0
@@ -74,6 +79,8 @@ class Warehouse:
             "wms.order.release": self._release,
             "wms.order.update": self._update,
             "wms.order.reduce": self._reduce,
+            "wms.item.upsert": self._item_upsert,
+            "wms.item.discontinued": self._item_discontinued,
         }
 
     def _opening_state(self) -> WarehouseState:
@@ -153,11 +160,56 @@ class Warehouse:
         if (shop, data.facility) not in self._facilities:
             return f"unknown facility {data.facility!r} for shop {shop}"
         unknown = sorted(
-            {line.sku for line in data.lines if not self._catalog.knows(data.facility, line.sku)}
+            {line.sku for line in data.lines if not self._knows(shop, data.facility, line.sku)}
         )
         if unknown:
             return f"unknown SKU at {data.facility}: {', '.join(unknown)}"
         return None
+
+    def _knows(self, shop: str, facility_code: str, sku: str) -> bool:
+        """An item the project sent is known (a discontinued one no longer is, even if the
+        warehouse's own catalog lists it); otherwise the catalog decides."""
+        record = self.items.record(shop, sku)
+        if record is not None:
+            return record.item is not None
+        return self._catalog.knows(facility_code, sku)
+
+    def _item_upsert(self, command: Envelope, now: datetime) -> list[Envelope]:
+        data = command.data_as(WmsItemUpsert)
+        outcome = self.items.upsert(command.shop, data)
+        log.info("wms.item_upsert", shop=command.shop, sku=data.sku, outcome=outcome.kind)
+        if outcome.kind == "rejected":
+            assert outcome.reason is not None
+            rejected = WmsItemRejected(sku=data.sku, reason=outcome.reason)
+            return [_answer(command, "wms.item.rejected", rejected)]
+        if outcome.kind != "learned" or self._catalog.receipt_range is None:
+            return []
+        return self._receive(command, data.sku, self._catalog.receipt_range, now)
+
+    def _receive(
+        self, command: Envelope, sku: str, units_range: tuple[int, int], now: datetime
+    ) -> list[Envelope]:
+        """Goods of a newly learned item arrive at each of its shop's facilities that does not
+        stock it yet, so its orders can ship; reported like any change of levels."""
+        events: list[Envelope] = []
+        for facility in self._config.facilities:
+            stock = self.state.stock.setdefault(str(facility), {})
+            if facility.shop != command.shop or sku in stock:
+                continue
+            units = self._rng.randint(*units_range)
+            stock[sku] = StockLevel(available=units, on_hand=units)
+            if self._config.adjustment_feed:
+                payload = inventory.adjusted(facility.code, sku, stock[sku], now)
+                events.append(command.caused("wms.inventory.adjusted", payload))
+        return events
+
+    def _item_discontinued(self, command: Envelope, _: datetime) -> list[Envelope]:
+        data = command.data_as(WmsItemDiscontinued)
+        dropped = self.items.discontinue(command.shop, data.sku, data.updated_at)
+        # Stock on the shelves stays (and is still reported): goods do not vanish because the
+        # shop stopped selling them; only new orders for the SKU are refused.
+        log.info("wms.item_discontinued", shop=command.shop, sku=data.sku, dropped=dropped)
+        return []
 
     def _cancel(self, command: Envelope, now: datetime) -> list[Envelope]:
         data = command.data_as(WmsOrderCancel)

@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
 
 from shopify_sim.resolvers import (
+    bulk_operations,
     fulfillment,
     fulfillment_changes,
     fulfillment_requests,
@@ -19,6 +20,7 @@ from shopify_sim.resolvers import (
     order_edits,
     order_update,
     orders,
+    products,
     queries,
     webhooks,
 )
@@ -36,6 +38,14 @@ MUTATION_FIELDS: dict[str, Callable[..., Any]] = {
     **inventory.MUTATION_FIELDS,
     **inventory_activate.MUTATION_FIELDS,
     **webhooks.MUTATION_FIELDS,
+    **products.MUTATION_FIELDS,
+    **bulk_operations.MUTATION_FIELDS,
+}
+QUERY_FIELDS: dict[str, Callable[..., Any]] = {
+    **queries.QUERY_FIELDS,
+    **fulfillment_services.QUERY_FIELDS,
+    **products.QUERY_FIELDS,
+    **bulk_operations.QUERY_FIELDS,
 }
 
 
@@ -54,7 +64,7 @@ def attach_resolvers(schema: GraphQLSchema) -> None:
     for root_type in (query_type, mutation_type):
         for field in root_type.fields.values():
             field.resolve = _not_simulated
-    for name, resolver in {**queries.QUERY_FIELDS, **fulfillment_services.QUERY_FIELDS}.items():
+    for name, resolver in QUERY_FIELDS.items():
         query_type.fields[name].resolve = resolver
     for name, resolver in MUTATION_FIELDS.items():
         mutation_type.fields[name].resolve = resolver

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from graphql import GraphQLResolveInfo
 
@@ -11,6 +12,9 @@ from shopify_sim.protected_data import FULL_ACCESS, AppAccess
 from shopify_sim.state.models import Order
 from shopify_sim.state.repository import ShopState
 from shopify_sim.webhook_payloads import order_body
+
+if TYPE_CHECKING:
+    from shopify_sim.bulk_runner import BulkRunner
 
 # Who is calling. The app under test calls with the shop's access token; everything else (the
 # control plane's unmetered GraphQL: order generators, test setup, the merchant's admin) is
@@ -26,6 +30,8 @@ class RequestContext:
     # What the requesting app may read (protected customer data); see protected_data.py.
     access: AppAccess = FULL_ACCESS
     app: str = OTHER_APP
+    # Runs bulk operations in the background (None: bulkOperationRunQuery is unavailable).
+    bulk: BulkRunner | None = None
 
     def emit_order(self, order: Order, *topics: str) -> None:
         """Queue webhooks for an order change; one event id for the whole action."""

@@ -73,8 +73,73 @@ class Variant:
     updated_at: datetime
     tracked: bool = True
     requires_shipping: bool = True
+    # `grams` is what order bodies carry; the weight as entered (value and unit) is what
+    # InventoryItem.measurement answers. set_weight() keeps the two in step.
     grams: int = 100
     barcode: str | None = None
+    weight_value: float | None = None
+    weight_unit: str = "KILOGRAMS"
+    harmonized_system_code: str | None = None
+    country_code_of_origin: str | None = None
+    image_url: str | None = None
+    position: int = 1
+
+    def weight(self) -> tuple[float, str]:
+        """(value, unit) as InventoryItem.measurement.weight answers it."""
+        if self.weight_value is None:
+            return self.grams / 1000, "KILOGRAMS"
+        return self.weight_value, self.weight_unit
+
+    def set_weight(self, value: float, unit: str) -> None:
+        self.weight_value, self.weight_unit = float(value), unit
+        self.grams = round(float(value) * GRAMS_PER_UNIT[unit])
+
+
+# WeightUnit -> grams, to keep Variant.grams (REST bodies) in step with the entered weight.
+GRAMS_PER_UNIT = {"GRAMS": 1.0, "KILOGRAMS": 1000.0, "OUNCES": 28.349523125, "POUNDS": 453.59237}
+
+
+@dataclass(slots=True)
+class Product:
+    """A product; its variants are ShopState.variants_by_product[id] (sorted by position)."""
+
+    id: int
+    title: str
+    handle: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = "ACTIVE"
+    vendor: str = ""
+    product_type: str = ""
+    tags: list[str] = field(default_factory=list)
+    description_html: str = ""
+    image_url: str | None = None
+    # Ids of media and image records are part of the product (MediaImage / Image GIDs).
+    image_id: int | None = None
+
+
+# BulkOperationStatus values after which an operation never changes again.
+BULK_FINAL_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
+
+
+@dataclass(slots=True)
+class BulkOperation:
+    """A bulkOperationRunQuery: its query, state and the JSONL file it wrote."""
+
+    id: int
+    query: str
+    created_at: datetime
+    type: str = "QUERY"
+    status: str = "CREATED"
+    error_code: str | None = None
+    completed_at: datetime | None = None
+    object_count: int = 0
+    root_object_count: int = 0
+    file_size: int | None = None
+    url: str | None = None
+    partial_data_url: str | None = None
+    group_objects: bool = False
+    cancel_requested: bool = False
 
 
 @dataclass(slots=True)

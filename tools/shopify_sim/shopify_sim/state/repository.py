@@ -17,6 +17,7 @@ from typing import Any
 from shopify_sim.clock import Clock, utc_now
 from shopify_sim.ids import gid_number
 from shopify_sim.state.models import (
+    BulkOperation,
     Fulfillment,
     FulfillmentOrder,
     FulfillmentService,
@@ -24,6 +25,7 @@ from shopify_sim.state.models import (
     LineItem,
     Location,
     Order,
+    Product,
     ShopSettings,
     Variant,
     WebhookSubscription,
@@ -57,6 +59,11 @@ class ShopState:
     variants: dict[int, Variant] = field(default_factory=dict)
     variants_by_item: dict[int, Variant] = field(default_factory=dict)
     variants_by_sku: dict[str, Variant] = field(default_factory=dict)
+    products: dict[int, Product] = field(default_factory=dict)
+    # product id -> its variants in position order (Product.variants without a scan)
+    variants_by_product: dict[int, list[Variant]] = field(default_factory=dict)
+    product_handles: dict[str, int] = field(default_factory=dict)
+    bulk_operations: dict[int, BulkOperation] = field(default_factory=dict)
     levels: dict[tuple[int, int], InventoryLevel] = field(default_factory=dict)
     levels_by_item: dict[int, list[InventoryLevel]] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
@@ -112,25 +119,118 @@ class ShopState:
             return None
         return self.fulfillment_services.get(location.fulfillment_service_id)
 
+    def add_product(
+        self,
+        title: str,
+        *,
+        handle: str | None = None,
+        status: str = "ACTIVE",
+        product_id: int | None = None,
+    ) -> Product:
+        now = self.now()
+        product = Product(
+            id=product_id if product_id is not None else self.new_id(),
+            title=title,
+            handle=self.unique_handle(handle or handle_of(title)),
+            created_at=now,
+            updated_at=now,
+            status=status,
+        )
+        self.products[product.id] = product
+        self.product_handles[product.handle] = product.id
+        self.variants_by_product[product.id] = []
+        return product
+
+    def unique_handle(self, wanted: str, product_id: int | None = None) -> str:
+        """Shopify appends -1, -2... when another product already has the handle."""
+        handle, suffix = wanted, 0
+        while self.product_handles.get(handle, product_id) != product_id:
+            suffix += 1
+            handle = f"{wanted}-{suffix}"
+        return handle
+
+    def set_handle(self, product: Product, wanted: str) -> None:
+        self.product_handles.pop(product.handle, None)
+        product.handle = self.unique_handle(wanted, product.id)
+        self.product_handles[product.handle] = product.id
+
     def add_variant(
         self, *, product_title: str, title: str, sku: str, price: str, product_id: int | None = None
     ) -> Variant:
+        """A variant of `product_id` (the product is created, titled `product_title`, when it
+        does not exist yet: the seed names products by id)."""
+        product = self.products.get(product_id) if product_id is not None else None
+        if product is None:
+            product = self.add_product(product_title, product_id=product_id)
+        siblings = self.variants_by_product[product.id]
         now = self.now()
         variant = Variant(
             id=self.new_id(),
-            product_id=product_id if product_id is not None else self.new_id(),
-            product_title=product_title,
+            product_id=product.id,
+            product_title=product.title,
             title=title,
             sku=sku,
             price=price,
             inventory_item_id=self.new_id(),
             created_at=now,
             updated_at=now,
+            position=len(siblings) + 1,
         )
         self.variants[variant.id] = variant
         self.variants_by_item[variant.inventory_item_id] = variant
-        self.variants_by_sku.setdefault(sku, variant)
+        siblings.append(variant)
+        if sku:
+            self.variants_by_sku.setdefault(sku, variant)
         return variant
+
+    def variants_of(self, product_id: int) -> list[Variant]:
+        return self.variants_by_product.get(product_id, [])
+
+    def set_sku(self, variant: Variant, sku: str) -> None:
+        old = variant.sku
+        variant.sku = sku
+        self._reindex_sku(old, variant)
+        if sku:
+            self.variants_by_sku.setdefault(sku, variant)
+
+    def _reindex_sku(self, old_sku: str, leaving: Variant) -> None:
+        """`variants_by_sku` answers the oldest variant holding a SKU; when that one leaves the
+        SKU, the next holder (if any) takes its place."""
+        if not old_sku or self.variants_by_sku.get(old_sku) is not leaving:
+            return
+        del self.variants_by_sku[old_sku]
+        heir = next(
+            (v for v in self.variants.values() if v.sku == old_sku and v is not leaving), None
+        )
+        if heir is not None:
+            self.variants_by_sku[old_sku] = heir
+
+    def rename_product(self, product: Product, title: str) -> None:
+        product.title = title
+        for variant in self.variants_of(product.id):
+            variant.product_title = title
+
+    def remove_variant(self, variant: Variant) -> None:
+        """Gone from every read (orders keep their lines: `product_exists` turns false)."""
+        self.variants.pop(variant.id, None)
+        self.variants_by_item.pop(variant.inventory_item_id, None)
+        siblings = self.variants_by_product.get(variant.product_id, [])
+        if variant in siblings:
+            siblings.remove(variant)
+        for position, sibling in enumerate(siblings, start=1):
+            sibling.position = position
+        self._reindex_sku(variant.sku, variant)
+        for level in list(self.levels_by_item.get(variant.inventory_item_id, [])):
+            self.remove_level(level)
+        self.levels_by_item.pop(variant.inventory_item_id, None)
+
+    def remove_product(self, product: Product) -> None:
+        for variant in list(self.variants_of(product.id)):
+            self.remove_variant(variant)
+        self.products.pop(product.id, None)
+        self.variants_by_product.pop(product.id, None)
+        if self.product_handles.get(product.handle) == product.id:
+            del self.product_handles[product.handle]
 
     # --- inventory -------------------------------------------------------------
     def stock(self, inventory_item_id: int, location_id: int, available: int = 0) -> InventoryLevel:
@@ -215,6 +315,12 @@ class ShopState:
     # --- webhooks -------------------------------------------------------------------
     def subscriptions_for(self, topic_enum: str) -> list[WebhookSubscription]:
         return [sub for sub in self.subscriptions.values() if sub.topic == topic_enum]
+
+
+def handle_of(title: str) -> str:
+    """Shopify's handle for a title: lower case, words joined by dashes."""
+    words = "".join(c if c.isalnum() else " " for c in title.lower()).split()
+    return "-".join(words) or "product"
 
 
 class UnknownShop(KeyError):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from shopify_sim import search_query
 from shopify_sim.clock import graphql_time
 from shopify_sim.connections import by_id, connection
 from shopify_sim.ids import gid, gid_number
-from shopify_sim.state.models import FulfillmentService, InventoryLevel, Location, Variant
+from shopify_sim.state.models import (
+    FulfillmentService,
+    InventoryLevel,
+    Location,
+    Product,
+    Variant,
+)
 from shopify_sim.state.repository import ShopState
 
 Node = dict[str, Any]
@@ -127,17 +134,27 @@ def variant_node(shop: ShopState, variant: Variant) -> Node:
             for lv in shop.levels_by_item.get(variant.inventory_item_id, [])
         )
 
+    def media(_info: Any, reverse: bool = False, **page: Any) -> Node:
+        # A variant's own image, as a MediaImage (ProductVariant.image is deprecated for it).
+        found = [node for node in [variant_media_node(variant)] if node is not None]
+        return connection(
+            found, to_node=lambda node: node, sort_key=lambda node: (node["id"],),
+            reverse=reverse, **page,
+        )  # fmt: skip
+
+    product = shop.products.get(variant.product_id)
     return {
         "__typename": "ProductVariant",
         "id": gid("ProductVariant", variant.id),
         "legacyResourceId": variant.id,
+        # A variant without a SKU answers "" (as the REST body's null SKU reads over GraphQL).
         "sku": variant.sku,
         "title": variant.title,
         "displayName": f"{variant.product_title} - {variant.title}",
         "price": variant.price,
         "barcode": variant.barcode,
         "compareAtPrice": None,
-        "position": 1,
+        "position": variant.position,
         "taxable": True,
         "availableForSale": True,
         "inventoryPolicy": "DENY",
@@ -145,34 +162,130 @@ def variant_node(shop: ShopState, variant: Variant) -> Node:
         "selectedOptions": [{"name": "Title", "value": variant.title}],
         "createdAt": graphql_time(variant.created_at),
         "updatedAt": graphql_time(variant.updated_at),
+        "image": lambda _info, **_: image_node(variant.image_url, variant.id),
+        "media": media,
         "inventoryItem": lambda _info: inventory_item_node(shop, variant),
-        "product": lambda _info: product_node(shop, variant),
+        "product": (lambda _info: product_node(shop, product)) if product is not None else None,
     }
 
 
-def product_node(shop: ShopState, variant: Variant) -> Node:
-    siblings = [v for v in shop.variants.values() if v.product_id == variant.product_id]
+def image_node(url: str | None, owner_id: int) -> Node | None:
+    """An Image; the simulator gives an image the id of what carries it (variant/product)."""
+    if url is None:
+        return None
+    return {
+        "__typename": "Image",
+        "id": gid("ProductImage", owner_id),
+        "url": url,
+        "src": url,
+        "originalSrc": url,
+        "transformedSrc": url,
+        "altText": None,
+        "width": 1024,
+        "height": 1024,
+    }
+
+
+def media_image_node(product: Product) -> Node | None:
+    return _media_image(
+        product.image_url, product.image_id or product.id, product.created_at, product.updated_at
+    )
+
+
+def variant_media_node(variant: Variant) -> Node | None:
+    return _media_image(variant.image_url, variant.id, variant.created_at, variant.updated_at)
+
+
+def _media_image(
+    url: str | None, owner_id: int, created_at: datetime, updated_at: datetime
+) -> Node | None:
+    image = image_node(url, owner_id)
+    if image is None:
+        return None
+    return {
+        "__typename": "MediaImage",
+        "id": gid("MediaImage", owner_id),
+        "alt": None,
+        "mediaContentType": "IMAGE",
+        "status": "READY",
+        "fileStatus": "READY",
+        "mimeType": "image/jpeg",
+        "createdAt": graphql_time(created_at),
+        "updatedAt": graphql_time(updated_at),
+        "image": image,
+        "preview": {"image": image, "status": "READY"},
+        "mediaErrors": [],
+        "mediaWarnings": [],
+        "fileErrors": [],
+    }
+
+
+def product_node(shop: ShopState, product: Product) -> Node:
+    def siblings() -> list[Variant]:
+        return shop.variants_of(product.id)
+
+    def variants(_info: Any, reverse: bool = False, sortKey: str = "POSITION", **page: Any) -> Node:
+        # Already in position order (Shopify's default sort for Product.variants).
+        return connection(
+            siblings(),
+            to_node=lambda v: variant_node(shop, v),
+            sort_key=lambda v: (v.position, v.id),
+            reverse=reverse,
+            **page,
+        )
+
+    def media(
+        _info: Any,
+        reverse: bool = False,
+        sortKey: str = "POSITION",
+        query: str | None = None,
+        **page: Any,
+    ) -> Node:
+        found = [node for node in [media_image_node(product)] if node is not None]
+        return connection(
+            found,
+            to_node=lambda node: node,
+            sort_key=lambda node: (node["id"],),
+            reverse=reverse,
+            **page,
+        )
+
+    only = siblings()
     return {
         "__typename": "Product",
-        "id": gid("Product", variant.product_id),
-        "legacyResourceId": variant.product_id,
-        "title": variant.product_title,
-        "handle": variant.product_title.lower().replace(" ", "-"),
-        "status": "ACTIVE",
+        "id": gid("Product", product.id),
+        "legacyResourceId": product.id,
+        "title": product.title,
+        "handle": product.handle,
+        "status": product.status,
+        "vendor": product.vendor,
+        "productType": product.product_type,
+        "tags": list(product.tags),
+        "descriptionHtml": product.description_html,
+        "createdAt": graphql_time(product.created_at),
+        "updatedAt": graphql_time(product.updated_at),
+        "publishedAt": graphql_time(product.created_at) if product.status == "ACTIVE" else None,
+        "hasOnlyDefaultVariant": len(only) == 1 and only[0].title == DEFAULT_VARIANT_TITLE,
+        "isGiftCard": False,
+        "requiresSellingPlan": False,
+        "templateSuffix": None,
         "tracksInventory": True,
         "totalInventory": lambda _info: sum(
             lv.quantities["available"]
-            for v in siblings
+            for v in siblings()
             for lv in shop.levels_by_item.get(v.inventory_item_id, [])
         ),
-        "variants": lambda _info, reverse=False, **page: connection(
-            siblings,
-            to_node=lambda v: variant_node(shop, v),
-            sort_key=by_id,
-            reverse=reverse,
-            **page,
+        "featuredMedia": lambda _info: media_image_node(product),
+        "featuredImage": lambda _info: image_node(
+            product.image_url, product.image_id or product.id
         ),
+        "media": media,
+        "variants": variants,
+        "variantsCount": lambda _info: {"count": len(siblings()), "precision": "EXACT"},
     }
+
+
+DEFAULT_VARIANT_TITLE = "Default Title"
 
 
 def inventory_item_node(shop: ShopState, variant: Variant) -> Node:
@@ -203,15 +316,20 @@ def inventory_item_node(shop: ShopState, variant: Variant) -> Node:
         "sku": variant.sku,
         "tracked": variant.tracked,
         "requiresShipping": variant.requires_shipping,
-        "duplicateSkuCount": 0,
-        "harmonizedSystemCode": None,
-        "countryCodeOfOrigin": None,
+        "duplicateSkuCount": lambda _info: (
+            sum(1 for v in shop.variants.values() if v.sku == variant.sku) - 1 if variant.sku else 0
+        ),
+        "harmonizedSystemCode": variant.harmonized_system_code,
+        "countryCodeOfOrigin": variant.country_code_of_origin,
         "provinceCodeOfOrigin": None,
         "inventoryHistoryUrl": None,
         "unitCost": None,
         "createdAt": graphql_time(variant.created_at),
         "updatedAt": graphql_time(variant.updated_at),
-        "measurement": {"weight": {"unit": "KILOGRAMS", "value": variant.grams / 1000}},
+        "measurement": {
+            "id": gid("InventoryItemMeasurement", item_id),
+            "weight": {"unit": variant.weight()[1], "value": variant.weight()[0]},
+        },
         "variant": lambda _info: variant_node(shop, variant),
         "inventoryLevels": levels,
         "inventoryLevel": level_at,

@@ -7,7 +7,14 @@ from typing import Any
 
 from shopify_sim.ids import parse_gid
 from shopify_sim.state.repository import ShopState
-from shopify_sim.views.catalog import inventory_item_node, level_node, location_node, variant_node
+from shopify_sim.views.bulk import bulk_operation_node
+from shopify_sim.views.catalog import (
+    inventory_item_node,
+    level_node,
+    location_node,
+    product_node,
+    variant_node,
+)
 from shopify_sim.views.orders import (
     fulfillment_node,
     fulfillment_order_node,
@@ -53,6 +60,16 @@ def _variant(shop: ShopState, number: int) -> Node | None:
     return variant_node(shop, variant) if variant else None
 
 
+def _product(shop: ShopState, number: int) -> Node | None:
+    product = shop.products.get(number)
+    return product_node(shop, product) if product else None
+
+
+def _bulk_operation(shop: ShopState, number: int) -> Node | None:
+    operation = shop.bulk_operations.get(number)
+    return bulk_operation_node(operation) if operation else None
+
+
 def _inventory_item(shop: ShopState, number: int) -> Node | None:
     variant = shop.variants_by_item.get(number)
     return inventory_item_node(shop, variant) if variant else None
@@ -75,6 +92,8 @@ NODE_LOADERS: dict[str, Callable[[ShopState, int], Node | None]] = {
     "Fulfillment": _fulfillment,
     "Location": _location,
     "ProductVariant": _variant,
+    "Product": _product,
+    "BulkOperation": _bulk_operation,
     "InventoryItem": _inventory_item,
     "InventoryLevel": _inventory_level,
     "WebhookSubscription": _subscription,
