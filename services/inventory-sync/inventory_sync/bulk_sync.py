@@ -35,6 +35,7 @@ import structlog
 
 from inventory_sync import domain, item_store, items
 from inventory_sync.items import BulkAssembler, VariantRead
+from inventory_sync.job_store import when
 from inventory_sync.settings import InventorySettings
 from shopify_admin.operations import BULK_OPERATION, CATALOG_BULK_QUERY, CATALOG_BULK_RUN
 from shopify_admin.pagination import GraphQLExecutor
@@ -110,10 +111,6 @@ async def recent_syncs(conn: Connection, shop: str, limit: int) -> list[dict[str
     return [sync_json(r) for r in rows]
 
 
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def sync_json(row: asyncpg.Record) -> dict[str, Any]:
     return {
         "job_id": str(row["id"]),
@@ -125,7 +122,7 @@ def sync_json(row: asyncpg.Record) -> dict[str, Any]:
         "bulk_operation": {
             "id": row["bulk_operation_id"],
             "status": row["bulk_status"],
-            "started_at": _when(row["bulk_started_at"]),
+            "started_at": when(row["bulk_started_at"]),
         },
         "progress": {
             "lines_read": row["lines_read"],
@@ -136,10 +133,10 @@ def sync_json(row: asyncpg.Record) -> dict[str, Any]:
             "duplicates": row["duplicates"],
         },
         "error": row["error"],
-        "next_attempt_at": _when(row["next_attempt_at"]) if row["state"] == "queued" else None,
-        "created_at": _when(row["created_at"]),
-        "started_at": _when(row["started_at"]),
-        "finished_at": _when(row["finished_at"]),
+        "next_attempt_at": when(row["next_attempt_at"]) if row["state"] == "queued" else None,
+        "created_at": when(row["created_at"]),
+        "started_at": when(row["started_at"]),
+        "finished_at": when(row["finished_at"]),
     }
 
 

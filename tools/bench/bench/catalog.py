@@ -42,7 +42,7 @@ from graphql import build_schema, parse, validate
 
 from bench.infra import Scratch, scratch
 from bench.order_pipeline import SimulatorAdmin, simulator, wms_commands_tap
-from bench.webhook_ingest import cpu_seconds, free_port, process
+from bench.webhook_ingest import cpu_seconds, free_port, proc_status_mb, process
 from service_runtime.logging import configure_logging
 from shop_config import env_name
 from shopify_admin import ShopifyClient
@@ -100,13 +100,6 @@ def catalog_page_operation() -> Operation:
 
 
 # --- the process's memory (Linux /proc) ---------------------------------------------------------
-
-
-def proc_status_mb(pid: int, key: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{key}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def reset_peak(pid: int) -> bool:

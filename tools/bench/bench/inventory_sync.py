@@ -41,7 +41,7 @@ import uvloop
 
 from bench.infra import Scratch, scratch
 from bench.order_pipeline import SimulatorAdmin, simulator
-from bench.webhook_ingest import free_port, process
+from bench.webhook_ingest import free_port, proc_status_mb, process
 from contracts import WMS_EVENTS, new_envelope
 from messaging.amqp import envelope_message
 from messaging.topology import declare_exchanges
@@ -269,13 +269,6 @@ def rate_limited_s(
     return max(0.0, calls * cost - bucket_at_start) / restore
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def measure(skus: int, quick: bool) -> Json:
     async with scratch() as where, simulator() as admin:
         location = await seed(admin, skus)
@@ -297,7 +290,7 @@ async def measure(skus: int, quick: bool) -> Json:
                 first = await snapshot_run(admin, db, channel, changed, as_of, 1)
                 unchanged_as_of = datetime.now(UTC)
                 again = await snapshot_run(admin, db, channel, changed, unchanged_as_of, 2)
-                rss = peak_rss_mb(child.pid)
+                rss = proc_status_mb(child.pid, "VmHWM")
             sample = QUICK_BASELINE_SAMPLE if quick else BASELINE_SAMPLE
             baseline_per_call_s = await one_per_call(admin, db, sample)
         finally:
